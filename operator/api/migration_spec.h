@@ -1,0 +1,103 @@
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tenantshift::api {
+
+enum class TenantIdType { Uuid, Bigint, Text };
+
+// "uuid", "bigint", "text": the PostgreSQL type name used in casts and column definitions.
+const char* sqlTypeName(TenantIdType type);
+
+struct DatabaseSpec {
+  std::string schema = "public";
+  std::string appRole;  // the application's login role; verified as the one RLS applies to
+};
+
+struct DefaultTenant {
+  std::string id = "00000000-0000-0000-0000-000000000001";
+  std::string slug = "default";
+  std::string name = "Default Tenant";
+};
+
+struct TenantSpec {
+  std::string table = "tenants";
+  std::string column = "tenant_id";  // the tenant column added to every tenant table
+  TenantIdType idType = TenantIdType::Uuid;
+  std::string setting = "app.current_tenant_id";
+  std::string bypassRole = "tenantshift_bypass";
+  DefaultTenant defaultTenant;
+};
+
+// Where a table's existing rows get their tenant from.
+struct TenantSource {
+  enum class Kind {
+    Default,  // the default tenant (`from: {default: true}`)
+    Parent,   // the tenant of the row referenced by `via` in `parent` (`from: {parent, via}`)
+    Column,   // the value of an existing column of the row (`from: {column}`)
+  };
+  Kind kind = Kind::Default;
+  std::string parent;            // Kind::Parent
+  std::vector<std::string> via;  // Kind::Parent: this table's FK columns, in order
+  std::string column;            // Kind::Column
+};
+
+struct TableSpec {
+  std::string name;
+  std::optional<TenantSource> from;     // absent: derived from the foreign-key graph
+  std::vector<std::string> keepUnique;  // unique constraints/indexes left global (not rewritten)
+};
+
+struct BackfillSpec {
+  int batchSize = 5000;
+  std::chrono::milliseconds pause{20};
+};
+
+struct DdlSpec {
+  std::chrono::milliseconds lockTimeout{1000};
+  int retries = 30;
+};
+
+struct SqlFeatureFlag {
+  std::string on;
+  std::string off;
+};
+
+struct FeatureFlagSpec {
+  std::optional<SqlFeatureFlag> sql;
+};
+
+struct MigrationSpec {
+  DatabaseSpec database;
+  TenantSpec tenant;
+  std::optional<std::vector<TableSpec>> tables;  // absent: every table of the schema
+  std::vector<std::string> exclude;
+  bool rewriteUniques = true;
+  BackfillSpec backfill;
+  DdlSpec ddl;
+  FeatureFlagSpec featureFlag;
+
+  const TableSpec* findTable(const std::string& name) const;
+  bool isExcluded(const std::string& name) const;
+};
+
+struct ObjectMeta {
+  std::string name;
+  std::string ns;  // metadata.namespace
+};
+
+// The full manifest a user applies: apiVersion tenantshift.dev/v1alpha1, kind TenantMigration.
+struct TenantMigration {
+  std::string apiVersion;
+  std::string kind;
+  ObjectMeta metadata;
+  MigrationSpec spec;
+};
+
+inline constexpr const char* kApiVersion = "tenantshift.dev/v1alpha1";
+inline constexpr const char* kKind = "TenantMigration";
+
+}  // namespace tenantshift::api

@@ -1,0 +1,18 @@
+#pragma once
+
+#include <string>
+
+#include <pqxx/pqxx>
+
+#include "plan/catalog.h"
+
+namespace tenantshift::db {
+
+// Reads the snapshot of `schema` the planner needs: tables (ordinary and partitioned; partitions
+// marked with their parent), columns, primary/unique keys and unique indexes, foreign keys,
+// indexes, RLS flags and policies, views with the tables they read and security_invoker, and
+// the application role's attributes. Skips the ledger schema `tenantshift`.
+plan::Catalog readCatalog(pqxx::connection& connection, const std::string& schema,
+                          const std::string& appRole);
+
+}  // namespace tenantshift::db

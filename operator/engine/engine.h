@@ -1,0 +1,100 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "api/migration_spec.h"
+#include "engine/run_observer.h"
+#include "engine/verify_report.h"
+#include "plan/plan.h"
+
+namespace tenantshift::engine {
+
+// An operational failure the user must act on (another runner holds the lock, a step failed,
+// a rollback would lose data, the plan changed under a half-done migration). The message says
+// what happened and what to do; it never contains a password.
+class EngineError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+enum class RollbackScenario {
+  FlagOff,     // (1) relax enforcement and turn the feature flag off
+  DisableRls,  // (2) + drop the policies and disable row-level security
+  Full,        // (3) + undo constraints, indexes, triggers, columns and the tenants table
+};
+std::optional<RollbackScenario> rollbackScenarioFromString(std::string_view name);
+std::string_view toString(RollbackScenario scenario);
+
+struct RunOptions {
+  std::optional<plan::Phase> until;  // stop after this phase (inclusive); absent: all phases
+};
+
+struct RunResult {
+  bool complete = false;  // every step through `until` is done
+  std::optional<VerifyReport> verifyReport;
+};
+
+struct StepStatus {
+  std::string id;
+  std::string phase;
+  std::string state;  // pending | running | done | failed | rolled_back
+  std::int64_t rows = 0;
+  int attempts = 0;
+  std::string startedAt;
+  std::string finishedAt;
+  std::int64_t durationMs = 0;
+  std::string error;
+};
+
+struct BackfillCursorStatus {
+  std::string table;
+  std::vector<std::string> lastKey;
+  std::int64_t rowsDone = 0;
+  bool finished = false;
+};
+
+struct MigrationStatus {
+  bool started = false;  // the ledger has a record of this migration
+  std::string name;
+  std::string specHash;
+  std::string startedAt;
+  std::string updatedAt;
+  std::vector<StepStatus> steps;
+  std::vector<BackfillCursorStatus> cursors;
+};
+
+struct RollbackResult {
+  std::vector<std::string> undoneSteps;  // ids, in the order they were undone
+};
+
+// The migration engine: plans from the live schema (or, once a migration has started, from the
+// schema snapshot recorded in the ledger), runs steps, verifies and rolls back. Every public
+// call opens its own connections and may be called in a fresh process at any time: all state
+// lives in the ledger (schema `tenantshift` of the target database).
+class Engine {
+ public:
+  Engine(std::string databaseUrl, api::TenantMigration migration, RunObserver& observer);
+
+  // The plan, without changing anything (no ledger is created).
+  plan::Plan plan();
+  // Takes the advisory lock, creates/updates the ledger, runs the steps not yet done.
+  RunResult run(const RunOptions& options);
+  // Runs the verifier now, outside the step sequence; changes nothing.
+  VerifyReport verify();
+  MigrationStatus status();
+  // Runs the down steps of the scenario in reverse order. Refuses Full when rows hold tenant
+  // assignments the original derivation would not reproduce, unless allowDataLoss.
+  RollbackResult rollback(RollbackScenario scenario, bool allowDataLoss);
+
+ private:
+  std::string databaseUrl_;
+  api::TenantMigration migration_;
+  RunObserver& observer_;
+};
+
+}  // namespace tenantshift::engine

@@ -1,0 +1,19 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tenantshift::plan {
+
+// "name" with embedded quotes doubled: safe for any identifier (capitals, spaces, reserved words).
+std::string quoteIdent(std::string_view name);
+// "schema"."name"
+std::string qualified(std::string_view schema, std::string_view name);
+// "a", "b", "c"
+std::string quoteIdentList(const std::vector<std::string>& names);
+// 'value' with embedded quotes doubled (standard_conforming_strings). Only for the places DDL
+// cannot take a bind parameter. Throws std::invalid_argument on a NUL byte.
+std::string quoteLiteral(std::string_view value);
+
+}  // namespace tenantshift::plan

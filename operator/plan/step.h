@@ -1,0 +1,91 @@
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tenantshift::plan {
+
+enum class Phase { Schema, Backfill, Constraints, Rls, Verify, Flag };
+inline constexpr std::array<Phase, 6> kPhases = {Phase::Schema, Phase::Backfill,
+                                                 Phase::Constraints, Phase::Rls,
+                                                 Phase::Verify, Phase::Flag};
+std::string_view toString(Phase phase);
+std::optional<Phase> phaseFromString(std::string_view name);
+
+// The strongest table lock a step takes (PostgreSQL's lock modes, weakest first).
+enum class LockLevel {
+  None,
+  AccessShare,
+  RowShare,
+  RowExclusive,
+  ShareUpdateExclusive,
+  Share,
+  ShareRowExclusive,
+  Exclusive,
+  AccessExclusive,
+};
+std::string_view toString(LockLevel level);
+
+enum class DataLossRisk { None, Medium, High };
+std::string_view toString(DataLossRisk risk);
+
+// One SQL statement. Identifiers in `sql` are quoted by the planner; values travel as bind
+// parameters ($1, $2, ...), all passed as text and cast in the SQL. DDL cannot take parameters,
+// so the few literals DDL needs (a column default, a policy's setting name) are quoted literals.
+struct Statement {
+  std::string sql;
+  std::vector<std::string> params;
+};
+
+enum class Execution {
+  Transactional,  // all statements in one transaction, with the ledger update
+  Concurrent,     // one statement at a time outside a transaction (CREATE INDEX CONCURRENTLY)
+  Backfill,       // the engine's batched backfill loop, driven by `backfill`
+  Verify,         // the engine's isolation verifier
+};
+std::string_view toString(Execution execution);
+
+// What the engine's backfill loop runs for one table. Parameters of every query:
+//   $1 = batch size (bigint), $2 = default tenant id (text, cast in the SQL),
+//   $3.. = the last key of the previous batch (nextBatchSql only; text, cast per key column).
+// firstBatchSql/nextBatchSql update at most $1 rows with NULL tenant ids and return either no
+// row (the table is done) or one row: updated bigint, scanned bigint, then one text column per
+// key column (the batch's last key, to be recorded as the cursor).
+// sweepSql fills NULL tenant ids left behind by concurrent writes (returns one row: updated
+// bigint); the engine repeats it until it updates nothing.
+struct BackfillTask {
+  std::string table;
+  std::vector<std::string> keyColumns;  // empty: no primary key, only sweepSql is used
+  std::string firstBatchSql;
+  std::string nextBatchSql;
+  std::string sweepSql;
+  std::int64_t estimatedRows = 0;
+};
+
+struct Step {
+  std::string id;  // stable and unique in the plan, e.g. "schema/add-column/trades"
+  Phase phase = Phase::Schema;
+  std::string table;    // empty for steps not about one table
+  std::string summary;  // one line for people
+  Execution execution = Execution::Transactional;
+  std::vector<Statement> up;
+  std::vector<Statement> down;
+  Execution downExecution = Execution::Transactional;
+  LockLevel lock = LockLevel::None;
+  DataLossRisk risk = DataLossRisk::None;      // of running `up`
+  DataLossRisk downRisk = DataLossRisk::None;  // of running `down`
+  std::string riskReason;                      // why, when a risk is not None
+  // Optional query returning one boolean: true when the step's effect is already in place
+  // (e.g. a valid index of that name exists). Lets a step killed half-way be resumed safely.
+  std::optional<Statement> appliedCheck;
+  std::optional<BackfillTask> backfill;
+
+  // A stable fingerprint of what the step does (its SQL), recorded in the ledger.
+  std::string checksum() const;
+};
+
+}  // namespace tenantshift::plan
