@@ -1,8 +1,7 @@
 #pragma once
 
-#include <optional>
-
 #include <nlohmann/json.hpp>
+#include <optional>
 
 // nlohmann-json 3.11.2 (Debian 12) has no std::optional support: absent/null <-> std::nullopt.
 namespace nlohmann {

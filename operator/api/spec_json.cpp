@@ -1,0 +1,63 @@
+#include "api/spec_json.h"
+
+#include "api/duration.h"
+
+namespace tenantshift::api {
+
+namespace {
+
+nlohmann::json sourceJson(const TenantSource& source) {
+  switch (source.kind) {
+    case TenantSource::Kind::Parent:
+      return {{"parent", source.parent}, {"via", source.via}};
+    case TenantSource::Kind::Column:
+      return {{"column", source.column}};
+    case TenantSource::Kind::Default:
+      break;
+  }
+  return {{"default", true}};
+}
+
+}  // namespace
+
+nlohmann::json toJson(const MigrationSpec& spec) {
+  nlohmann::json j;
+  j["database"] = {{"schema", spec.database.schema}, {"appRole", spec.database.appRole}};
+  j["tenant"] = {{"table", spec.tenant.table},
+                 {"column", spec.tenant.column},
+                 {"idType", sqlTypeName(spec.tenant.idType)},
+                 {"setting", spec.tenant.setting},
+                 {"bypassRole", spec.tenant.bypassRole},
+                 {"default",
+                  {{"id", spec.tenant.defaultTenant.id},
+                   {"slug", spec.tenant.defaultTenant.slug},
+                   {"name", spec.tenant.defaultTenant.name}}}};
+  if (spec.tables) {
+    nlohmann::json tables = nlohmann::json::array();
+    for (const auto& table : *spec.tables) {
+      nlohmann::json t = {{"name", table.name}};
+      if (table.from) {
+        t["from"] = sourceJson(*table.from);
+      }
+      if (!table.keepUnique.empty()) {
+        t["keepUnique"] = table.keepUnique;
+      }
+      tables.push_back(std::move(t));
+    }
+    j["tables"] = std::move(tables);
+  }
+  j["exclude"] = spec.exclude;
+  j["rewriteUniques"] = spec.rewriteUniques;
+  j["backfill"] = {{"batchSize", spec.backfill.batchSize},
+                   {"pause", formatDuration(spec.backfill.pause)}};
+  j["ddl"] = {{"lockTimeout", formatDuration(spec.ddl.lockTimeout)}, {"retries", spec.ddl.retries}};
+  if (spec.featureFlag.sql) {
+    j["featureFlag"] = {
+        {"sql", {{"on", spec.featureFlag.sql->on}, {"off", spec.featureFlag.sql->off}}}};
+  } else {
+    j["featureFlag"] = nlohmann::json::object();
+  }
+  return j;
+}
+
+}  // namespace tenantshift::api

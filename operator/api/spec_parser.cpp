@@ -1,0 +1,447 @@
+#include "api/spec_parser.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cstdint>
+#include <fstream>
+#include <initializer_list>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "api/duration.h"
+#include "api/spec_error.h"
+#include "api/spec_json.h"
+
+namespace tenantshift::api {
+
+namespace {
+
+// A YAML node together with its path in the manifest, so that every error names its field.
+class Field {
+ public:
+  Field(YAML::Node node, std::string path) : node_(std::move(node)), path_(std::move(path)) {}
+
+  const std::string& path() const { return path_; }
+  bool present() const { return node_.IsDefined() && !node_.IsNull(); }
+
+  [[noreturn]] void fail(const std::string& problem) const { throw SpecError(path_, problem); }
+
+  // Requires a mapping whose keys are all in `allowed`.
+  void expectMap(std::initializer_list<const char*> allowed) const {
+    if (!node_.IsDefined() || !node_.IsMap()) {
+      fail("must be a mapping");
+    }
+    for (const auto& entry : node_) {
+      const auto key = entry.first.as<std::string>();
+      if (std::none_of(allowed.begin(), allowed.end(), [&](const char* k) { return key == k; })) {
+        std::string names;
+        for (const char* k : allowed) {
+          names += names.empty() ? k : std::string(", ") + k;
+        }
+        throw SpecError(child(key).path(), "unknown field (known fields: " + names + ")");
+      }
+    }
+  }
+
+  Field operator[](const std::string& key) const {
+    const YAML::Node& node = node_;  // const access never inserts into the document
+    return Field(node.IsDefined() && node.IsMap() ? node[key] : YAML::Node(), child(key).path());
+  }
+
+  std::string string() const {
+    if (!node_.IsDefined() || !node_.IsScalar()) {
+      fail("must be a string");
+    }
+    return node_.as<std::string>();
+  }
+
+  std::string nonEmptyString() const {
+    auto value = string();
+    if (value.empty()) {
+      fail("must not be empty");
+    }
+    return value;
+  }
+
+  // A PostgreSQL identifier: 1 to 63 bytes, no NUL.
+  std::string identifier() const {
+    auto value = nonEmptyString();
+    if (value.size() > 63) {
+      fail("\"" + value + "\" is longer than PostgreSQL's 63-byte identifier limit");
+    }
+    if (value.find('\0') != std::string::npos) {
+      fail("must not contain a NUL byte");
+    }
+    return value;
+  }
+
+  std::int64_t integer(std::int64_t min, std::int64_t max) const {
+    auto text = string();
+    std::int64_t value = 0;
+    auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (error != std::errc() || end != text.data() + text.size()) {
+      fail("\"" + text + "\" is not a whole number");
+    }
+    if (value < min || value > max) {
+      fail(std::to_string(value) + " is out of range (" + std::to_string(min) + " to " +
+           std::to_string(max) + ")");
+    }
+    return value;
+  }
+
+  bool boolean() const {
+    auto text = string();
+    if (text == "true") {
+      return true;
+    }
+    if (text == "false") {
+      return false;
+    }
+    fail("\"" + text + "\" is not true or false");
+  }
+
+  std::chrono::milliseconds duration() const {
+    auto text = string();
+    auto value = parseDuration(text);
+    if (!value) {
+      fail("\"" + text + "\" is not a duration (use a number with a unit: 20ms, 1s, 2m)");
+    }
+    return *value;
+  }
+
+  std::vector<Field> list() const {
+    if (!node_.IsDefined() || !node_.IsSequence()) {
+      fail("must be a list");
+    }
+    std::vector<Field> items;
+    for (std::size_t i = 0; i < node_.size(); ++i) {
+      items.emplace_back(node_[i], path_ + "[" + std::to_string(i) + "]");
+    }
+    return items;
+  }
+
+  // A list of identifiers; a single string is accepted as a one-element list.
+  std::vector<std::string> identifierList() const {
+    std::vector<std::string> values;
+    if (node_.IsDefined() && node_.IsScalar()) {
+      values.push_back(identifier());
+      return values;
+    }
+    for (const auto& item : list()) {
+      values.push_back(item.identifier());
+    }
+    return values;
+  }
+
+ private:
+  Field child(const std::string& key) const {
+    return Field(YAML::Node(), path_.empty() ? key : path_ + "." + key);
+  }
+
+  YAML::Node node_;
+  std::string path_;
+};
+
+TenantIdType parseIdType(const Field& field) {
+  auto text = field.string();
+  if (text == "uuid") {
+    return TenantIdType::Uuid;
+  }
+  if (text == "bigint") {
+    return TenantIdType::Bigint;
+  }
+  if (text == "text") {
+    return TenantIdType::Text;
+  }
+  field.fail("\"" + text + "\" is not a supported tenant id type (uuid, bigint or text)");
+}
+
+void parseDatabase(const Field& field, DatabaseSpec& database) {
+  field.expectMap({"schema", "appRole"});
+  if (field["schema"].present()) {
+    database.schema = field["schema"].identifier();
+  }
+  if (!field["appRole"].present()) {
+    field["appRole"].fail("is required: the application's role, as which isolation is verified");
+  }
+  database.appRole = field["appRole"].identifier();
+}
+
+void parseTenant(const Field& field, TenantSpec& tenant) {
+  field.expectMap({"table", "column", "idType", "setting", "bypassRole", "default"});
+  if (field["table"].present()) {
+    tenant.table = field["table"].identifier();
+  }
+  if (field["column"].present()) {
+    tenant.column = field["column"].identifier();
+  }
+  if (field["idType"].present()) {
+    tenant.idType = parseIdType(field["idType"]);
+  }
+  if (field["setting"].present()) {
+    static const std::regex customSetting(
+        R"(^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*)+$)");
+    tenant.setting = field["setting"].nonEmptyString();
+    if (!std::regex_match(tenant.setting, customSetting)) {
+      field["setting"].fail("\"" + tenant.setting +
+                            "\" is not a custom setting name (use prefix.name, e.g. "
+                            "app.current_tenant_id)");
+    }
+  }
+  if (field["bypassRole"].present()) {
+    tenant.bypassRole = field["bypassRole"].identifier();
+  }
+  Field defaults = field["default"];
+  if (defaults.present()) {
+    defaults.expectMap({"id", "slug", "name"});
+    if (defaults["id"].present()) {
+      tenant.defaultTenant.id = defaults["id"].nonEmptyString();
+    }
+    if (defaults["slug"].present()) {
+      tenant.defaultTenant.slug = defaults["slug"].nonEmptyString();
+    }
+    if (defaults["name"].present()) {
+      tenant.defaultTenant.name = defaults["name"].nonEmptyString();
+    }
+  }
+  if (auto problem = tenantIdProblem(tenant.idType, tenant.defaultTenant.id)) {
+    (defaults.present() && defaults["id"].present() ? defaults["id"] : field["idType"])
+        .fail(*problem);
+  }
+}
+
+TenantSource parseSource(const Field& field) {
+  field.expectMap({"parent", "via", "column", "default"});
+  const bool parent = field["parent"].present() || field["via"].present();
+  const bool column = field["column"].present();
+  const bool byDefault = field["default"].present();
+  if (int(parent) + int(column) + int(byDefault) != 1) {
+    field.fail(
+        "give exactly one source: {parent: <table>, via: <column>}, {column: <column>} "
+        "or {default: true}");
+  }
+  TenantSource source;
+  if (parent) {
+    if (!field["parent"].present()) {
+      field["parent"].fail("is required with via: the table the foreign key points to");
+    }
+    if (!field["via"].present()) {
+      field["via"].fail("is required with parent: this table's foreign-key column(s)");
+    }
+    source.kind = TenantSource::Kind::Parent;
+    source.parent = field["parent"].identifier();
+    source.via = field["via"].identifierList();
+    if (source.via.empty()) {
+      field["via"].fail("must name at least one column");
+    }
+  } else if (column) {
+    source.kind = TenantSource::Kind::Column;
+    source.column = field["column"].identifier();
+  } else {
+    if (!field["default"].boolean()) {
+      field["default"].fail(
+          "only `default: true` is meaningful (omit `from` to derive the source)");
+    }
+    source.kind = TenantSource::Kind::Default;
+  }
+  return source;
+}
+
+std::vector<TableSpec> parseTables(const Field& field) {
+  std::vector<TableSpec> tables;
+  std::set<std::string> seen;
+  for (const auto& item : field.list()) {
+    item.expectMap({"name", "from", "keepUnique"});
+    TableSpec table;
+    if (!item["name"].present()) {
+      item["name"].fail("is required");
+    }
+    table.name = item["name"].identifier();
+    if (!seen.insert(table.name).second) {
+      item["name"].fail("table \"" + table.name + "\" is listed twice");
+    }
+    if (item["from"].present()) {
+      table.from = parseSource(item["from"]);
+    }
+    if (item["keepUnique"].present()) {
+      table.keepUnique = item["keepUnique"].identifierList();
+    }
+    tables.push_back(std::move(table));
+  }
+  return tables;
+}
+
+void parseFeatureFlag(const Field& field, FeatureFlagSpec& flag) {
+  field.expectMap({"sql"});
+  Field sql = field["sql"];
+  if (sql.present()) {
+    sql.expectMap({"on", "off"});
+    if (!sql["on"].present() || !sql["off"].present()) {
+      (sql["on"].present() ? sql["off"] : sql["on"])
+          .fail("is required: a SQL flag needs both `on` and `off` statements");
+    }
+    flag.sql = SqlFeatureFlag{sql["on"].nonEmptyString(), sql["off"].nonEmptyString()};
+  }
+}
+
+MigrationSpec parseSpec(const Field& field) {
+  field.expectMap({"database", "tenant", "tables", "exclude", "rewriteUniques", "backfill", "ddl",
+                   "featureFlag"});
+  MigrationSpec spec;
+  if (!field["database"].present()) {
+    field["database"].fail("is required (at least database.appRole)");
+  }
+  parseDatabase(field["database"], spec.database);
+  if (field["tenant"].present()) {
+    parseTenant(field["tenant"], spec.tenant);
+  } else if (auto problem = tenantIdProblem(spec.tenant.idType, spec.tenant.defaultTenant.id)) {
+    field["tenant"].fail(*problem);
+  }
+  if (field["tables"].present()) {
+    spec.tables = parseTables(field["tables"]);
+  }
+  if (field["exclude"].present()) {
+    spec.exclude = field["exclude"].identifierList();
+    if (spec.tables) {
+      auto items = field["exclude"].list();
+      for (std::size_t i = 0; i < spec.exclude.size(); ++i) {
+        if (spec.findTable(spec.exclude[i]) != nullptr) {
+          items[i].fail("table \"" + spec.exclude[i] + "\" is both in spec.tables and excluded");
+        }
+      }
+    }
+  }
+  if (field["rewriteUniques"].present()) {
+    spec.rewriteUniques = field["rewriteUniques"].boolean();
+  }
+  if (Field backfill = field["backfill"]; backfill.present()) {
+    backfill.expectMap({"batchSize", "pause"});
+    if (backfill["batchSize"].present()) {
+      spec.backfill.batchSize = static_cast<int>(backfill["batchSize"].integer(1, 1000000));
+    }
+    if (backfill["pause"].present()) {
+      spec.backfill.pause = backfill["pause"].duration();
+    }
+  }
+  if (Field ddl = field["ddl"]; ddl.present()) {
+    ddl.expectMap({"lockTimeout", "retries"});
+    if (ddl["lockTimeout"].present()) {
+      spec.ddl.lockTimeout = ddl["lockTimeout"].duration();
+      if (spec.ddl.lockTimeout.count() <= 0) {
+        ddl["lockTimeout"].fail("must be at least 1ms (0 would let DDL wait forever)");
+      }
+    }
+    if (ddl["retries"].present()) {
+      spec.ddl.retries = static_cast<int>(ddl["retries"].integer(0, 10000));
+    }
+  }
+  if (field["featureFlag"].present()) {
+    parseFeatureFlag(field["featureFlag"], spec.featureFlag);
+  }
+  return spec;
+}
+
+std::uint64_t fnv1a64(const std::string& text) {
+  std::uint64_t hash = 1469598103934665603ULL;
+  for (unsigned char c : text) {
+    hash ^= c;
+    hash *= 1099511628211ULL;
+  }
+  return hash;
+}
+
+}  // namespace
+
+std::optional<std::string> tenantIdProblem(TenantIdType type, const std::string& value) {
+  switch (type) {
+    case TenantIdType::Uuid: {
+      static const std::regex uuid(
+          "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$");
+      if (!std::regex_match(value, uuid)) {
+        return "\"" + value + "\" is not a valid uuid for idType uuid";
+      }
+      return std::nullopt;
+    }
+    case TenantIdType::Bigint: {
+      std::int64_t parsed = 0;
+      auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), parsed);
+      if (value.empty() || error != std::errc() || end != value.data() + value.size()) {
+        return "\"" + value + "\" is not a valid bigint for idType bigint";
+      }
+      return std::nullopt;
+    }
+    case TenantIdType::Text:
+      if (value.empty() || value.find('\0') != std::string::npos) {
+        return std::string("must be a non-empty string for idType text");
+      }
+      return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+TenantMigration parseTenantMigration(const std::string& yamlText) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(yamlText);
+  } catch (const YAML::Exception& error) {
+    throw SpecError("manifest", std::string("is not valid YAML: ") + error.what());
+  }
+  Field manifest(root, "");
+  if (!root.IsMap()) {
+    throw SpecError("manifest",
+                    "must be a TenantMigration object (apiVersion, kind, metadata, spec)");
+  }
+  manifest.expectMap({"apiVersion", "kind", "metadata", "spec", "status"});
+  TenantMigration migration;
+  if (!manifest["apiVersion"].present()) {
+    manifest["apiVersion"].fail(std::string("is required (") + kApiVersion + ")");
+  }
+  migration.apiVersion = manifest["apiVersion"].string();
+  if (migration.apiVersion != kApiVersion) {
+    manifest["apiVersion"].fail("\"" + migration.apiVersion + "\" is not supported (use " +
+                                kApiVersion + ")");
+  }
+  if (!manifest["kind"].present()) {
+    manifest["kind"].fail(std::string("is required (") + kKind + ")");
+  }
+  migration.kind = manifest["kind"].string();
+  if (migration.kind != kKind) {
+    manifest["kind"].fail("\"" + migration.kind + "\" is not " + kKind);
+  }
+  Field metadata = manifest["metadata"];
+  if (!metadata.present() || !metadata["name"].present()) {
+    metadata["name"].fail("is required: it names the migration in the ledger");
+  }
+  // Kubernetes adds fields of its own (uid, resourceVersion, ...): metadata is not closed.
+  migration.metadata.name = metadata["name"].nonEmptyString();
+  if (metadata["namespace"].present()) {
+    migration.metadata.ns = metadata["namespace"].string();
+  }
+  if (!manifest["spec"].present()) {
+    manifest["spec"].fail("is required");
+  }
+  migration.spec = parseSpec(manifest["spec"]);
+  return migration;
+}
+
+TenantMigration loadTenantMigration(const std::string& path) {
+  std::ifstream file(path);
+  if (!file) {
+    throw SpecError("file", "cannot read " + path);
+  }
+  std::stringstream text;
+  text << file.rdbuf();
+  return parseTenantMigration(text.str());
+}
+
+std::string specHash(const MigrationSpec& spec) {
+  std::ostringstream out;
+  out << std::hex << fnv1a64(toJson(spec).dump());
+  std::string hex = out.str();
+  return std::string(16 - hex.size(), '0') + hex;
+}
+
+}  // namespace tenantshift::api
