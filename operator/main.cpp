@@ -1,13 +1,14 @@
-#include <cstring>
+#include <csignal>
 #include <iostream>
+#include <string>
+#include <vector>
 
-#include "cli/version.h"
+#include "cli/cli.h"
 
 int main(int argc, char** argv) {
-  if (argc > 1 && std::strcmp(argv[1], "--version") == 0) {
-    std::cout << tenantshift::cli::versionLine() << "\n";
-    return 0;
-  }
-  std::cerr << "usage: tenantshift --version\n";
-  return 2;
+  // A closed pipe (e.g. `tenantshift plan | head`) must not kill the process mid-write to the
+  // database; writes to it fail instead.
+  std::signal(SIGPIPE, SIG_IGN);
+  std::vector<std::string> args(argv + 1, argv + argc);
+  return tenantshift::cli::runCli(args, std::cout, std::cerr);
 }

@@ -2,6 +2,8 @@
 
 namespace tenantshift::cli {
 
-const char* versionLine() { return "tenantshift " TENANTSHIFT_VERSION; }
+const char* versionLine() {
+  return "tenantshift " TENANTSHIFT_VERSION;
+}
 
 }  // namespace tenantshift::cli

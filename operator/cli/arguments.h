@@ -1,0 +1,37 @@
+#pragma once
+
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace tenantshift::cli {
+
+// A command line that cannot be carried out: the message says which option and why.
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+enum class OutputFormat { Text, Json };
+
+struct Arguments {
+  std::string command;       // plan | run | verify | status | rollback | help | version
+  bool help = false;         // --help given (for `command`, or in general when command is empty)
+  std::string manifestPath;  // -f / --file
+  std::optional<std::string> databaseUrl;    // --database-url; else from the environment
+  std::optional<std::string> until;          // run --until PHASE
+  std::optional<std::string> scenario;       // rollback --scenario
+  bool allowDataLoss = false;                // rollback --allow-data-loss
+  OutputFormat output = OutputFormat::Text;  // -o / --output text|json
+  std::optional<std::string> logLevel;       // --log-level trace|debug|info|warn|error|off
+};
+
+// Parses argv (without the program name). Pure: the environment is not read here.
+Arguments parseArguments(const std::vector<std::string>& args);
+
+// The database URL: --database-url, else $TENANTSHIFT_DATABASE_URL, else $DATABASE_URL.
+// Throws UsageError naming all three when none is set.
+std::string resolveDatabaseUrl(const Arguments& arguments);
+
+}  // namespace tenantshift::cli

@@ -1,0 +1,136 @@
+#include "cli/plan_format.h"
+
+#include <sstream>
+
+namespace tenantshift::cli {
+
+namespace {
+
+void writeStatements(std::ostringstream& out, const char* label,
+                     const std::vector<plan::Statement>& statements) {
+  for (const auto& statement : statements) {
+    std::string sql = statement.sql;
+    // Indent continuation lines under the label.
+    std::string indented;
+    for (char c : sql) {
+      indented.push_back(c);
+      if (c == '\n') {
+        indented += "           ";
+      }
+    }
+    out << "     " << label << indented << "\n";
+    if (!statement.params.empty()) {
+      out << "           parameters:";
+      for (std::size_t i = 0; i < statement.params.size(); ++i) {
+        out << " $" << i + 1 << "='" << statement.params[i] << "'";
+      }
+      out << "\n";
+    }
+  }
+}
+
+nlohmann::json statementsJson(const std::vector<plan::Statement>& statements) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& statement : statements) {
+    out.push_back({{"sql", statement.sql}, {"params", statement.params}});
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string formatPlan(const plan::Plan& plan, const api::TenantMigration& migration) {
+  const auto& spec = migration.spec;
+  std::ostringstream out;
+  out << "Plan for TenantMigration " << migration.metadata.name << ": schema "
+      << spec.database.schema << ", tenant column " << spec.tenant.column << " ("
+      << api::sqlTypeName(spec.tenant.idType) << "), tenants table " << spec.tenant.table
+      << ", setting " << spec.tenant.setting << "\n\n";
+
+  out << "Tenant sources (backfill order, parents first):\n";
+  for (const auto& decision : plan.decisions) {
+    out << "  " << decision.table << ": " << decision.source;
+    if (decision.existingColumn) {
+      out << " (existing values kept; NULLs filled)";
+    }
+    out << "\n      why: " << decision.reason << "\n";
+  }
+
+  std::size_t number = 0;
+  for (auto phase : plan::kPhases) {
+    auto steps = plan.stepsOf(phase);
+    out << "\nPhase " << plan::toString(phase) << " (" << steps.size() << " step"
+        << (steps.size() == 1 ? "" : "s") << ")\n";
+    for (const auto* step : steps) {
+      out << "  " << ++number << ". " << step->id << ": " << step->summary << "\n";
+      out << "     lock " << plan::toString(step->lock) << ", risk " << plan::toString(step->risk)
+          << ", undo risk " << plan::toString(step->downRisk);
+      if (step->execution != plan::Execution::Transactional) {
+        out << ", " << plan::toString(step->execution);
+      }
+      out << "\n";
+      if (!step->riskReason.empty()) {
+        out << "     risk: " << step->riskReason << "\n";
+      }
+      if (step->backfill) {
+        const auto& task = *step->backfill;
+        out << "     batches of " << spec.backfill.batchSize << " rows keyed on ("
+            << (task.keyColumns.empty() ? std::string("no primary key: NULL sweep")
+                                        : [&] {
+                                            std::string keys;
+                                            for (const auto& k : task.keyColumns) {
+                                              keys += keys.empty() ? k : ", " + k;
+                                            }
+                                            return keys;
+                                          }())
+            << "), about " << task.estimatedRows << " rows\n";
+        writeStatements(out, "batch: ", {plan::Statement{task.nextBatchSql, {}}});
+      }
+      writeStatements(out, "up:    ", step->up);
+      writeStatements(out, "down:  ", step->down);
+    }
+  }
+
+  if (!plan.notes.empty()) {
+    out << "\nNotes:\n";
+    for (const auto& note : plan.notes) {
+      out << "  - " << note << "\n";
+    }
+  }
+  return out.str();
+}
+
+nlohmann::json planToJson(const plan::Plan& plan) {
+  nlohmann::json decisions = nlohmann::json::array();
+  for (const auto& d : plan.decisions) {
+    decisions.push_back({{"table", d.table},
+                         {"source", d.source},
+                         {"reason", d.reason},
+                         {"existingColumn", d.existingColumn}});
+  }
+  nlohmann::json steps = nlohmann::json::array();
+  for (const auto& step : plan.steps) {
+    nlohmann::json s = {{"id", step.id},
+                        {"phase", plan::toString(step.phase)},
+                        {"table", step.table},
+                        {"summary", step.summary},
+                        {"execution", plan::toString(step.execution)},
+                        {"lock", plan::toString(step.lock)},
+                        {"risk", plan::toString(step.risk)},
+                        {"downRisk", plan::toString(step.downRisk)},
+                        {"riskReason", step.riskReason},
+                        {"checksum", step.checksum()},
+                        {"up", statementsJson(step.up)},
+                        {"down", statementsJson(step.down)}};
+    if (step.backfill) {
+      s["backfill"] = {{"keyColumns", step.backfill->keyColumns},
+                       {"batchSql", step.backfill->nextBatchSql},
+                       {"sweepSql", step.backfill->sweepSql},
+                       {"estimatedRows", step.backfill->estimatedRows}};
+    }
+    steps.push_back(std::move(s));
+  }
+  return {{"decisions", decisions}, {"steps", steps}, {"notes", plan.notes}};
+}
+
+}  // namespace tenantshift::cli

@@ -1,0 +1,96 @@
+#include "cli/status_format.h"
+
+#include <iomanip>
+#include <map>
+#include <sstream>
+
+namespace tenantshift::cli {
+
+std::string formatStatus(const engine::MigrationStatus& status) {
+  std::ostringstream out;
+  if (!status.started) {
+    out << "Migration " << status.name
+        << " has not started on this database (no ledger record). Run `tenantshift plan` to see "
+           "what it would do.\n";
+    return out.str();
+  }
+  std::map<std::string, int> counts;
+  for (const auto& step : status.steps) {
+    ++counts[step.state];
+  }
+  out << "Migration " << status.name << " (spec " << status.specHash << "), started "
+      << status.startedAt << ", updated " << status.updatedAt << "\n";
+  out << "Steps: " << status.steps.size() << " total";
+  for (const auto& [state, count] : counts) {
+    out << ", " << count << " " << state;
+  }
+  out << "\n";
+  std::string phase;
+  for (const auto& step : status.steps) {
+    if (step.phase != phase) {
+      phase = step.phase;
+      out << "\n== " << phase << "\n";
+    }
+    out << "  " << std::left << std::setw(12) << step.state << " " << step.id;
+    if (step.rows > 0) {
+      out << "  rows=" << step.rows;
+    }
+    if (step.attempts > 1) {
+      out << "  attempts=" << step.attempts;
+    }
+    if (step.durationMs > 0) {
+      out << "  " << step.durationMs << " ms";
+    }
+    out << "\n";
+    if (!step.error.empty()) {
+      out << "      error: " << step.error << "\n";
+    }
+  }
+  if (!status.cursors.empty()) {
+    out << "\nBackfill cursors:\n";
+    for (const auto& cursor : status.cursors) {
+      out << "  " << cursor.table << ": " << cursor.rowsDone << " rows, "
+          << (cursor.finished ? "finished" : "in progress");
+      if (!cursor.lastKey.empty()) {
+        out << ", last key (";
+        for (std::size_t i = 0; i < cursor.lastKey.size(); ++i) {
+          out << (i == 0 ? "" : ", ") << cursor.lastKey[i];
+        }
+        out << ")";
+      }
+      out << "\n";
+    }
+  }
+  return out.str();
+}
+
+nlohmann::json statusToJson(const engine::MigrationStatus& status) {
+  nlohmann::json steps = nlohmann::json::array();
+  for (const auto& step : status.steps) {
+    steps.push_back({{"id", step.id},
+                     {"phase", step.phase},
+                     {"state", step.state},
+                     {"rows", step.rows},
+                     {"attempts", step.attempts},
+                     {"startedAt", step.startedAt},
+                     {"finishedAt", step.finishedAt},
+                     {"durationMs", step.durationMs},
+                     {"error", step.error}});
+  }
+  nlohmann::json cursors = nlohmann::json::array();
+  for (const auto& cursor : status.cursors) {
+    cursors.push_back({{"table", cursor.table},
+                       {"lastKey", cursor.lastKey},
+                       {"rowsDone", cursor.rowsDone},
+                       {"finished", cursor.finished}});
+  }
+  return {{"name", status.name},
+          {"started", status.started},
+          {"specHash", status.specHash},
+          {"startedAt", status.startedAt},
+          {"updatedAt", status.updatedAt},
+          {"steps", steps},
+          {"cursors", cursors}};
+}
+
+}  // namespace tenantshift::cli
