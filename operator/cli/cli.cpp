@@ -17,6 +17,7 @@
 #include "cli/version.h"
 #include "db/connection.h"
 #include "engine/engine.h"
+#include "engine/verify_failed_error.h"
 #include "engine/verify_report_format.h"
 
 namespace tenantshift::cli {
@@ -79,10 +80,12 @@ int runRun(engine::Engine& engine, const api::TenantMigration& migration,
           *arguments.until + "\"");
     }
   }
-  auto result = engine.run(options);
-  if (result.verifyReport && !result.verifyReport->passed()) {
-    printReport(*result.verifyReport, arguments, out);
-    return kExitFailed;
+  try {
+    engine.run(options);
+  } catch (const engine::VerifyFailedError& failure) {
+    // The run stops at verify: show the whole report (it is in the ledger too).
+    printReport(failure.report(), arguments, out);
+    throw;
   }
   if (arguments.output == OutputFormat::Json) {
     out << statusToJson(engine.status()).dump(2) << "\n";

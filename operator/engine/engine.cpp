@@ -1,0 +1,330 @@
+#include "engine/engine.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+
+#include "api/spec_json.h"
+#include "api/spec_parser.h"
+#include "db/catalog_reader.h"
+#include "db/connection.h"
+#include "engine/advisory_lock.h"
+#include "engine/backfill_runner.h"
+#include "engine/execution.h"
+#include "engine/ledger.h"
+#include "engine/rollback_planner.h"
+#include "engine/step_executor.h"
+#include "engine/verifier.h"
+#include "engine/verify_failed_error.h"
+#include "plan/planner.h"
+#include "plan/sql_identifier.h"
+
+namespace tenantshift::engine {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::chrono::milliseconds since(Clock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
+}
+
+ExecutionSettings settingsFor(const api::MigrationSpec& spec) {
+  ExecutionSettings settings;
+  settings.lockTimeout = spec.ddl.lockTimeout;
+  settings.retry.retries = spec.ddl.retries;
+  settings.backfillPause = spec.backfill.pause;
+  return settings;
+}
+
+std::size_t phaseIndex(plan::Phase phase) {
+  return static_cast<std::size_t>(std::find(plan::kPhases.begin(), plan::kPhases.end(), phase) -
+                                  plan::kPhases.begin());
+}
+
+// The migration's record, when the ledger exists and has one. Read-only.
+std::optional<MigrationRecord> loadRecord(pqxx::connection& connection, const Ledger& ledger) {
+  pqxx::read_transaction tx(connection);
+  if (!Ledger::schemaExists(tx)) {
+    return std::nullopt;
+  }
+  return ledger.load(tx);
+}
+
+// The catalog to plan from: the snapshot recorded when the migration started, else the live one.
+plan::Catalog catalogFor(pqxx::connection& connection, const std::optional<MigrationRecord>& record,
+                         const api::MigrationSpec& spec) {
+  if (record) {
+    return record->catalog;
+  }
+  return db::readCatalog(connection, spec.database.schema, spec.database.appRole);
+}
+
+std::string verifySummary(const VerifyReport& report) {
+  std::string summary = std::to_string(report.count(CheckOutcome::Failed)) + " check(s) failed";
+  int shown = 0;
+  for (const CheckResult& check : report.checks) {
+    if (check.outcome != CheckOutcome::Failed) {
+      continue;
+    }
+    if (shown++ == 5) {
+      summary += "; ...";
+      break;
+    }
+    summary += "; " + check.check + (check.table.empty() ? "" : " on " + check.table) + ": " +
+               check.detail;
+  }
+  return summary;
+}
+
+bool flagPhaseDone(const plan::Plan& plan, const std::map<std::string, StepRecord>& states) {
+  const auto flagSteps = plan.stepsOf(plan::Phase::Flag);
+  if (flagSteps.empty()) {
+    return false;
+  }
+  return std::all_of(flagSteps.begin(), flagSteps.end(), [&](const plan::Step* step) {
+    const auto it = states.find(step->id);
+    return it != states.end() && it->second.state == "done";
+  });
+}
+
+}  // namespace
+
+Engine::Engine(std::string databaseUrl, api::TenantMigration migration, RunObserver& observer)
+    : databaseUrl_(std::move(databaseUrl)), migration_(std::move(migration)), observer_(observer) {}
+
+plan::Plan Engine::plan() {
+  auto connection = db::connect(databaseUrl_);
+  const Ledger ledger(migration_.metadata.name);
+  const auto record = loadRecord(*connection, ledger);
+  return plan::buildPlan(migration_.spec, catalogFor(*connection, record, migration_.spec));
+}
+
+RunResult Engine::run(const RunOptions& options) {
+  const api::MigrationSpec& spec = migration_.spec;
+  const Ledger ledger(migration_.metadata.name);
+  // Plan first: a spec that does not fit the database fails here, before anything changes.
+  plan();
+
+  auto lock = AdvisoryLock::acquire(databaseUrl_);
+  Session session([url = databaseUrl_] { return db::connect(url); });
+  Ledger::ensureSchema(session.connection());
+
+  // Load or create the migration's record; plan from its snapshot.
+  std::optional<MigrationRecord> record = loadRecord(session.connection(), ledger);
+  plan::Plan thePlan;
+  const std::string hash = api::specHash(spec);
+  const nlohmann::json specJson = api::toJson(spec);
+  if (record) {
+    thePlan = plan::buildPlan(spec, record->catalog);
+    pqxx::work tx(session.connection());
+    ledger.updateSpec(tx, hash, specJson);
+    ledger.syncSteps(tx, thePlan.steps);
+    tx.commit();
+  } else {
+    MigrationRecord created;
+    created.name = migration_.metadata.name;
+    created.specHash = hash;
+    created.spec = specJson;
+    created.catalog =
+        db::readCatalog(session.connection(), spec.database.schema, spec.database.appRole);
+    created.createdTenantsTable = created.catalog.findTable(spec.tenant.table) == nullptr;
+    thePlan = plan::buildPlan(spec, created.catalog);
+    pqxx::work tx(session.connection());
+    for (const plan::TableDecision& decision : thePlan.decisions) {
+      created.baselineCounts[decision.table] =
+          tx.exec1("SELECT count(*) FROM " +
+                   plan::qualified(spec.database.schema, decision.table))[0]
+              .as<std::int64_t>();
+    }
+    ledger.create(tx, created);
+    ledger.syncSteps(tx, thePlan.steps);
+    tx.commit();
+    spdlog::info("migration recorded name={} tables={} steps={}", created.name,
+                 created.baselineCounts.size(), thePlan.steps.size());
+    record = std::move(created);
+  }
+
+  std::map<std::string, StepRecord> states;
+  {
+    pqxx::read_transaction tx(session.connection());
+    states = ledger.steps(tx);
+  }
+
+  const ExecutionSettings settings = settingsFor(spec);
+  StepExecutor executor(session, ledger, settings, observer_);
+  BackfillRunner backfill(session, ledger, settings, observer_, spec.backfill.batchSize,
+                          spec.tenant.defaultTenant.id);
+  RunResult result;
+  for (const plan::Step& step : thePlan.steps) {
+    if (options.until && phaseIndex(step.phase) > phaseIndex(*options.until)) {
+      break;
+    }
+    const auto recorded = states.find(step.id);
+    if (recorded != states.end() && recorded->second.state == "done") {
+      observer_.stepAlreadyDone(step);
+      continue;
+    }
+    lock->ensureHeld();
+    spdlog::info("step started id={} execution={}", step.id, plan::toString(step.execution));
+    observer_.stepStarted(step);
+    const auto start = Clock::now();
+    std::int64_t rows = 0;
+    switch (step.execution) {
+      case plan::Execution::Transactional:
+      case plan::Execution::Concurrent:
+        rows = executor.runUp(step);
+        break;
+      case plan::Execution::Backfill:
+        rows = backfill.run(step);
+        break;
+      case plan::Execution::Verify: {
+        VerifyReport report;
+        try {
+          {
+            pqxx::work tx(session.connection());
+            ledger.markRunning(tx, step.id, true);
+            tx.commit();
+          }
+          report = verifyMigration(session.connection(), spec, record->catalog, thePlan,
+                                   record->baselineCounts, false);
+        } catch (const pqxx::failure& error) {
+          const std::string message = stepFailureMessage(step, error, settings);
+          executor.recordFailure(step, message, since(start).count());
+          throw EngineError(message);
+        }
+        pqxx::work tx(session.connection());
+        ledger.setReport(tx, step.id, report.toJson());
+        if (!report.passed()) {
+          const std::string message =
+              "step " + step.id + " failed: verification " + verifySummary(report) +
+              "; fix what the report shows (the full report is in tenantshift.step.report and "
+              "from `tenantshift verify`), then run again";
+          ledger.markFailed(tx, step.id, message, since(start).count());
+          tx.commit();
+          spdlog::error("step failed id={} error={}", step.id, message);
+          observer_.stepFailed(step, message);
+          throw VerifyFailedError(message, report);
+        }
+        ledger.markDone(tx, step.id, 0, since(start).count());
+        tx.commit();
+        spdlog::info("step done id={} checks={} warnings={}", step.id, report.checks.size(),
+                     report.count(CheckOutcome::Warning));
+        result.verifyReport = std::move(report);
+        break;
+      }
+    }
+    observer_.stepFinished(step, rows, since(start));
+  }
+  result.complete = true;
+  return result;
+}
+
+VerifyReport Engine::verify() {
+  auto connection = db::connect(databaseUrl_);
+  const Ledger ledger(migration_.metadata.name);
+  const auto record = loadRecord(*connection, ledger);
+  const plan::Catalog before = catalogFor(*connection, record, migration_.spec);
+  const plan::Plan thePlan = plan::buildPlan(migration_.spec, before);
+  bool strict = false;
+  std::map<std::string, std::int64_t> baseline;
+  if (record) {
+    baseline = record->baselineCounts;
+    pqxx::read_transaction tx(*connection);
+    strict = flagPhaseDone(thePlan, ledger.steps(tx));
+  }
+  return verifyMigration(*connection, migration_.spec, before, thePlan, baseline, strict);
+}
+
+MigrationStatus Engine::status() {
+  auto connection = db::connect(databaseUrl_);
+  pqxx::read_transaction tx(*connection);
+  return Ledger(migration_.metadata.name).status(tx);
+}
+
+RollbackResult Engine::rollback(RollbackScenario scenario, bool allowDataLoss) {
+  const api::MigrationSpec& spec = migration_.spec;
+  const Ledger ledger(migration_.metadata.name);
+  auto lock = AdvisoryLock::acquire(databaseUrl_);
+  Session session([url = databaseUrl_] { return db::connect(url); });
+  const auto record = loadRecord(session.connection(), ledger);
+  RollbackResult result;
+  if (!record) {
+    spdlog::info("rollback: no migration named {} is recorded in this database; nothing to undo",
+                 ledger.migration());
+    return result;
+  }
+  const plan::Plan thePlan = plan::buildPlan(spec, record->catalog);
+  std::map<std::string, std::string> states;
+  {
+    pqxx::read_transaction tx(session.connection());
+    for (const auto& [id, step] : ledger.steps(tx)) {
+      states[id] = step.state;
+    }
+  }
+  const std::vector<const plan::Step*> toUndo = stepsToUndo(thePlan, scenario, states);
+
+  if (scenario == RollbackScenario::Full && !allowDataLoss) {
+    std::vector<std::string> losses;
+    for (const plan::DataLossCheck& check : thePlan.dataLossChecks) {
+      try {
+        pqxx::read_transaction tx(session.connection());
+        const auto rows = execStatement(tx, check.query);
+        const std::int64_t count =
+            rows.empty() || rows[0][0].is_null() ? 0 : rows[0][0].as<std::int64_t>();
+        if (count > 0) {
+          losses.push_back(check.what + " (" + std::to_string(count) + ")");
+        }
+      } catch (const pqxx::sql_error& error) {
+        // The check reads objects the migration adds; when they do not exist (the schema
+        // phase never got that far), there is nothing the rollback could lose there.
+        if (error.sqlstate() != "42703" && error.sqlstate() != "42P01") {
+          throw EngineError("rollback full: data-loss check \"" + check.what +
+                            "\" failed: " + firstLine(error.what()) +
+                            "; fix the cause, or rerun with --allow-data-loss to skip the checks");
+        }
+      }
+    }
+    if (!losses.empty()) {
+      std::string list;
+      for (const std::string& loss : losses) {
+        list += (list.empty() ? "" : "; ") + loss;
+      }
+      throw EngineError("rollback full would lose: " + list +
+                        "; rerun with --allow-data-loss to proceed");
+    }
+  }
+
+  const ExecutionSettings settings = settingsFor(spec);
+  StepExecutor executor(session, ledger, settings, observer_);
+  for (const plan::Step* step : toUndo) {
+    lock->ensureHeld();
+    observer_.stepStarted(*step);
+    const auto start = Clock::now();
+    if (step->execution == plan::Execution::Backfill || step->down.empty()) {
+      // Nothing to run: the backfill's values go with the column; its cursor starts over.
+      pqxx::work tx(session.connection());
+      if (step->backfill) {
+        ledger.resetCursor(tx, step->backfill->table);
+      }
+      ledger.markRolledBack(tx, step->id);
+      tx.commit();
+      spdlog::info("step rolled back id={} (no down SQL)", step->id);
+    } else {
+      executor.runDown(*step);
+    }
+    observer_.stepFinished(*step, 0, since(start));
+    result.undoneSteps.push_back(step->id);
+  }
+  if (scenario == RollbackScenario::Full) {
+    pqxx::work tx(session.connection());
+    ledger.remove(tx);
+    tx.commit();
+    spdlog::info("rollback full done: migration record {} removed", ledger.migration());
+  }
+  spdlog::info("rollback done scenario={} steps={}", toString(scenario), result.undoneSteps.size());
+  return result;
+}
+
+}  // namespace tenantshift::engine

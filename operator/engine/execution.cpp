@@ -1,0 +1,116 @@
+#include "engine/execution.h"
+
+#include <spdlog/spdlog.h>
+
+#include <mutex>
+#include <random>
+#include <thread>
+
+namespace tenantshift::engine {
+
+void ExecutionSettings::sleepFor(std::chrono::milliseconds duration) const {
+  if (duration.count() <= 0) {
+    return;
+  }
+  if (sleep) {
+    sleep(duration);
+  } else {
+    std::this_thread::sleep_for(duration);
+  }
+}
+
+double ExecutionSettings::unitRandom() const {
+  if (random) {
+    return random();
+  }
+  static std::mutex mutex;  // guards generator
+  static std::mt19937_64 generator{std::random_device{}()};
+  std::lock_guard<std::mutex> lock(mutex);
+  return std::uniform_real_distribution<double>(0.0, 1.0)(generator);
+}
+
+std::string ExecutionSettings::lockTimeoutSetting() const {
+  return std::to_string(lockTimeout.count()) + "ms";
+}
+
+pqxx::connection& Session::connection() {
+  if (connection_ && !connection_->is_open()) {
+    connection_.reset();
+  }
+  if (!connection_) {
+    try {
+      connection_ = factory_();
+    } catch (const pqxx::failure&) {
+      throw;
+    } catch (const std::exception& error) {
+      // db::connect's message names the redacted URL only.
+      throw pqxx::broken_connection(error.what());
+    }
+  }
+  return *connection_;
+}
+
+void runWithRetries(const plan::Step& step, Session& session, const ExecutionSettings& settings,
+                    RunObserver& observer,
+                    const std::function<void(pqxx::connection&, int attempt)>& attempt) {
+  for (int number = 1;; ++number) {
+    try {
+      attempt(session.connection(), number);
+      return;
+    } catch (const pqxx::failure& error) {
+      const FailureKind kind = classifyFailure(error);
+      if (kind == FailureKind::ConnectionLost || kind == FailureKind::InDoubt) {
+        session.reset();
+      }
+      if (kind == FailureKind::Fatal || number > settings.retry.retries) {
+        throw;
+      }
+      const auto wait = settings.retry.delayBefore(number, settings.unitRandom());
+      const std::string message = firstLine(error.what());
+      spdlog::warn("step retrying id={} attempt={} wait_ms={} error={}", step.id, number + 1,
+                   wait.count(), message);
+      observer.stepRetrying(step, number + 1, message, wait);
+      settings.sleepFor(wait);
+    }
+  }
+}
+
+std::string stepFailureMessage(const plan::Step& step, const std::exception& error,
+                               const ExecutionSettings& settings) {
+  const std::string pgError = firstLine(error.what());
+  std::string advice;
+  switch (classifyFailure(error)) {
+    case FailureKind::Contention:
+      advice =
+          "gave up after " + std::to_string(settings.retry.retries) +
+          " retries: other sessions keep locks on " +
+          (step.table.empty() ? std::string("the objects it changes") : "table " + step.table) +
+          " longer than lockTimeout (" + settings.lockTimeoutSetting() +
+          "); find them in pg_stat_activity / pg_locks, or raise spec.ddl.retries or "
+          "spec.ddl.lockTimeout, then run again (it resumes at this step)";
+      break;
+    case FailureKind::ConnectionLost:
+    case FailureKind::InDoubt:
+      advice = "lost the connection to the database " + std::to_string(settings.retry.retries) +
+               " times; check that the server is reachable, then run again (it resumes at this "
+               "step)";
+      break;
+    case FailureKind::Fatal:
+      advice =
+          "fix the cause in the database or the spec, then run again (the step is "
+          "idempotent and resumes), or roll back";
+      break;
+  }
+  const std::string state = sqlStateOf(error);
+  return "step " + step.id + " failed: " + pgError +
+         (state.empty() ? "" : " (SQLSTATE " + state + ")") + "; " + advice;
+}
+
+pqxx::result execStatement(pqxx::transaction_base& tx, const plan::Statement& statement) {
+  if (statement.params.empty()) {
+    return tx.exec(statement.sql);
+  }
+  return tx.exec_params(statement.sql, pqxx::prepare::make_dynamic_params(statement.params));
+}
+
+}  // namespace tenantshift::engine

@@ -1,0 +1,65 @@
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <pqxx/pqxx>
+#include <string>
+
+#include "engine/ddl_retry.h"
+#include "engine/run_observer.h"
+#include "plan/step.h"
+
+namespace tenantshift::engine {
+
+using ConnectionFactory = std::function<std::unique_ptr<pqxx::connection>()>;
+using Sleeper = std::function<void(std::chrono::milliseconds)>;
+using UnitRandom = std::function<double()>;  // uniform in [0, 1)
+
+// How steps run: the lock_timeout every statement gets, the retry policy, and the injected
+// sleeping function and randomness (tests pass fakes so that they never wait).
+struct ExecutionSettings {
+  std::chrono::milliseconds lockTimeout{1000};
+  RetryPolicy retry;
+  std::chrono::milliseconds backfillPause{20};
+  Sleeper sleep;      // empty: std::this_thread::sleep_for
+  UnitRandom random;  // empty: a std::mt19937_64 seeded from std::random_device
+
+  void sleepFor(std::chrono::milliseconds duration) const;
+  double unitRandom() const;
+  // "1000ms": the value given to set_config('lock_timeout', ...).
+  std::string lockTimeoutSetting() const;
+};
+
+// The engine's working connection, replaced by a new one after it broke. A failure to
+// reconnect is reported as pqxx::broken_connection, so the retry loop treats it like the
+// connection loss that caused it.
+class Session {
+ public:
+  explicit Session(ConnectionFactory factory) : factory_(std::move(factory)) {}
+  pqxx::connection& connection();
+  void reset() { connection_.reset(); }
+
+ private:
+  ConnectionFactory factory_;
+  std::unique_ptr<pqxx::connection> connection_;
+};
+
+// Runs `attempt` on the session's connection, retrying (with backoff, telling the observer) on
+// lock timeouts, deadlocks, serialization failures, lost connections and in-doubt commits, at
+// most settings.retry.retries times. Each attempt must be idempotent: it must re-read what it
+// needs (ledger state, cursor) inside its own transaction. `attempt` gets the attempt number
+// (1-based). A database error that is not retryable, or the last one, is rethrown as is;
+// anything that is not a pqxx::failure (a bug, an observer that aborts) propagates at once.
+void runWithRetries(const plan::Step& step, Session& session, const ExecutionSettings& settings,
+                    RunObserver& observer,
+                    const std::function<void(pqxx::connection&, int attempt)>& attempt);
+
+// The message of a step that failed: step id, the PostgreSQL error, and what to do about it.
+std::string stepFailureMessage(const plan::Step& step, const std::exception& error,
+                               const ExecutionSettings& settings);
+
+// Runs one statement inside `tx` with its parameters bound; returns the rows affected.
+pqxx::result execStatement(pqxx::transaction_base& tx, const plan::Statement& statement);
+
+}  // namespace tenantshift::engine

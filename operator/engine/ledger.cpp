@@ -1,0 +1,306 @@
+#include "engine/ledger.h"
+
+#include <spdlog/spdlog.h>
+
+#include <cctype>
+#include <set>
+
+#include "engine/advisory_lock.h"
+#include "engine/ledger_sql.h"
+
+namespace tenantshift::engine {
+
+namespace {
+
+int versionOf(const std::string& fileName) {
+  std::size_t digits = 0;
+  while (digits < fileName.size() && std::isdigit(static_cast<unsigned char>(fileName[digits]))) {
+    ++digits;
+  }
+  if (digits == 0) {
+    throw std::logic_error("ledger SQL file without a leading version number: " + fileName);
+  }
+  return std::stoi(fileName.substr(0, digits));
+}
+
+// ISO 8601 text of a timestamptz column, "" when NULL.
+std::string isoTime(const std::string& column) {
+  return "coalesce(to_json(" + column + ") #>> '{}', '')";
+}
+
+std::string text(const pqxx::field& field) {
+  return field.is_null() ? "" : field.c_str();
+}
+
+}  // namespace
+
+void Ledger::ensureSchema(pqxx::connection& connection) {
+  for (const LedgerSqlFile& file : ledgerSqlFiles()) {
+    const int version = versionOf(file.name);
+    pqxx::work tx(connection);
+    // Serialises concurrent first-time creation (two `status`/`run` callers at once) without
+    // touching the runners' session lock.
+    tx.exec_params("SELECT pg_advisory_xact_lock($1::bigint)",
+                   std::to_string(AdvisoryLock::kKey + 1));
+    if (schemaExists(tx)) {
+      const pqxx::result applied =
+          tx.exec_params("SELECT 1 FROM tenantshift.ledger_version WHERE version = $1::integer",
+                         std::to_string(version));
+      if (!applied.empty()) {
+        continue;  // the transaction ends without changes
+      }
+    }
+    tx.exec(file.sql);
+    tx.exec_params(
+        "INSERT INTO tenantshift.ledger_version (version, file) VALUES ($1::integer, $2)",
+        std::to_string(version), file.name);
+    tx.commit();
+    spdlog::info("ledger schema applied version={} file={}", version, file.name);
+  }
+}
+
+bool Ledger::schemaExists(pqxx::transaction_base& tx) {
+  return tx
+      .exec1(
+          "SELECT to_regclass('tenantshift.ledger_version') IS NOT NULL "
+          "AND to_regclass('tenantshift.migration') IS NOT NULL")[0]
+      .as<bool>();
+}
+
+std::vector<int> Ledger::appliedVersions(pqxx::transaction_base& tx) {
+  std::vector<int> versions;
+  for (const auto& row : tx.exec("SELECT version FROM tenantshift.ledger_version ORDER BY 1")) {
+    versions.push_back(row[0].as<int>());
+  }
+  return versions;
+}
+
+std::optional<MigrationRecord> Ledger::load(pqxx::transaction_base& tx) const {
+  const pqxx::result rows = tx.exec_params(
+      "SELECT spec_hash, spec::text, catalog::text, baseline_counts::text, "
+      "created_tenants_table FROM tenantshift.migration WHERE name = $1",
+      migration_);
+  if (rows.empty()) {
+    return std::nullopt;
+  }
+  MigrationRecord record;
+  record.name = migration_;
+  record.specHash = rows[0][0].as<std::string>();
+  record.spec = nlohmann::json::parse(rows[0][1].as<std::string>());
+  record.catalog = nlohmann::json::parse(rows[0][2].as<std::string>()).get<plan::Catalog>();
+  record.baselineCounts = nlohmann::json::parse(rows[0][3].as<std::string>())
+                              .get<std::map<std::string, std::int64_t>>();
+  record.createdTenantsTable = rows[0][4].as<bool>();
+  return record;
+}
+
+void Ledger::create(pqxx::transaction_base& tx, const MigrationRecord& record) const {
+  tx.exec_params(
+      "INSERT INTO tenantshift.migration "
+      "(name, spec_hash, spec, catalog, baseline_counts, created_tenants_table) "
+      "VALUES ($1, $2, $3::jsonb, $4::jsonb, $5::jsonb, $6::boolean)",
+      migration_, record.specHash, record.spec.dump(), nlohmann::json(record.catalog).dump(),
+      nlohmann::json(record.baselineCounts).dump(), record.createdTenantsTable ? "true" : "false");
+}
+
+void Ledger::updateSpec(pqxx::transaction_base& tx, const std::string& specHash,
+                        const nlohmann::json& spec) const {
+  tx.exec_params(
+      "UPDATE tenantshift.migration SET spec_hash = $2, spec = $3::jsonb, updated_at = now() "
+      "WHERE name = $1 AND spec_hash IS DISTINCT FROM $2",
+      migration_, specHash, spec.dump());
+}
+
+void Ledger::remove(pqxx::transaction_base& tx) const {
+  tx.exec_params("DELETE FROM tenantshift.migration WHERE name = $1", migration_);
+}
+
+std::map<std::string, StepRecord> Ledger::steps(pqxx::transaction_base& tx) const {
+  std::map<std::string, StepRecord> out;
+  for (const auto& row :
+       tx.exec_params("SELECT step_id, state, checksum, attempts FROM tenantshift.step "
+                      "WHERE migration = $1",
+                      migration_)) {
+    StepRecord record{row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<std::string>(),
+                      row[3].as<int>()};
+    out.emplace(record.id, record);
+  }
+  return out;
+}
+
+void Ledger::syncSteps(pqxx::transaction_base& tx, const std::vector<plan::Step>& planned) const {
+  const std::map<std::string, StepRecord> recorded = steps(tx);
+  std::set<std::string> plannedIds;
+  for (std::size_t ordinal = 0; ordinal < planned.size(); ++ordinal) {
+    const plan::Step& step = planned[ordinal];
+    plannedIds.insert(step.id);
+    const std::string checksum = step.checksum();
+    auto it = recorded.find(step.id);
+    if (it != recorded.end() && it->second.state == "done" && it->second.checksum != checksum) {
+      throw EngineError("step " + step.id +
+                        " is done but the plan now gives it different SQL (checksum " +
+                        it->second.checksum + " recorded, " + checksum +
+                        " planned): the spec changed under a half-done migration; restore the "
+                        "spec it was started with, or roll back (rollback --scenario full) and "
+                        "run again");
+    }
+    tx.exec_params(
+        "INSERT INTO tenantshift.step (migration, step_id, phase, ordinal, checksum) "
+        "VALUES ($1, $2, $3, $4::integer, $5) "
+        "ON CONFLICT (migration, step_id) DO UPDATE SET phase = EXCLUDED.phase, "
+        "ordinal = EXCLUDED.ordinal, checksum = EXCLUDED.checksum, "
+        "state = CASE WHEN tenantshift.step.state = 'rolled_back' THEN 'pending' "
+        "ELSE tenantshift.step.state END",
+        migration_, step.id, std::string(plan::toString(step.phase)), std::to_string(ordinal),
+        checksum);
+  }
+  for (const auto& [id, record] : recorded) {
+    if (record.state == "done" && plannedIds.count(id) == 0) {
+      throw EngineError("step " + id +
+                        " is done but no longer in the plan: the spec changed under a half-done "
+                        "migration; restore the spec it was started with, or roll back "
+                        "(rollback --scenario full) and run again");
+    }
+  }
+  // Steps that were recorded but are no longer planned and never took effect are dropped, so
+  // that status shows the plan being run.
+  for (const auto& [id, record] : recorded) {
+    if (plannedIds.count(id) == 0) {
+      tx.exec_params("DELETE FROM tenantshift.step WHERE migration = $1 AND step_id = $2",
+                     migration_, id);
+    }
+  }
+}
+
+void Ledger::markRunning(pqxx::transaction_base& tx, const std::string& stepId,
+                         bool firstAttempt) const {
+  tx.exec_params(
+      "UPDATE tenantshift.step SET state = 'running', attempts = attempts + 1, error = NULL, "
+      "started_at = CASE WHEN $3::boolean OR started_at IS NULL THEN now() ELSE started_at END, "
+      "finished_at = NULL WHERE migration = $1 AND step_id = $2",
+      migration_, stepId, firstAttempt ? "true" : "false");
+  tx.exec_params("UPDATE tenantshift.migration SET updated_at = now() WHERE name = $1", migration_);
+}
+
+void Ledger::markDone(pqxx::transaction_base& tx, const std::string& stepId, std::int64_t rows,
+                      std::int64_t durationMs) const {
+  tx.exec_params(
+      "UPDATE tenantshift.step SET state = 'done', rows = $3::bigint, error = NULL, "
+      "started_at = coalesce(started_at, now()), finished_at = now(), "
+      "duration_ms = $4::bigint WHERE migration = $1 AND step_id = $2",
+      migration_, stepId, std::to_string(rows), std::to_string(durationMs));
+  tx.exec_params("UPDATE tenantshift.migration SET updated_at = now() WHERE name = $1", migration_);
+}
+
+void Ledger::markFailed(pqxx::transaction_base& tx, const std::string& stepId,
+                        const std::string& error, std::int64_t durationMs) const {
+  tx.exec_params(
+      "UPDATE tenantshift.step SET state = 'failed', error = $3, finished_at = now(), "
+      "duration_ms = $4::bigint WHERE migration = $1 AND step_id = $2",
+      migration_, stepId, error, std::to_string(durationMs));
+  tx.exec_params("UPDATE tenantshift.migration SET updated_at = now() WHERE name = $1", migration_);
+}
+
+void Ledger::markRolledBack(pqxx::transaction_base& tx, const std::string& stepId) const {
+  tx.exec_params(
+      "UPDATE tenantshift.step SET state = 'rolled_back', rows = 0, error = NULL, "
+      "finished_at = now(), report = NULL WHERE migration = $1 AND step_id = $2",
+      migration_, stepId);
+  tx.exec_params("UPDATE tenantshift.migration SET updated_at = now() WHERE name = $1", migration_);
+}
+
+void Ledger::setReport(pqxx::transaction_base& tx, const std::string& stepId,
+                       const nlohmann::json& report) const {
+  tx.exec_params(
+      "UPDATE tenantshift.step SET report = $3::jsonb WHERE migration = $1 AND step_id = $2",
+      migration_, stepId, report.dump());
+}
+
+std::optional<BackfillCursor> Ledger::cursor(pqxx::transaction_base& tx,
+                                             const std::string& table) const {
+  const pqxx::result rows = tx.exec_params(
+      "SELECT coalesce(to_jsonb(last_key), '[]'::jsonb)::text, rows_done, finished "
+      "FROM tenantshift.backfill_cursor WHERE migration = $1 AND table_name = $2",
+      migration_, table);
+  if (rows.empty()) {
+    return std::nullopt;
+  }
+  BackfillCursor out;
+  out.lastKey = nlohmann::json::parse(rows[0][0].as<std::string>()).get<std::vector<std::string>>();
+  out.rowsDone = rows[0][1].as<std::int64_t>();
+  out.finished = rows[0][2].as<bool>();
+  return out;
+}
+
+void Ledger::saveCursor(pqxx::transaction_base& tx, const std::string& table,
+                        const BackfillCursor& cursor) const {
+  // The key travels as a JSON array (a bind parameter) and becomes text[] in SQL.
+  const std::string keyJson = nlohmann::json(cursor.lastKey).dump();
+  const char* key = cursor.lastKey.empty() ? nullptr : keyJson.c_str();  // NULL: not started
+  tx.exec_params(
+      "INSERT INTO tenantshift.backfill_cursor "
+      "(migration, table_name, last_key, rows_done, finished, updated_at) "
+      "VALUES ($1, $2, CASE WHEN $3::jsonb IS NULL THEN NULL "
+      "ELSE ARRAY(SELECT jsonb_array_elements_text($3::jsonb)) END, $4::bigint, $5::boolean, "
+      "now()) "
+      "ON CONFLICT (migration, table_name) DO UPDATE SET last_key = EXCLUDED.last_key, "
+      "rows_done = EXCLUDED.rows_done, finished = EXCLUDED.finished, updated_at = now()",
+      migration_, table, key, std::to_string(cursor.rowsDone), cursor.finished ? "true" : "false");
+}
+
+void Ledger::resetCursor(pqxx::transaction_base& tx, const std::string& table) const {
+  tx.exec_params("DELETE FROM tenantshift.backfill_cursor WHERE migration = $1 AND table_name = $2",
+                 migration_, table);
+}
+
+MigrationStatus Ledger::status(pqxx::transaction_base& tx) const {
+  MigrationStatus out;
+  out.name = migration_;
+  if (!schemaExists(tx)) {
+    return out;
+  }
+  const pqxx::result migration =
+      tx.exec_params("SELECT spec_hash, " + isoTime("started_at") + ", " + isoTime("updated_at") +
+                         " FROM tenantshift.migration WHERE name = $1",
+                     migration_);
+  if (migration.empty()) {
+    return out;
+  }
+  out.started = true;
+  out.specHash = text(migration[0][0]);
+  out.startedAt = text(migration[0][1]);
+  out.updatedAt = text(migration[0][2]);
+  for (const auto& row :
+       tx.exec_params("SELECT step_id, phase, state, rows, attempts, " + isoTime("started_at") +
+                          ", " + isoTime("finished_at") +
+                          ", coalesce(duration_ms, 0), coalesce(error, '') FROM tenantshift.step "
+                          "WHERE migration = $1 ORDER BY ordinal, step_id",
+                      migration_)) {
+    StepStatus step;
+    step.id = text(row[0]);
+    step.phase = text(row[1]);
+    step.state = text(row[2]);
+    step.rows = row[3].as<std::int64_t>();
+    step.attempts = row[4].as<int>();
+    step.startedAt = text(row[5]);
+    step.finishedAt = text(row[6]);
+    step.durationMs = row[7].as<std::int64_t>();
+    step.error = text(row[8]);
+    out.steps.push_back(std::move(step));
+  }
+  for (const auto& row : tx.exec_params(
+           "SELECT table_name, coalesce(to_jsonb(last_key), '[]'::jsonb)::text, rows_done, "
+           "finished FROM tenantshift.backfill_cursor WHERE migration = $1 ORDER BY table_name",
+           migration_)) {
+    BackfillCursorStatus cursor;
+    cursor.table = text(row[0]);
+    cursor.lastKey =
+        nlohmann::json::parse(row[1].as<std::string>()).get<std::vector<std::string>>();
+    cursor.rowsDone = row[2].as<std::int64_t>();
+    cursor.finished = row[3].as<bool>();
+    out.cursors.push_back(std::move(cursor));
+  }
+  return out;
+}
+
+}  // namespace tenantshift::engine

@@ -1,0 +1,65 @@
+#include "engine/rollback_planner.h"
+
+#include <algorithm>
+
+namespace tenantshift::engine {
+
+std::optional<RollbackScenario> rollbackScenarioFromString(std::string_view name) {
+  if (name == "flag-off") {
+    return RollbackScenario::FlagOff;
+  }
+  if (name == "disable-rls") {
+    return RollbackScenario::DisableRls;
+  }
+  if (name == "full") {
+    return RollbackScenario::Full;
+  }
+  return std::nullopt;
+}
+
+std::string_view toString(RollbackScenario scenario) {
+  switch (scenario) {
+    case RollbackScenario::FlagOff:
+      return "flag-off";
+    case RollbackScenario::DisableRls:
+      return "disable-rls";
+    case RollbackScenario::Full:
+      return "full";
+  }
+  return "full";
+}
+
+std::vector<plan::Phase> phasesUndoneBy(RollbackScenario scenario) {
+  using plan::Phase;
+  switch (scenario) {
+    case RollbackScenario::FlagOff:
+      return {Phase::Flag};
+    case RollbackScenario::DisableRls:
+      return {Phase::Flag, Phase::Verify, Phase::Rls};
+    case RollbackScenario::Full:
+      return {Phase::Flag,        Phase::Verify,   Phase::Rls,
+              Phase::Constraints, Phase::Backfill, Phase::Schema};
+  }
+  return {};
+}
+
+std::vector<const plan::Step*> stepsToUndo(const plan::Plan& plan, RollbackScenario scenario,
+                                           const std::map<std::string, std::string>& states) {
+  const std::vector<plan::Phase> phases = phasesUndoneBy(scenario);
+  std::vector<const plan::Step*> out;
+  for (auto it = plan.steps.rbegin(); it != plan.steps.rend(); ++it) {
+    if (std::find(phases.begin(), phases.end(), it->phase) == phases.end()) {
+      continue;
+    }
+    const auto state = states.find(it->id);
+    if (state == states.end()) {
+      continue;
+    }
+    if (state->second == "done" || state->second == "failed" || state->second == "running") {
+      out.push_back(&*it);
+    }
+  }
+  return out;
+}
+
+}  // namespace tenantshift::engine

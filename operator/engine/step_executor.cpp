@@ -1,0 +1,148 @@
+#include "engine/step_executor.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+#include "engine/engine.h"
+
+namespace tenantshift::engine {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::int64_t millisSince(Clock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
+}
+
+bool applied(pqxx::transaction_base& tx, const plan::Step& step) {
+  if (!step.appliedCheck) {
+    return false;
+  }
+  const pqxx::result result = execStatement(tx, *step.appliedCheck);
+  return !result.empty() && !result[0][0].is_null() && result[0][0].as<bool>();
+}
+
+std::string stateOf(pqxx::transaction_base& tx, const Ledger& ledger, const std::string& stepId,
+                    bool lock) {
+  const pqxx::result rows = tx.exec_params(
+      std::string("SELECT state FROM tenantshift.step WHERE migration = $1 AND step_id = $2") +
+          (lock ? " FOR UPDATE" : ""),
+      ledger.migration(), stepId);
+  return rows.empty() ? "" : rows[0][0].as<std::string>();
+}
+
+}  // namespace
+
+std::int64_t StepExecutor::runUp(const plan::Step& step) {
+  if (step.execution != plan::Execution::Transactional &&
+      step.execution != plan::Execution::Concurrent) {
+    throw std::logic_error("StepExecutor::runUp given a " +
+                           std::string(plan::toString(step.execution)) + " step: " + step.id);
+  }
+  const auto start = Clock::now();
+  std::int64_t rows = 0;
+  bool skipped = false;
+  try {
+    runWithRetries(
+        step, session_, settings_, observer_, [&](pqxx::connection& connection, int attempt) {
+          rows = 0;
+          {
+            pqxx::work tx(connection);
+            if (stateOf(tx, ledger_, step.id, true) == "done") {
+              skipped = true;  // an earlier attempt committed although its commit looked in doubt
+              return;
+            }
+            ledger_.markRunning(tx, step.id, attempt == 1);
+            tx.commit();
+          }
+          if (step.execution == plan::Execution::Transactional) {
+            pqxx::work tx(connection);
+            tx.exec_params("SELECT set_config('lock_timeout', $1, true)",
+                           settings_.lockTimeoutSetting());
+            skipped = applied(tx, step);
+            if (!skipped) {
+              for (const plan::Statement& statement : step.up) {
+                rows += static_cast<std::int64_t>(execStatement(tx, statement).affected_rows());
+              }
+            }
+            ledger_.markDone(tx, step.id, rows, millisSince(start));
+            tx.commit();
+            return;
+          }
+          {
+            pqxx::nontransaction tx(connection);
+            tx.exec_params("SELECT set_config('lock_timeout', $1, false)",
+                           settings_.lockTimeoutSetting());
+            skipped = applied(tx, step);
+            if (!skipped) {
+              for (const plan::Statement& statement : step.up) {
+                rows += static_cast<std::int64_t>(execStatement(tx, statement).affected_rows());
+              }
+            }
+          }
+          pqxx::work tx(connection);
+          ledger_.markDone(tx, step.id, rows, millisSince(start));
+          tx.commit();
+        });
+  } catch (const pqxx::failure& error) {
+    const std::string message = stepFailureMessage(step, error, settings_);
+    recordFailure(step, message, millisSince(start));
+    throw EngineError(message);
+  }
+  spdlog::info("step done id={} rows={} ms={}{}", step.id, rows, millisSince(start),
+               skipped ? " (already in place)" : "");
+  return rows;
+}
+
+void StepExecutor::runDown(const plan::Step& step) {
+  const auto start = Clock::now();
+  const bool concurrent = step.downExecution == plan::Execution::Concurrent;
+  try {
+    runWithRetries(step, session_, settings_, observer_, [&](pqxx::connection& connection, int) {
+      if (concurrent) {
+        {
+          pqxx::nontransaction tx(connection);
+          tx.exec_params("SELECT set_config('lock_timeout', $1, false)",
+                         settings_.lockTimeoutSetting());
+          for (const plan::Statement& statement : step.down) {
+            execStatement(tx, statement);
+          }
+        }
+        pqxx::work tx(connection);
+        ledger_.markRolledBack(tx, step.id);
+        tx.commit();
+        return;
+      }
+      pqxx::work tx(connection);
+      tx.exec_params("SELECT set_config('lock_timeout', $1, true)", settings_.lockTimeoutSetting());
+      for (const plan::Statement& statement : step.down) {
+        execStatement(tx, statement);
+      }
+      ledger_.markRolledBack(tx, step.id);
+      tx.commit();
+    });
+  } catch (const pqxx::failure& error) {
+    const std::string message = "undoing " + stepFailureMessage(step, error, settings_);
+    recordFailure(step, message, millisSince(start));
+    throw EngineError(message);
+  }
+  spdlog::info("step rolled back id={} ms={}", step.id, millisSince(start));
+}
+
+void StepExecutor::recordFailure(const plan::Step& step, const std::string& message,
+                                 std::int64_t durationMs) {
+  spdlog::error("step failed id={} error={}", step.id, message);
+  try {
+    pqxx::work tx(session_.connection());
+    ledger_.markFailed(tx, step.id, message, durationMs);
+    tx.commit();
+  } catch (const std::exception& error) {
+    spdlog::error("could not record the failure of step {} in the ledger: {}", step.id,
+                  firstLine(error.what()));
+  }
+  observer_.stepFailed(step, message);
+}
+
+}  // namespace tenantshift::engine

@@ -1,0 +1,120 @@
+#include "engine/ledger.h"
+
+#include <gtest/gtest.h>
+
+#include "db/connection.h"
+#include "engine/advisory_lock.h"
+#include "engine/engine.h"
+#include "engine/ledger_sql.h"
+#include "engine_fixture.h"
+#include "support/postgres_server.h"
+
+namespace tenantshift::engine {
+namespace {
+
+using tenantshift::testing::PostgresServer;
+
+plan::Step transactionalStep(const std::string& id, const std::string& sql) {
+  plan::Step step;
+  step.id = id;
+  step.phase = plan::Phase::Schema;
+  step.up = {plan::Statement{sql, {}}};
+  return step;
+}
+
+TEST(Ledger, IsCreatedOnceAndReapplyingIsANoOp) {
+  const std::string url = PostgresServer::shared().createDatabase("ledger");
+  auto connection = db::connect(url);
+  {
+    pqxx::read_transaction tx(*connection);
+    EXPECT_FALSE(Ledger::schemaExists(tx));
+  }
+  Ledger::ensureSchema(*connection);
+  Ledger::ensureSchema(*connection);
+  pqxx::read_transaction tx(*connection);
+  EXPECT_TRUE(Ledger::schemaExists(tx));
+  const std::vector<int> versions = Ledger::appliedVersions(tx);
+  ASSERT_EQ(versions.size(), ledgerSqlFiles().size());
+  EXPECT_EQ(versions.front(), 1);
+  EXPECT_EQ(tx.exec1("SELECT count(*) FROM tenantshift.ledger_version")[0].as<int>(),
+            static_cast<int>(ledgerSqlFiles().size()));
+  EXPECT_FALSE(Ledger("nothing").status(tx).started);
+}
+
+TEST(Ledger, RecordsStepsAndRefusesAChangedDoneStep) {
+  testing::LedgerDatabase database("ledger_steps");
+  const plan::Step first = transactionalStep("schema/one", "SELECT 1");
+  const plan::Step second = transactionalStep("schema/two", "SELECT 2");
+  database.record({first, second});
+  {
+    pqxx::work tx(*database.connection);
+    database.ledger.markRunning(tx, first.id, true);
+    database.ledger.markDone(tx, first.id, 3, 12);
+    database.ledger.saveCursor(tx, "items", BackfillCursor{{"4", "a'b"}, 7, false});
+    tx.commit();
+  }
+  {
+    pqxx::read_transaction tx(*database.connection);
+    const MigrationStatus status = database.ledger.status(tx);
+    ASSERT_TRUE(status.started);
+    ASSERT_EQ(status.steps.size(), 2U);
+    EXPECT_EQ(status.steps[0].id, "schema/one");
+    EXPECT_EQ(status.steps[0].state, "done");
+    EXPECT_EQ(status.steps[0].rows, 3);
+    EXPECT_EQ(status.steps[0].attempts, 1);
+    EXPECT_FALSE(status.steps[0].startedAt.empty());
+    EXPECT_EQ(status.steps[1].state, "pending");
+    ASSERT_EQ(status.cursors.size(), 1U);
+    EXPECT_EQ(status.cursors[0].lastKey, (std::vector<std::string>{"4", "a'b"}));
+    EXPECT_EQ(status.cursors[0].rowsDone, 7);
+  }
+  // The same plan again: no error, nothing changes.
+  database.record({first, second});
+  EXPECT_EQ(database.stepState("schema/one"), "done");
+
+  const plan::Step changed = transactionalStep("schema/one", "SELECT 42");
+  pqxx::work tx(*database.connection);
+  try {
+    database.ledger.syncSteps(tx, {changed, second});
+    FAIL() << "a done step with different SQL was accepted";
+  } catch (const EngineError& error) {
+    EXPECT_NE(std::string(error.what()).find("schema/one"), std::string::npos) << error.what();
+    EXPECT_NE(std::string(error.what()).find("roll back"), std::string::npos) << error.what();
+  }
+}
+
+TEST(Ledger, RolledBackStepsArePendingAgain) {
+  testing::LedgerDatabase database("ledger_rolled_back");
+  const plan::Step step = transactionalStep("flag/on", "SELECT 1");
+  database.record({step});
+  {
+    pqxx::work tx(*database.connection);
+    database.ledger.markDone(tx, step.id, 0, 1);
+    database.ledger.markRolledBack(tx, step.id);
+    tx.commit();
+  }
+  EXPECT_EQ(database.stepState(step.id), "rolled_back");
+  database.record({step});
+  EXPECT_EQ(database.stepState(step.id), "pending");
+}
+
+TEST(AdvisoryLock, ASecondRunnerIsRefusedWhileTheLockIsHeld) {
+  const std::string url = PostgresServer::shared().createDatabase("lock");
+  {
+    auto held = AdvisoryLock::acquire(url);
+    try {
+      AdvisoryLock::acquire(url);
+      FAIL() << "a second runner got the lock";
+    } catch (const EngineError& error) {
+      const std::string message = error.what();
+      EXPECT_NE(message.find("another tenantshift runner"), std::string::npos) << message;
+      EXPECT_NE(message.find("pid"), std::string::npos) << message;
+    }
+    held->ensureHeld();
+  }
+  // Released with the first holder: the next runner gets it.
+  EXPECT_NO_THROW(AdvisoryLock::acquire(url));
+}
+
+}  // namespace
+}  // namespace tenantshift::engine
