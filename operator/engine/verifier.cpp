@@ -93,12 +93,13 @@ std::string sqlstateOf(const pqxx::sql_error& error) {
 }
 
 // A savepoint on the verification transaction, rolled back unless released. Plain SQL on the
-// one transaction object: libpqxx 6's nested subtransactions do not roll back reliably.
+// one transaction object, and every statement through exec_params: libpqxx 6 aborts the whole
+// transaction when a statement sent with exec() fails, which would end the verification.
 class Savepoint {
  public:
   Savepoint(pqxx::dbtransaction& tx, int& counter)
       : tx_(tx), name_("tenantshift_verify_" + std::to_string(++counter)) {
-    tx_.exec("SAVEPOINT " + name_);
+    tx_.exec_params("SAVEPOINT " + name_);
   }
   Savepoint(const Savepoint&) = delete;
   Savepoint& operator=(const Savepoint&) = delete;
@@ -115,12 +116,12 @@ class Savepoint {
 
   void release() {
     done_ = true;
-    tx_.exec("RELEASE SAVEPOINT " + name_);
+    tx_.exec_params("RELEASE SAVEPOINT " + name_);
   }
   void rollback() {
     done_ = true;
-    tx_.exec("ROLLBACK TO SAVEPOINT " + name_);
-    tx_.exec("RELEASE SAVEPOINT " + name_);
+    tx_.exec_params("ROLLBACK TO SAVEPOINT " + name_);
+    tx_.exec_params("RELEASE SAVEPOINT " + name_);
   }
 
  private:
@@ -237,7 +238,7 @@ class Verifier {
   template <typename Body>
   void asApp(pqxx::dbtransaction& parent, const std::optional<std::string>& tenant, Body&& body) {
     Savepoint savepoint(parent, savepoints_);
-    parent.exec("SET LOCAL ROLE " + quoteIdent(appRole_));
+    parent.exec_params("SET LOCAL ROLE " + quoteIdent(appRole_));
     if (tenant) {
       parent.exec_params("SELECT set_config($1, $2, true)", setting_, *tenant);
     }
@@ -522,7 +523,7 @@ class Verifier {
         // A NULL value resets the setting to its default (a no-op when it was never set).
         probe.exec_params("SELECT set_config($1, NULL, true)", setting_);
       }
-      probe.exec("SET LOCAL ROLE " + quoteIdent(appRole_));
+      probe.exec_params("SET LOCAL ROLE " + quoteIdent(appRole_));
       for (const auto& table : tables_) {
         if (!table.exists || !table.countsKnown) {
           continue;
@@ -860,7 +861,7 @@ class Verifier {
         {
           pqxx::dbtransaction& probe = tx;
           Savepoint savepoint(tx, savepoints_);
-          probe.exec("SET LOCAL enable_seqscan = off");
+          probe.exec_params("SET LOCAL enable_seqscan = off");
           auto plan = probe.exec_params1("EXPLAIN (FORMAT JSON) SELECT * FROM " + table.qname +
                                              " WHERE " + qcolumn_ + " = " + cast(1),
                                          probeTenant(table));
@@ -993,20 +994,21 @@ class Verifier {
     std::string newId;
     switch (spec_.tenant.idType) {
       case api::TenantIdType::Uuid:
-        newId = tx.exec1("SELECT gen_random_uuid()::text")[0].as<std::string>();
+        newId = tx.exec_params1("SELECT gen_random_uuid()::text")[0].as<std::string>();
         break;
       case api::TenantIdType::Bigint:
-        newId = tx.exec1("SELECT (coalesce(max(" + quoteIdent(idColumn) + "), 0) + 1)::text FROM " +
-                         tenantsQname_)[0]
+        newId = tx.exec_params1("SELECT (coalesce(max(" + quoteIdent(idColumn) +
+                                "), 0) + 1)::text FROM " + tenantsQname_)[0]
                     .as<std::string>();
         break;
       case api::TenantIdType::Text:
-        newId = tx.exec1("SELECT 'tenantshift-verify-' || gen_random_uuid()::text")[0]
+        newId = tx.exec_params1("SELECT 'tenantshift-verify-' || gen_random_uuid()::text")[0]
                     .as<std::string>();
         break;
     }
     std::string marker =
-        tx.exec1("SELECT 'tenantshift-verify-' || gen_random_uuid()::text")[0].as<std::string>();
+        tx.exec_params1("SELECT 'tenantshift-verify-' || gen_random_uuid()::text")[0]
+            .as<std::string>();
     auto columns = tx.exec_params(
         "SELECT a.attname, a.attidentity::text, t.typcategory::text, "
         "EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = a.attrelid AND i.indisunique "
@@ -1112,9 +1114,9 @@ class Verifier {
     auto error = attemptKeep(tx, run);
     if (error && error->sqlstate == kForeignKeyViolation && runnerSuperuser_) {
       error = attemptKeep(tx, [&](pqxx::dbtransaction& statement) {
-        statement.exec("SET LOCAL session_replication_role = replica");
+        statement.exec_params("SET LOCAL session_replication_role = replica");
         run(statement);
-        statement.exec("SET LOCAL session_replication_role = origin");
+        statement.exec_params("SET LOCAL session_replication_role = origin");
       });
     }
     if (error) {
@@ -1189,12 +1191,12 @@ class Verifier {
     }
     std::string copyName = quoteIdent("tenantshift_verify_copy_" + std::to_string(copyNumber));
     std::string copy = "pg_temp." + copyName;
-    tx.exec("CREATE TEMP TABLE " + copyName + " ON COMMIT DROP AS SELECT " + joined(columns) +
-            " FROM " + table.qname + " WITH NO DATA");
+    tx.exec_params("CREATE TEMP TABLE " + copyName + " ON COMMIT DROP AS SELECT " +
+                   joined(columns) + " FROM " + table.qname + " WITH NO DATA");
     tx.exec_params("INSERT INTO " + copy + " SELECT " + joined(columns) + " FROM " + table.qname +
                        " WHERE tableoid = $1::oid AND ctid = $2::tid",
                    moved->tableoid, moved->ctid);
-    tx.exec("GRANT SELECT ON " + copy + " TO " + quoteIdent(appRole_));
+    tx.exec_params("GRANT SELECT ON " + copy + " TO " + quoteIdent(appRole_));
 
     probeSelect(tx, table, tenantA, *moved);
     probeUpdate(tx, table, tenantA, *moved);
@@ -1308,9 +1310,9 @@ class Verifier {
     std::optional<ProbeError> error;
     asApp(tx, tenantA, [&](pqxx::dbtransaction& probe) {
       error = attempt(probe, [&](pqxx::dbtransaction& statement) {
-        statement.exec("INSERT INTO " + table.qname + " (" + joined(columns) + ")" +
-                       (overriding ? " OVERRIDING SYSTEM VALUE" : "") + " SELECT " +
-                       joined(columns) + " FROM " + copy);
+        statement.exec_params("INSERT INTO " + table.qname + " (" + joined(columns) + ")" +
+                              (overriding ? " OVERRIDING SYSTEM VALUE" : "") + " SELECT " +
+                              joined(columns) + " FROM " + copy);
       });
     });
     if (error && error->sqlstate == kInsufficientPrivilege) {
