@@ -1,0 +1,147 @@
+#include "plan/step.h"
+
+#include <cstdio>
+
+namespace tenantshift::plan {
+
+namespace {
+
+constexpr std::uint64_t kFnvOffset = 1469598103934665603ULL;
+constexpr std::uint64_t kFnvPrime = 1099511628211ULL;
+
+class Fnv1a {
+ public:
+  void add(std::string_view text) {
+    // Length first, so that ("ab", "c") and ("a", "bc") differ.
+    addRaw(std::to_string(text.size()));
+    addRaw(":");
+    addRaw(text);
+  }
+  std::uint64_t value() const { return hash_; }
+
+ private:
+  void addRaw(std::string_view text) {
+    for (unsigned char c : text) {
+      hash_ ^= c;
+      hash_ *= kFnvPrime;
+    }
+  }
+  std::uint64_t hash_ = kFnvOffset;
+};
+
+void addStatements(Fnv1a& hash, std::string_view label, const std::vector<Statement>& statements) {
+  hash.add(label);
+  for (const auto& statement : statements) {
+    hash.add(statement.sql);
+    hash.add(std::to_string(statement.params.size()));
+    for (const auto& param : statement.params) {
+      hash.add(param);
+    }
+  }
+}
+
+}  // namespace
+
+std::string_view toString(Phase phase) {
+  switch (phase) {
+    case Phase::Schema:
+      return "schema";
+    case Phase::Backfill:
+      return "backfill";
+    case Phase::Constraints:
+      return "constraints";
+    case Phase::Rls:
+      return "rls";
+    case Phase::Verify:
+      return "verify";
+    case Phase::Flag:
+      return "flag";
+  }
+  return "schema";
+}
+
+std::optional<Phase> phaseFromString(std::string_view name) {
+  for (Phase phase : kPhases) {
+    if (toString(phase) == name) {
+      return phase;
+    }
+  }
+  return std::nullopt;
+}
+
+std::string_view toString(LockLevel level) {
+  switch (level) {
+    case LockLevel::None:
+      return "none";
+    case LockLevel::AccessShare:
+      return "ACCESS SHARE";
+    case LockLevel::RowShare:
+      return "ROW SHARE";
+    case LockLevel::RowExclusive:
+      return "ROW EXCLUSIVE";
+    case LockLevel::ShareUpdateExclusive:
+      return "SHARE UPDATE EXCLUSIVE";
+    case LockLevel::Share:
+      return "SHARE";
+    case LockLevel::ShareRowExclusive:
+      return "SHARE ROW EXCLUSIVE";
+    case LockLevel::Exclusive:
+      return "EXCLUSIVE";
+    case LockLevel::AccessExclusive:
+      return "ACCESS EXCLUSIVE";
+  }
+  return "none";
+}
+
+std::string_view toString(DataLossRisk risk) {
+  switch (risk) {
+    case DataLossRisk::None:
+      return "none";
+    case DataLossRisk::Medium:
+      return "medium";
+    case DataLossRisk::High:
+      return "high";
+  }
+  return "none";
+}
+
+std::string_view toString(Execution execution) {
+  switch (execution) {
+    case Execution::Transactional:
+      return "transactional";
+    case Execution::Concurrent:
+      return "concurrent";
+    case Execution::Backfill:
+      return "backfill";
+    case Execution::Verify:
+      return "verify";
+  }
+  return "transactional";
+}
+
+std::string Step::checksum() const {
+  Fnv1a hash;
+  hash.add(id);
+  hash.add(toString(execution));
+  addStatements(hash, "up", up);
+  hash.add(toString(downExecution));
+  addStatements(hash, "down", down);
+  if (appliedCheck) {
+    addStatements(hash, "applied", {*appliedCheck});
+  }
+  if (backfill) {
+    hash.add("backfill");
+    hash.add(backfill->table);
+    for (const auto& key : backfill->keyColumns) {
+      hash.add(key);
+    }
+    hash.add(backfill->firstBatchSql);
+    hash.add(backfill->nextBatchSql);
+    hash.add(backfill->sweepSql);
+  }
+  char out[17];
+  std::snprintf(out, sizeof out, "%016llx", static_cast<unsigned long long>(hash.value()));
+  return out;
+}
+
+}  // namespace tenantshift::plan

@@ -1,0 +1,29 @@
+#include "plan/tenant_expression.h"
+
+#include "plan/sql_identifier.h"
+
+namespace tenantshift::plan {
+
+std::string derivedTenant(const PlanContext& ctx, const PlannedTable& pt, const std::string& alias,
+                          const std::string& defaultParam) {
+  std::string fallback = defaultParam + "::" + ctx.idType;
+  switch (pt.kind) {
+    case api::TenantSource::Kind::Default:
+      return fallback;
+    case api::TenantSource::Kind::Column:
+      return "COALESCE(" + alias + "." + quoteIdent(pt.column) + "::" + ctx.idType + ", " +
+             fallback + ")";
+    case api::TenantSource::Kind::Parent: {
+      std::string match;
+      for (std::size_t i = 0; i < pt.via.size() && i < pt.referencedColumns.size(); ++i) {
+        match += (match.empty() ? "" : " AND ") + std::string("p.") +
+                 quoteIdent(pt.referencedColumns[i]) + " = " + alias + "." + quoteIdent(pt.via[i]);
+      }
+      return "COALESCE((SELECT p." + ctx.column() + " FROM " + ctx.qualifiedName(pt.parent) +
+             " p WHERE " + match + "), " + fallback + ")";
+    }
+  }
+  return fallback;
+}
+
+}  // namespace tenantshift::plan

@@ -1,0 +1,138 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "api/migration_spec.h"
+#include "plan/catalog.h"
+#include "plan/plan.h"
+
+namespace tenantshift::plan::testing {
+
+// Builds schema shapes for planner tests by hand.
+class TableBuilder {
+ public:
+  explicit TableBuilder(std::string name) { table_.name = std::move(name); }
+
+  TableBuilder& column(std::string name, std::string type, bool notNull = false) {
+    table_.columns.push_back(Column{std::move(name), std::move(type), notNull, {}, false});
+    return *this;
+  }
+  // A NOT NULL primary key column (or several), with its primary key constraint.
+  TableBuilder& primaryKey(std::vector<std::pair<std::string, std::string>> columns) {
+    UniqueKey key;
+    key.name = table_.name + "_pkey";
+    key.indexName = key.name;
+    key.primary = true;
+    key.constraint = true;
+    for (auto& [name, type] : columns) {
+      column(name, type, true);
+      table_.primaryKey.push_back(name);
+      key.columns.push_back(name);
+    }
+    table_.uniqueKeys.push_back(key);
+    return *this;
+  }
+  TableBuilder& id(std::string type = "bigint") { return primaryKey({{"id", std::move(type)}}); }
+  TableBuilder& foreignKey(std::string name, std::vector<std::string> columns,
+                           std::string referencedTable,
+                           std::vector<std::string> referencedColumns = {"id"}) {
+    table_.foreignKeys.push_back(ForeignKey{std::move(name), std::move(columns),
+                                            std::move(referencedTable),
+                                            std::move(referencedColumns), true});
+    return *this;
+  }
+  TableBuilder& unique(std::string name, std::vector<std::string> columns, bool constraint = true) {
+    UniqueKey key;
+    key.name = name;
+    key.indexName = name;
+    key.columns = std::move(columns);
+    key.constraint = constraint;
+    table_.uniqueKeys.push_back(key);
+    return *this;
+  }
+  Table& table() { return table_; }
+  operator Table() const { return table_; }
+
+ private:
+  Table table_;
+};
+
+inline Catalog catalogOf(std::vector<Table> tables) {
+  Catalog catalog;
+  catalog.schema = "public";
+  catalog.tables = std::move(tables);
+  catalog.appRole = Role{"app", false, false};
+  return catalog;
+}
+
+inline api::MigrationSpec specFor(std::optional<std::vector<api::TableSpec>> tables = {}) {
+  api::MigrationSpec spec;
+  spec.database.appRole = "app";
+  spec.tables = std::move(tables);
+  return spec;
+}
+
+inline api::TableSpec fromParent(std::string name, std::string parent,
+                                 std::vector<std::string> via) {
+  api::TenantSource source;
+  source.kind = api::TenantSource::Kind::Parent;
+  source.parent = std::move(parent);
+  source.via = std::move(via);
+  return api::TableSpec{std::move(name), source, {}};
+}
+
+inline api::TableSpec fromColumn(std::string name, std::string column) {
+  api::TenantSource source;
+  source.kind = api::TenantSource::Kind::Column;
+  source.column = std::move(column);
+  return api::TableSpec{std::move(name), source, {}};
+}
+
+inline api::TableSpec listed(std::string name) {
+  return api::TableSpec{std::move(name), {}, {}};
+}
+
+inline const TableDecision* decisionFor(const Plan& plan, const std::string& table) {
+  for (const auto& decision : plan.decisions) {
+    if (decision.table == table) {
+      return &decision;
+    }
+  }
+  return nullptr;
+}
+
+inline std::ptrdiff_t positionOf(const Plan& plan, const std::string& id) {
+  for (std::size_t i = 0; i < plan.steps.size(); ++i) {
+    if (plan.steps[i].id == id) {
+      return static_cast<std::ptrdiff_t>(i);
+    }
+  }
+  return -1;
+}
+
+inline std::string allSql(const Step& step) {
+  std::string out;
+  for (const auto& statement : step.up) {
+    out += statement.sql + "\n";
+  }
+  for (const auto& statement : step.down) {
+    out += statement.sql + "\n";
+  }
+  if (step.backfill) {
+    out += step.backfill->firstBatchSql + "\n" + step.backfill->nextBatchSql + "\n" +
+           step.backfill->sweepSql + "\n";
+  }
+  return out;
+}
+
+inline bool hasNoteContaining(const Plan& plan, const std::string& text) {
+  for (const auto& note : plan.notes) {
+    if (note.find(text) != std::string::npos) {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace tenantshift::plan::testing

@@ -1,0 +1,450 @@
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "catalog_builder.h"
+#include "plan/planner.h"
+
+namespace tenantshift::plan {
+namespace {
+
+using testing::allSql;
+using testing::catalogOf;
+using testing::hasNoteContaining;
+using testing::positionOf;
+using testing::specFor;
+using testing::TableBuilder;
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+Catalog shopCatalog() {
+  return catalogOf({
+      TableBuilder("orders")
+          .id()
+          .column("user_id", "bigint", true)
+          .column("code", "text", true)
+          .foreignKey("orders_user_id_fkey", {"user_id"}, "users")
+          .unique("orders_code_key", {"code"}),
+      TableBuilder("users")
+          .id()
+          .column("email", "text", true)
+          .unique("users_email_key", {"email"})
+          .unique("users_lower_name_idx", {"name"}, false),
+  });
+}
+
+TEST(PlannerSteps, PhasesAreInOrderAndIdsUnique) {
+  auto spec = specFor();
+  spec.featureFlag.sql =
+      api::SqlFeatureFlag{"UPDATE flags SET on = true", "UPDATE flags SET on = false"};
+  const Plan plan = buildPlan(spec, shopCatalog());
+  std::set<std::string> ids;
+  int lastPhase = 0;
+  for (const auto& step : plan.steps) {
+    EXPECT_TRUE(ids.insert(step.id).second) << "duplicate id " << step.id;
+    EXPECT_GE(static_cast<int>(step.phase), lastPhase) << step.id;
+    lastPhase = static_cast<int>(step.phase);
+    EXPECT_FALSE(step.summary.empty()) << step.id;
+    if (step.risk != DataLossRisk::None || step.downRisk != DataLossRisk::None) {
+      EXPECT_FALSE(step.riskReason.empty()) << step.id;
+    }
+  }
+  for (Phase phase : kPhases) {
+    EXPECT_FALSE(plan.stepsOf(phase).empty()) << toString(phase);
+  }
+  EXPECT_LT(positionOf(plan, "schema/tenants-table"), positionOf(plan, "schema/default-tenant"));
+  EXPECT_LT(positionOf(plan, "schema/default-tenant"), positionOf(plan, "schema/add-column/users"));
+  EXPECT_LT(positionOf(plan, "schema/add-column/users"), positionOf(plan, "schema/fk/users"));
+  EXPECT_LT(positionOf(plan, "flag/on"), positionOf(plan, "flag/enforce"));
+  const Step* verify = plan.findStep("verify/isolation");
+  ASSERT_NE(verify, nullptr);
+  EXPECT_EQ(verify->execution, Execution::Verify);
+  EXPECT_TRUE(verify->up.empty());
+}
+
+TEST(PlannerSteps, SchemaStepsAreNullableFkNotValidAndGuarded) {
+  const Plan plan = buildPlan(specFor(), shopCatalog());
+  const Step* tenants = plan.findStep("schema/tenants-table");
+  ASSERT_NE(tenants, nullptr);
+  EXPECT_TRUE(contains(tenants->up[0].sql, "CREATE TABLE IF NOT EXISTS \"public\".\"tenants\""));
+  EXPECT_TRUE(contains(tenants->up[0].sql, "\"id\" uuid PRIMARY KEY"));
+  EXPECT_EQ(tenants->downRisk, DataLossRisk::High);
+
+  const Step* defaultTenant = plan.findStep("schema/default-tenant");
+  ASSERT_NE(defaultTenant, nullptr);
+  EXPECT_EQ(defaultTenant->up[0].params,
+            (std::vector<std::string>{"00000000-0000-0000-0000-000000000001", "default",
+                                      "Default Tenant"}));
+  EXPECT_TRUE(
+      contains(defaultTenant->up[0].sql, "VALUES ($1::uuid, $2, $3) ON CONFLICT DO NOTHING"));
+
+  const Step* add = plan.findStep("schema/add-column/orders");
+  ASSERT_NE(add, nullptr);
+  EXPECT_EQ(add->up[0].sql,
+            "ALTER TABLE \"public\".\"orders\" ADD COLUMN IF NOT EXISTS \"tenant_id\" uuid");
+  EXPECT_EQ(add->lock, LockLevel::AccessExclusive);
+  EXPECT_EQ(add->downRisk, DataLossRisk::High);
+
+  const Step* fk = plan.findStep("schema/fk/orders");
+  ASSERT_NE(fk, nullptr);
+  EXPECT_TRUE(contains(fk->up[0].sql, "NOT VALID"));
+  EXPECT_TRUE(contains(fk->up[0].sql, "REFERENCES \"public\".\"tenants\" (\"id\")"));
+  ASSERT_TRUE(fk->appliedCheck.has_value());
+  EXPECT_EQ(fk->appliedCheck->params,
+            (std::vector<std::string>{"\"public\".\"orders\"", "orders_tenant_fk"}));
+  EXPECT_EQ(fk->lock, LockLevel::ShareRowExclusive);
+
+  const Step* role = plan.findStep("schema/bypass-role");
+  ASSERT_NE(role, nullptr);
+  EXPECT_TRUE(contains(role->up[0].sql, "CREATE ROLE \"tenantshift_bypass\" NOLOGIN BYPASSRLS"));
+}
+
+TEST(PlannerSteps, DefaultSourcedTablesGetAColumnDefaultAndDerivedOnesATrigger) {
+  const Plan plan = buildPlan(specFor(), shopCatalog());
+  const Step* def = plan.findStep("schema/default/users");
+  ASSERT_NE(def, nullptr);
+  EXPECT_TRUE(contains(def->up[0].sql,
+                       "SET DEFAULT COALESCE(NULLIF(current_setting('app.current_tenant_id', "
+                       "true), '')::uuid, '00000000-0000-0000-0000-000000000001'::uuid)"));
+  EXPECT_TRUE(contains(def->down[0].sql, "DROP DEFAULT"));
+
+  const Step* trigger = plan.findStep("schema/trigger/orders");
+  ASSERT_NE(trigger, nullptr);
+  const std::string sql = allSql(*trigger);
+  EXPECT_TRUE(contains(sql, "SET search_path = pg_catalog, pg_temp"));
+  EXPECT_TRUE(contains(sql, "FROM \"public\".\"users\" p WHERE p.\"id\" = NEW.\"user_id\""));
+  EXPECT_TRUE(contains(sql, "BEFORE INSERT OR UPDATE OF \"user_id\" ON \"public\".\"orders\""));
+  EXPECT_TRUE(contains(sql, "DROP FUNCTION IF EXISTS \"public\".\"tenantshift_orders_tenant\"()"));
+  EXPECT_EQ(plan.findStep("schema/default/orders"), nullptr);
+}
+
+TEST(PlannerSteps, BackfillFollowsTheBackfillTaskContract) {
+  const Plan plan = buildPlan(specFor(), shopCatalog());
+  const Step* step = plan.findStep("backfill/orders");
+  ASSERT_NE(step, nullptr);
+  EXPECT_EQ(step->execution, Execution::Backfill);
+  EXPECT_EQ(step->lock, LockLevel::RowExclusive);
+  ASSERT_TRUE(step->backfill.has_value());
+  const BackfillTask& task = *step->backfill;
+  EXPECT_EQ(task.keyColumns, (std::vector<std::string>{"id"}));
+  EXPECT_TRUE(contains(task.firstBatchSql, "LIMIT $1::bigint"));
+  EXPECT_TRUE(contains(task.firstBatchSql, "$2::uuid"));
+  EXPECT_FALSE(contains(task.firstBatchSql, "$3"));
+  EXPECT_TRUE(contains(task.nextBatchSql, "s.\"id\" > $3::bigint"));
+  EXPECT_TRUE(contains(task.nextBatchSql, "last.\"id\"::text FROM last"));
+  EXPECT_TRUE(contains(task.sweepSql, "ctid = ANY"));
+  EXPECT_TRUE(contains(task.sweepSql, "$2::uuid"));
+  EXPECT_TRUE(contains(task.sweepSql, "$1::bigint"));
+  EXPECT_TRUE(step->down.empty());
+}
+
+TEST(PlannerSteps, TablesWithoutPrimaryKeyOnlySweep) {
+  Catalog catalog = catalogOf({TableBuilder("audit_log").column("message", "text")});
+  const Plan plan = buildPlan(specFor(), catalog);
+  const Step* step = plan.findStep("backfill/audit_log");
+  ASSERT_NE(step, nullptr);
+  EXPECT_TRUE(step->backfill->keyColumns.empty());
+  EXPECT_TRUE(step->backfill->firstBatchSql.empty());
+  EXPECT_FALSE(step->backfill->sweepSql.empty());
+  EXPECT_TRUE(hasNoteContaining(plan, "'audit_log' has no primary key"));
+  const Step* index = plan.findStep("constraints/index/audit_log");
+  ASSERT_NE(index, nullptr);
+  EXPECT_TRUE(contains(index->up[1].sql, "(\"tenant_id\")"));
+}
+
+TEST(PlannerSteps, ConstraintsValidateThenNotNullThroughACheckThenIndexConcurrently) {
+  const Plan plan = buildPlan(specFor(), shopCatalog());
+  const auto addCheck = positionOf(plan, "constraints/not-null/orders/add-check");
+  const auto validate = positionOf(plan, "constraints/not-null/orders/validate-check");
+  const auto set = positionOf(plan, "constraints/not-null/orders/set");
+  ASSERT_GE(addCheck, 0);
+  EXPECT_LT(positionOf(plan, "constraints/validate-fk/orders"), addCheck);
+  EXPECT_LT(addCheck, validate);
+  EXPECT_LT(validate, set);
+  EXPECT_EQ(plan.steps[validate].lock, LockLevel::ShareUpdateExclusive);
+  EXPECT_TRUE(
+      contains(plan.steps[addCheck].up[0].sql, "CHECK (\"tenant_id\" IS NOT NULL) NOT VALID"));
+  EXPECT_TRUE(contains(plan.steps[set].up[0].sql, "SET NOT NULL"));
+  ASSERT_EQ(plan.steps[set].up.size(), 2u);
+  EXPECT_TRUE(
+      contains(plan.steps[set].up[1].sql, "DROP CONSTRAINT IF EXISTS \"orders_tenant_not_null\""));
+
+  const Step* index = plan.findStep("constraints/index/orders");
+  ASSERT_NE(index, nullptr);
+  EXPECT_EQ(index->execution, Execution::Concurrent);
+  EXPECT_EQ(index->downExecution, Execution::Concurrent);
+  ASSERT_EQ(index->up.size(), 2u);
+  EXPECT_EQ(index->up[0].sql, "DROP INDEX CONCURRENTLY IF EXISTS \"public\".\"orders_tenant_idx\"");
+  EXPECT_EQ(index->up[1].sql,
+            "CREATE INDEX CONCURRENTLY \"orders_tenant_idx\" ON \"public\".\"orders\" "
+            "(\"tenant_id\", \"id\")");
+  ASSERT_TRUE(index->appliedCheck.has_value());
+  EXPECT_TRUE(contains(index->appliedCheck->sql, "indisvalid"));
+}
+
+TEST(PlannerSteps, UniqueKeysAreRewrittenToLeadWithTheTenantColumn) {
+  const Plan plan = buildPlan(specFor(), shopCatalog());
+  const Step* build = plan.findStep("constraints/unique/orders/orders_code_key/build");
+  const Step* swap = plan.findStep("constraints/unique/orders/orders_code_key/swap");
+  ASSERT_NE(build, nullptr);
+  ASSERT_NE(swap, nullptr);
+  EXPECT_LT(positionOf(plan, build->id), positionOf(plan, swap->id));
+  EXPECT_EQ(build->execution, Execution::Concurrent);
+  EXPECT_TRUE(
+      contains(build->up[1].sql, "CREATE UNIQUE INDEX CONCURRENTLY \"orders_code_key_tenant\""));
+  EXPECT_TRUE(contains(build->up[1].sql, "(\"tenant_id\", \"code\")"));
+  EXPECT_TRUE(contains(swap->up[0].sql,
+                       "DROP CONSTRAINT \"orders_code_key\", ADD CONSTRAINT "
+                       "\"orders_code_key\" UNIQUE USING INDEX "
+                       "\"orders_code_key_tenant\""));
+  ASSERT_TRUE(swap->appliedCheck.has_value());
+  EXPECT_EQ(swap->downRisk, DataLossRisk::Medium);
+  EXPECT_EQ(swap->downExecution, Execution::Concurrent);
+  EXPECT_TRUE(contains(allSql(*swap), "(\"code\")"));
+
+  // A bare unique index: dropped and the new one renamed.
+  const Step* bareSwap = plan.findStep("constraints/unique/users/users_lower_name_idx/swap");
+  ASSERT_NE(bareSwap, nullptr);
+  EXPECT_EQ(bareSwap->up[0].sql, "DROP INDEX \"public\".\"users_lower_name_idx\"");
+  EXPECT_TRUE(contains(bareSwap->up[1].sql, "RENAME TO \"users_lower_name_idx\""));
+
+  // The primary keys stay global, with a note.
+  EXPECT_EQ(plan.findStep("constraints/unique/orders/orders_pkey/build"), nullptr);
+  EXPECT_TRUE(hasNoteContaining(plan, "primary key 'orders_pkey'"));
+}
+
+TEST(PlannerSteps, KeptUniqueKeysAreNotedWithWhy) {
+  Catalog catalog = shopCatalog();
+  for (auto& table : catalog.tables) {
+    if (table.name == "users") {
+      table.uniqueKeys[1].referencedBy = {"profiles_email_fkey"};  // users_email_key
+      UniqueKey expression;
+      expression.name = "users_lower_email_idx";
+      expression.columns = {""};
+      expression.hasExpressions = true;
+      table.uniqueKeys.push_back(expression);
+    }
+  }
+  std::vector<api::TableSpec> tables{testing::listed("orders"), testing::listed("users")};
+  tables[0].keepUnique = {"orders_code_key"};
+  Plan plan = buildPlan(specFor(tables), catalog);
+  EXPECT_EQ(plan.findStep("constraints/unique/orders/orders_code_key/build"), nullptr);
+  EXPECT_TRUE(
+      hasNoteContaining(plan, "'orders_code_key' of 'orders' stays global: listed in keepUnique"));
+  EXPECT_EQ(plan.findStep("constraints/unique/users/users_email_key/build"), nullptr);
+  EXPECT_TRUE(hasNoteContaining(plan, "profiles_email_fkey"));
+  EXPECT_TRUE(hasNoteContaining(
+      plan, "'users_lower_email_idx' of 'users' stays global: it has expressions"));
+  EXPECT_NE(plan.findStep("constraints/unique/users/users_lower_name_idx/build"), nullptr);
+
+  auto spec = specFor();
+  spec.rewriteUniques = false;
+  plan = buildPlan(spec, catalog);
+  for (const auto& step : plan.steps) {
+    EXPECT_EQ(step.id.rfind("constraints/unique/", 0), std::string::npos) << step.id;
+  }
+}
+
+TEST(PlannerSteps, RlsPoliciesAreTransitionalUntilEnforce) {
+  auto spec = specFor();
+  const Plan plan = buildPlan(spec, shopCatalog());
+  const Step* enable = plan.findStep("rls/enable/orders");
+  ASSERT_NE(enable, nullptr);
+  EXPECT_TRUE(contains(allSql(*enable), "ENABLE ROW LEVEL SECURITY"));
+  EXPECT_TRUE(contains(allSql(*enable), "FORCE ROW LEVEL SECURITY"));
+  const Step* policies = plan.findStep("rls/policies/orders");
+  ASSERT_NE(policies, nullptr);
+  const std::string session =
+      "(SELECT NULLIF(current_setting('app.current_tenant_id', true), '')::uuid)";
+  const std::string sql = allSql(*policies);
+  for (const char* name :
+       {"tenantshift_select", "tenantshift_insert", "tenantshift_update", "tenantshift_delete"}) {
+    EXPECT_TRUE(contains(sql, "DROP POLICY IF EXISTS \"" + std::string(name) + "\""));
+    EXPECT_TRUE(contains(sql, "CREATE POLICY \"" + std::string(name) + "\""));
+  }
+  EXPECT_TRUE(contains(sql, "(" + session + " IS NULL OR \"tenant_id\" = " + session + ")"));
+  EXPECT_TRUE(contains(sql, "FOR INSERT TO PUBLIC WITH CHECK"));
+  EXPECT_TRUE(contains(sql, "FOR UPDATE TO PUBLIC USING ("));
+
+  const Step* enforce = plan.findStep("flag/enforce");
+  ASSERT_NE(enforce, nullptr);
+  EXPECT_EQ(plan.findStep("flag/on"), nullptr);  // no feature flag SQL in the spec
+  const std::string strict = "(\"tenant_id\" = " + session + ")";
+  for (const auto& statement : enforce->up) {
+    EXPECT_TRUE(contains(statement.sql, strict)) << statement.sql;
+    EXPECT_FALSE(contains(statement.sql, "IS NULL OR")) << statement.sql;
+  }
+  EXPECT_EQ(enforce->up.size(), 8u);  // 4 policies x 2 tables
+  for (const auto& statement : enforce->down) {
+    EXPECT_TRUE(contains(statement.sql, "IS NULL OR")) << statement.sql;
+  }
+}
+
+TEST(PlannerSteps, BigintAndTextTenantIds) {
+  auto spec = specFor();
+  spec.tenant.idType = api::TenantIdType::Bigint;
+  spec.tenant.defaultTenant.id = "1";
+  Plan plan = buildPlan(spec, shopCatalog());
+  EXPECT_TRUE(
+      contains(plan.findStep("schema/add-column/users")->up[0].sql, "\"tenant_id\" bigint"));
+  EXPECT_TRUE(contains(plan.findStep("schema/default/users")->up[0].sql, "'1'::bigint"));
+  EXPECT_TRUE(contains(plan.findStep("backfill/users")->backfill->firstBatchSql, "$2::bigint"));
+  EXPECT_TRUE(contains(allSql(*plan.findStep("rls/policies/users")), "'')::bigint)"));
+
+  spec.tenant.idType = api::TenantIdType::Text;
+  spec.tenant.defaultTenant.id = "acme";
+  plan = buildPlan(spec, shopCatalog());
+  EXPECT_TRUE(
+      contains(plan.findStep("schema/tenants-table")->up[0].sql, "\"id\" text PRIMARY KEY"));
+  EXPECT_TRUE(contains(plan.findStep("schema/default/users")->up[0].sql, "'acme'::text"));
+}
+
+TEST(PlannerSteps, ColumnSourcedTablesCreateTheirTenantsFirst) {
+  Catalog catalog = catalogOf({TableBuilder("stores_data").id().column("store_id", "uuid", true)});
+  auto spec = specFor(std::vector<api::TableSpec>{testing::fromColumn("stores_data", "store_id")});
+  const Plan plan = buildPlan(spec, catalog);
+  const auto tenants = positionOf(plan, "backfill/tenants-from-column/stores_data");
+  ASSERT_GE(tenants, 0);
+  EXPECT_LT(tenants, positionOf(plan, "backfill/stores_data"));
+  const std::string insert = plan.steps[tenants].up[0].sql;
+  EXPECT_TRUE(contains(insert, "SELECT DISTINCT s.\"store_id\"::uuid"));
+  EXPECT_TRUE(contains(insert, "ON CONFLICT DO NOTHING"));
+  const Step* trigger = plan.findStep("schema/trigger/stores_data");
+  ASSERT_NE(trigger, nullptr);
+  EXPECT_TRUE(contains(allSql(*trigger), "SECURITY DEFINER"));
+  EXPECT_TRUE(contains(plan.findStep("backfill/stores_data")->backfill->firstBatchSql,
+                       "COALESCE(t.\"store_id\"::uuid, $2::uuid)"));
+  // Rollback would lose tenants not re-created from the column.
+  ASSERT_FALSE(plan.dataLossChecks.empty());
+  EXPECT_TRUE(contains(plan.dataLossChecks.back().query.sql, "NOT EXISTS"));
+  EXPECT_TRUE(contains(plan.dataLossChecks.back().query.sql, "\"store_id\""));
+}
+
+TEST(PlannerSteps, DataLossChecksCompareWithTheDerivation) {
+  const Plan plan = buildPlan(specFor(), shopCatalog());
+  ASSERT_EQ(plan.dataLossChecks.size(), 3u);  // orders, users, tenants
+  for (const auto& check : plan.dataLossChecks) {
+    EXPECT_EQ(check.query.params,
+              (std::vector<std::string>{"00000000-0000-0000-0000-000000000001"}));
+    EXPECT_TRUE(contains(check.query.sql, "$1::uuid"));
+  }
+  EXPECT_TRUE(contains(plan.dataLossChecks[1].query.sql, "FROM \"public\".\"users\" p"))
+      << "orders' tenant comes from users";
+}
+
+TEST(PlannerSteps, ExistingTenantsTableIsReused) {
+  Catalog catalog = shopCatalog();
+  catalog.tables.push_back(TableBuilder("tenants").id("uuid").column("name", "text", true));
+  const Plan plan = buildPlan(specFor(), catalog);
+  EXPECT_EQ(plan.findStep("schema/tenants-table"), nullptr);
+  EXPECT_EQ(plan.findStep("schema/add-column/tenants"), nullptr);
+  const Step* def = plan.findStep("schema/default-tenant");
+  EXPECT_TRUE(contains(def->up[0].sql, "(\"id\", name) VALUES ($1::uuid, $2)"));
+  EXPECT_EQ(def->up[0].params.size(), 2u);
+  for (const auto& check : plan.dataLossChecks) {
+    EXPECT_FALSE(contains(check.what, "tenants:")) << check.what;
+  }
+}
+
+TEST(PlannerSteps, ExcludedTablesAreLeftAlone) {
+  Catalog catalog = shopCatalog();
+  catalog.tables.push_back(TableBuilder("alembic_version").column("version_num", "text", true));
+  auto spec = specFor();
+  spec.exclude = {"alembic_version"};
+  const Plan plan = buildPlan(spec, catalog);
+  for (const auto& step : plan.steps) {
+    EXPECT_NE(step.table, "alembic_version") << step.id;
+  }
+  EXPECT_EQ(testing::decisionFor(plan, "alembic_version"), nullptr);
+}
+
+TEST(PlannerSteps, PartitionedTablesAreConvertedThroughTheirParent) {
+  Table measurements =
+      TableBuilder("measurements").primaryKey({{"id", "bigint"}, {"taken", "date"}});
+  measurements.partitioned = true;
+  Table y2023 = TableBuilder("measurements_2023").primaryKey({{"id", "bigint"}, {"taken", "date"}});
+  y2023.partitionOf = "measurements";
+  Table y2024 = TableBuilder("measurements_2024").primaryKey({{"id", "bigint"}, {"taken", "date"}});
+  y2024.partitionOf = "measurements";
+  const Plan plan = buildPlan(specFor(), catalogOf({measurements, y2023, y2024}));
+  ASSERT_EQ(plan.decisions.size(), 1u);
+  EXPECT_EQ(plan.decisions[0].table, "measurements");
+  EXPECT_NE(plan.findStep("schema/add-column/measurements"), nullptr);
+  EXPECT_EQ(plan.findStep("schema/add-column/measurements_2023"), nullptr);
+  EXPECT_TRUE(hasNoteContaining(plan, "partition 'measurements_2023' is covered"));
+  // NOT VALID foreign keys per partition.
+  EXPECT_EQ(plan.findStep("schema/fk/measurements"), nullptr);
+  ASSERT_NE(plan.findStep("schema/fk/measurements/measurements_2024"), nullptr);
+  EXPECT_NE(plan.findStep("constraints/validate-fk/measurements/measurements_2023"), nullptr);
+  // Index: concurrently per partition, then attached to an index on only the parent.
+  const auto part = positionOf(plan, "constraints/index/measurements/measurements_2023");
+  const auto parent = positionOf(plan, "constraints/index/measurements");
+  ASSERT_GE(part, 0);
+  EXPECT_LT(part, parent);
+  EXPECT_EQ(plan.steps[part].execution, Execution::Concurrent);
+  EXPECT_TRUE(contains(plan.steps[parent].up[0].sql, "ON ONLY \"public\".\"measurements\""));
+  EXPECT_TRUE(contains(allSql(plan.steps[parent]),
+                       "ATTACH PARTITION \"public\".\"measurements_2024_tenant_idx\""));
+  // Sweep matches rows on (tableoid, ctid).
+  EXPECT_TRUE(contains(plan.findStep("backfill/measurements")->backfill->sweepSql, "t.tableoid"));
+  // Policies on the parent and on each partition.
+  EXPECT_NE(plan.findStep("rls/policies/measurements"), nullptr);
+  EXPECT_NE(plan.findStep("rls/policies/measurements_2024"), nullptr);
+}
+
+TEST(PlannerSteps, ViewsThatBypassPoliciesAreNoted) {
+  Catalog catalog = shopCatalog();
+  catalog.views.push_back(View{"order_totals", {"orders"}, false, false});
+  catalog.views.push_back(View{"safe_orders", {"orders"}, false, true});
+  catalog.views.push_back(View{"other", {"unrelated"}, false, false});
+  const Plan plan = buildPlan(specFor(), catalog);
+  EXPECT_TRUE(hasNoteContaining(plan, "view 'order_totals' reads orders"));
+  EXPECT_FALSE(hasNoteContaining(plan, "safe_orders"));
+  EXPECT_FALSE(hasNoteContaining(plan, "'other'"));
+}
+
+TEST(PlannerSteps, OddIdentifiersAreQuotedEverywhere) {
+  Catalog catalog = catalogOf({
+      TableBuilder("user").primaryKey({{"User ID", "bigint"}}),
+      TableBuilder("order")
+          .primaryKey({{"id", "bigint"}})
+          .column("we\"ird", "bigint", true)
+          .foreignKey("order_user_fkey", {"we\"ird"}, "user", {"User ID"}),
+  });
+  catalog.schema = "My Schema";
+  auto spec = specFor();
+  spec.database.schema = "My Schema";
+  spec.tenant.column = "Tenant Id";
+  spec.tenant.setting = "app.tenant'x";
+  const Plan plan = buildPlan(spec, catalog);
+  const std::string add = plan.findStep("schema/add-column/order")->up[0].sql;
+  EXPECT_EQ(add, "ALTER TABLE \"My Schema\".\"order\" ADD COLUMN IF NOT EXISTS \"Tenant Id\" uuid");
+  const std::string backfill = allSql(*plan.findStep("backfill/order"));
+  EXPECT_TRUE(contains(backfill, "p.\"User ID\" = t.\"we\"\"ird\"")) << backfill;
+  EXPECT_TRUE(contains(backfill, "FROM \"My Schema\".\"user\" p")) << backfill;
+  EXPECT_TRUE(contains(allSql(*plan.findStep("rls/policies/user")),
+                       "current_setting('app.tenant''x', true)"));
+  EXPECT_TRUE(contains(allSql(*plan.findStep("schema/trigger/order")), "NEW.\"Tenant Id\""));
+  // No identifier appears unquoted: every SQL text mentions the tables only in quotes.
+  for (const auto& step : plan.steps) {
+    const std::string sql = allSql(step);
+    EXPECT_FALSE(contains(sql, " order ")) << step.id;
+    EXPECT_FALSE(contains(sql, ".order")) << step.id;
+    EXPECT_FALSE(contains(sql, " Tenant Id")) << step.id;
+  }
+}
+
+TEST(PlannerSteps, PlanningIsDeterministic) {
+  const Plan a = buildPlan(specFor(), shopCatalog());
+  const Plan b = buildPlan(specFor(), shopCatalog());
+  ASSERT_EQ(a.steps.size(), b.steps.size());
+  for (std::size_t i = 0; i < a.steps.size(); ++i) {
+    EXPECT_EQ(a.steps[i].id, b.steps[i].id);
+    EXPECT_EQ(a.steps[i].checksum(), b.steps[i].checksum());
+  }
+}
+
+}  // namespace
+}  // namespace tenantshift::plan
