@@ -65,7 +65,7 @@ std::int64_t BackfillRunner::run(const plan::Step& step) {
         .recordFailure(step, message, millisSince(start));
     throw EngineError(message);
   }
-  spdlog::info("step done id={} rows={} ms={}", step.id, rowsDone, millisSince(start));
+  spdlog::debug("step done id={} rows={} ms={}", step.id, rowsDone, millisSince(start));
   return rowsDone;
 }
 

@@ -167,7 +167,7 @@ RunResult Engine::run(const RunOptions& options) {
       continue;
     }
     lock->ensureHeld();
-    spdlog::info("step started id={} execution={}", step.id, plan::toString(step.execution));
+    spdlog::debug("step started id={} execution={}", step.id, plan::toString(step.execution));
     observer_.stepStarted(step);
     const auto start = Clock::now();
     std::int64_t rows = 0;
@@ -203,7 +203,7 @@ RunResult Engine::run(const RunOptions& options) {
               "from `tenantshift verify`), then run again";
           ledger.markFailed(tx, step.id, message, since(start).count());
           tx.commit();
-          spdlog::error("step failed id={} error={}", step.id, message);
+          spdlog::debug("step failed id={} error={}", step.id, message);
           observer_.stepFailed(step, message);
           throw VerifyFailedError(message, report);
         }

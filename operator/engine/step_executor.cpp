@@ -91,7 +91,7 @@ std::int64_t StepExecutor::runUp(const plan::Step& step) {
     recordFailure(step, message, millisSince(start));
     throw EngineError(message);
   }
-  spdlog::info("step done id={} rows={} ms={}{}", step.id, rows, millisSince(start),
+  spdlog::debug("step done id={} rows={} ms={}{}", step.id, rows, millisSince(start),
                skipped ? " (already in place)" : "");
   return rows;
 }
@@ -133,7 +133,7 @@ void StepExecutor::runDown(const plan::Step& step) {
 
 void StepExecutor::recordFailure(const plan::Step& step, const std::string& message,
                                  std::int64_t durationMs) {
-  spdlog::error("step failed id={} error={}", step.id, message);
+  spdlog::debug("step failed id={} error={}", step.id, message);
   try {
     pqxx::work tx(session_.connection());
     ledger_.markFailed(tx, step.id, message, durationMs);

@@ -186,25 +186,17 @@ void selectTables(PlanContext& ctx) {
       pt.specIndex = static_cast<int>(i);
       planned.push_back(pt);
     }
-    std::vector<std::string> unlisted;
-    for (const auto& table : catalog.tables) {
-      if (!table.partitionOf && table.name != ctx.tenants.name && !seen.count(table.name) &&
-          !spec.isExcluded(table.name)) {
-        unlisted.push_back(table.name);
-      }
+  }
+  // Every table of the schema is tenant data unless excluded: spec.tables only configures the
+  // ones it lists. Leaving an unlisted table without RLS would silently leave it shared.
+  for (const auto& table : catalog.tables) {
+    if (table.partitionOf || table.name == ctx.tenants.name || spec.isExcluded(table.name) ||
+        spec.findTable(table.name) != nullptr) {
+      continue;
     }
-    if (!unlisted.empty()) {
-      ctx.notes.push_back("tables not in spec.tables are left single-tenant: " + joined(unlisted));
-    }
-  } else {
-    for (const auto& table : catalog.tables) {
-      if (table.name == ctx.tenants.name || spec.isExcluded(table.name) || table.partitionOf) {
-        continue;
-      }
-      PlannedTable pt;
-      pt.table = &table;
-      planned.push_back(pt);
-    }
+    PlannedTable pt;
+    pt.table = &table;
+    planned.push_back(pt);
   }
   std::sort(planned.begin(), planned.end(),
             [](const PlannedTable& a, const PlannedTable& b) { return a.name() < b.name(); });

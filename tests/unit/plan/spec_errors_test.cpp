@@ -80,10 +80,18 @@ TEST(SpecErrors, UnknownParent) {
             "spec.tables[1].from.parent");
 }
 
-TEST(SpecErrors, ParentNotConverted) {
-  EXPECT_EQ(errorField(
-                specFor(std::vector<api::TableSpec>{fromParent("accounts", "users", {"user_id"})})),
-            "spec.tables[0].from.parent");
+TEST(SpecErrors, ParentExcluded) {
+  auto spec = specFor(std::vector<api::TableSpec>{fromParent("accounts", "users", {"user_id"})});
+  spec.exclude = {"alembic_version", "users"};
+  EXPECT_EQ(errorField(spec), "spec.tables[0].from.parent");
+}
+
+TEST(SpecErrors, UnlistedParentIsStillConverted) {
+  // spec.tables configures the tables it lists; the others are converted too unless excluded.
+  auto spec = specFor(std::vector<api::TableSpec>{fromParent("accounts", "users", {"user_id"})});
+  EXPECT_EQ(errorField(spec), "");
+  auto plan = buildPlan(spec, baseCatalog());
+  EXPECT_NE(plan.findStep("schema/add-column/users"), nullptr);
 }
 
 TEST(SpecErrors, UnknownViaColumn) {
