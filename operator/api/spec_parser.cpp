@@ -22,7 +22,7 @@ namespace {
 // A YAML node together with its path in the manifest, so that every error names its field.
 class Field {
  public:
-  Field(YAML::Node node, std::string path) : node_(std::move(node)), path_(std::move(path)) {}
+  Field(const YAML::Node& node, std::string path) : node_(node), path_(std::move(path)) {}
 
   const std::string& path() const { return path_; }
   bool present() const { return node_.IsDefined() && !node_.IsNull(); }

@@ -74,7 +74,9 @@ Arguments parseArguments(const std::vector<std::string>& args) {
     parsed.help = true;
   }
   while (i < args.size()) {
-    auto [option, inlineValue] = splitOption(args[i]);
+    const auto split = splitOption(args[i]);
+    const std::string& option = split.first;
+    const std::optional<std::string>& inlineValue = split.second;
     ++i;
     if (!optionAllowed(parsed.command, option)) {
       throw UsageError("unknown option \"" + option + "\" for `tenantshift " + parsed.command +

@@ -52,7 +52,9 @@ void TerminalProgress::stepRetrying(const plan::Step& step, int attempt, const s
 void TerminalProgress::backfillProgress(const plan::Step& step, std::int64_t rowsDone,
                                         std::int64_t estimatedTotal) {
   double fraction =
-      estimatedTotal > 0 ? std::min(1.0, static_cast<double>(rowsDone) / estimatedTotal) : 0.0;
+      estimatedTotal > 0
+          ? std::min(1.0, static_cast<double>(rowsDone) / static_cast<double>(estimatedTotal))
+          : 0.0;
   out_ << "\r\033[K   .. " << step.id << " " << bar(fraction, 30) << " " << rowsDone;
   if (estimatedTotal > 0) {
     out_ << " / ~" << estimatedTotal;

@@ -1,8 +1,7 @@
 #pragma once
 
-#include <string>
-
 #include <pqxx/pqxx>
+#include <string>
 
 #include "plan/catalog.h"
 

@@ -68,7 +68,7 @@ void runWithRetries(const plan::Step& step, Session& session, const ExecutionSet
       const auto wait = settings.retry.delayBefore(number, settings.unitRandom());
       const std::string message = firstLine(error.what());
       spdlog::debug("step retrying id={} attempt={} wait_ms={} error={}", step.id, number + 1,
-                   wait.count(), message);
+                    wait.count(), message);
       observer.stepRetrying(step, number + 1, message, wait);
       settings.sleepFor(wait);
     }

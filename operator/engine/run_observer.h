@@ -29,8 +29,8 @@ class SilentObserver final : public RunObserver {
  public:
   void stepStarted(const plan::Step&) override {}
   void stepAlreadyDone(const plan::Step&) override {}
-  void stepRetrying(const plan::Step&, int, const std::string&, std::chrono::milliseconds) override {
-  }
+  void stepRetrying(const plan::Step&, int, const std::string&,
+                    std::chrono::milliseconds) override {}
   void backfillProgress(const plan::Step&, std::int64_t, std::int64_t) override {}
   void stepFinished(const plan::Step&, std::int64_t, std::chrono::milliseconds) override {}
   void stepFailed(const plan::Step&, const std::string&) override {}

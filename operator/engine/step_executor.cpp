@@ -92,7 +92,7 @@ std::int64_t StepExecutor::runUp(const plan::Step& step) {
     throw EngineError(message);
   }
   spdlog::debug("step done id={} rows={} ms={}{}", step.id, rows, millisSince(start),
-               skipped ? " (already in place)" : "");
+                skipped ? " (already in place)" : "");
   return rows;
 }
 

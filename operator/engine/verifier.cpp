@@ -1032,7 +1032,7 @@ class Verifier {
       } else if (text && (column[3].as<bool>() || name == "slug" || name == "name")) {
         values.push_back("$2");
       } else {
-        values.push_back("t." + quoteIdent(name));
+        values.emplace_back("t." + quoteIdent(name));
       }
     }
     auto inserted = tx.exec_params("INSERT INTO " + tenantsQname_ + " AS dst (" + joined(names) +

@@ -2,9 +2,8 @@
 
 #include <cstdint>
 #include <map>
-#include <string>
-
 #include <pqxx/pqxx>
+#include <string>
 
 #include "api/migration_spec.h"
 #include "engine/verify_report.h"

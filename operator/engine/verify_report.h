@@ -1,17 +1,16 @@
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace tenantshift::engine {
 
 enum class CheckOutcome { Passed, Failed, Warning };
 
 struct CheckResult {
-  std::string check;   // e.g. "isolation.select", "role.not-superuser", "unique.includes-tenant"
-  std::string table;   // empty when not about one table
+  std::string check;  // e.g. "isolation.select", "role.not-superuser", "unique.includes-tenant"
+  std::string table;  // empty when not about one table
   CheckOutcome outcome = CheckOutcome::Passed;
   std::string detail;  // what was seen, for people
 };

@@ -4,8 +4,7 @@
 
 namespace tenantshift::plan {
 
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Column, name, type, notNull, defaultExpr,
-                                                generated)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Column, name, type, notNull, defaultExpr, generated)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ForeignKey, name, columns, referencedTable,
                                                 referencedColumns, validated)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(UniqueKey, name, indexName, columns, primary,
@@ -44,8 +43,8 @@ const Column* Table::findColumn(const std::string& column) const {
 }
 
 const Table* Catalog::findTable(const std::string& name) const {
-  auto it = std::find_if(tables.begin(), tables.end(),
-                         [&](const Table& t) { return t.name == name; });
+  auto it =
+      std::find_if(tables.begin(), tables.end(), [&](const Table& t) { return t.name == name; });
   return it == tables.end() ? nullptr : &*it;
 }
 

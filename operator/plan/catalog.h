@@ -1,11 +1,10 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "api/json_optional.h"
 
@@ -34,13 +33,13 @@ struct ForeignKey {
 
 // A primary key, unique constraint or unique index.
 struct UniqueKey {
-  std::string name;        // constraint name, or index name for a bare unique index
-  std::string indexName;   // the index behind it
+  std::string name;                  // constraint name, or index name for a bare unique index
+  std::string indexName;             // the index behind it
   std::vector<std::string> columns;  // empty entries for expression columns
   bool primary = false;
   bool constraint = false;  // true: a constraint (PRIMARY KEY / UNIQUE); false: CREATE UNIQUE INDEX
   bool hasExpressions = false;
-  std::string predicate;    // partial index WHERE clause, empty when none
+  std::string predicate;  // partial index WHERE clause, empty when none
   std::string method = "btree";
   std::vector<std::string> referencedBy;  // names of foreign keys (any table) that use this key
 };
@@ -56,12 +55,12 @@ struct Index {
 struct Table {
   std::string name;
   std::string owner;
-  bool partitioned = false;                  // relkind 'p'
-  std::optional<std::string> partitionOf;    // set on partitions: the parent's name
+  bool partitioned = false;                // relkind 'p'
+  std::optional<std::string> partitionOf;  // set on partitions: the parent's name
   std::vector<Column> columns;
   std::vector<std::string> primaryKey;
   std::vector<ForeignKey> foreignKeys;
-  std::vector<UniqueKey> uniqueKeys;         // includes the primary key
+  std::vector<UniqueKey> uniqueKeys;  // includes the primary key
   std::vector<Index> indexes;
   bool rowSecurity = false;
   bool forceRowSecurity = false;

@@ -25,7 +25,9 @@ std::string quoteWith(std::string_view text, char quote) {
 
 }  // namespace
 
-std::string quoteIdent(std::string_view name) { return quoteWith(name, '"'); }
+std::string quoteIdent(std::string_view name) {
+  return quoteWith(name, '"');
+}
 
 std::string qualified(std::string_view schema, std::string_view name) {
   return quoteIdent(schema) + "." + quoteIdent(name);
@@ -42,6 +44,8 @@ std::string quoteIdentList(const std::vector<std::string>& names) {
   return out;
 }
 
-std::string quoteLiteral(std::string_view value) { return quoteWith(value, '\''); }
+std::string quoteLiteral(std::string_view value) {
+  return quoteWith(value, '\'');
+}
 
 }  // namespace tenantshift::plan

@@ -10,9 +10,8 @@
 namespace tenantshift::plan {
 
 enum class Phase { Schema, Backfill, Constraints, Rls, Verify, Flag };
-inline constexpr std::array<Phase, 6> kPhases = {Phase::Schema, Phase::Backfill,
-                                                 Phase::Constraints, Phase::Rls,
-                                                 Phase::Verify, Phase::Flag};
+inline constexpr std::array<Phase, 6> kPhases = {Phase::Schema, Phase::Backfill, Phase::Constraints,
+                                                 Phase::Rls,    Phase::Verify,   Phase::Flag};
 std::string_view toString(Phase phase);
 std::optional<Phase> phaseFromString(std::string_view name);
 

@@ -1,0 +1,82 @@
+#include "cli/arguments.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+
+#include "db/connection.h"
+
+namespace tenantshift::cli {
+namespace {
+
+TEST(Arguments, ParsesRunWithEveryOption) {
+  auto a = parseArguments({"run", "-f", "m.yaml", "--database-url", "postgresql://h/db",
+                           "--until=backfill", "--log-level", "debug"});
+  EXPECT_EQ(a.command, "run");
+  EXPECT_EQ(a.manifestPath, "m.yaml");
+  EXPECT_EQ(a.databaseUrl, "postgresql://h/db");
+  EXPECT_EQ(a.until, "backfill");
+  EXPECT_EQ(a.logLevel, "debug");
+}
+
+TEST(Arguments, RollbackNeedsAScenario) {
+  EXPECT_THROW(parseArguments({"rollback", "-f", "m.yaml"}), UsageError);
+  auto a = parseArguments({"rollback", "-f", "m.yaml", "--scenario", "full", "--allow-data-loss"});
+  EXPECT_EQ(a.scenario, "full");
+  EXPECT_TRUE(a.allowDataLoss);
+}
+
+TEST(Arguments, CommandsNeedAManifest) {
+  for (const char* command : {"plan", "run", "verify", "status"}) {
+    EXPECT_THROW(parseArguments({command}), UsageError) << command;
+  }
+}
+
+TEST(Arguments, OptionsBelongToTheirCommand) {
+  EXPECT_THROW(parseArguments({"plan", "-f", "m.yaml", "--until", "rls"}), UsageError);
+  EXPECT_THROW(parseArguments({"run", "-f", "m.yaml", "--scenario", "full"}), UsageError);
+  EXPECT_THROW(parseArguments({"run", "-f", "m.yaml", "--bogus"}), UsageError);
+  EXPECT_THROW(parseArguments({"run", "-f"}), UsageError);
+  EXPECT_THROW(parseArguments({"status", "-f", "m.yaml", "-o", "xml"}), UsageError);
+  EXPECT_THROW(parseArguments({"migrate"}), UsageError);
+}
+
+TEST(Arguments, HelpAndVersion) {
+  EXPECT_EQ(parseArguments({}).command, "help");
+  EXPECT_EQ(parseArguments({"--version"}).command, "version");
+  auto help = parseArguments({"run", "--help"});
+  EXPECT_EQ(help.command, "run");
+  EXPECT_TRUE(help.help);
+  auto helpFor = parseArguments({"help", "rollback"});
+  EXPECT_EQ(helpFor.command, "rollback");
+  EXPECT_TRUE(helpFor.help);
+}
+
+TEST(Arguments, DatabaseUrlComesFromTheEnvironmentWhenNotGiven) {
+  ::unsetenv("DATABASE_URL");
+  ::unsetenv("TENANTSHIFT_DATABASE_URL");
+  auto a = parseArguments({"plan", "-f", "m.yaml"});
+  EXPECT_THROW(resolveDatabaseUrl(a), UsageError);
+  ::setenv("DATABASE_URL", "postgresql://fallback/db", 1);
+  EXPECT_EQ(resolveDatabaseUrl(a), "postgresql://fallback/db");
+  ::setenv("TENANTSHIFT_DATABASE_URL", "postgresql://preferred/db", 1);
+  EXPECT_EQ(resolveDatabaseUrl(a), "postgresql://preferred/db");
+  a.databaseUrl = "postgresql://flag/db";
+  EXPECT_EQ(resolveDatabaseUrl(a), "postgresql://flag/db");
+  ::unsetenv("DATABASE_URL");
+  ::unsetenv("TENANTSHIFT_DATABASE_URL");
+}
+
+TEST(RedactUrl, HidesPasswordsInEveryForm) {
+  EXPECT_EQ(db::redactUrl("postgresql://app:s3cret@db:5432/x"), "postgresql://app:***@db:5432/x");
+  EXPECT_EQ(db::redactUrl("postgres://app:p%40ss@db/x?sslmode=require"),
+            "postgres://app:***@db/x?sslmode=require");
+  EXPECT_EQ(db::redactUrl("postgresql://db/x?user=app&password=s3cret&sslmode=require"),
+            "postgresql://db/x?user=app&password=***&sslmode=require");
+  EXPECT_EQ(db::redactUrl("host=db user=app password=s3cret dbname=x"),
+            "host=db user=app password=*** dbname=x");
+  EXPECT_EQ(db::redactUrl("postgresql://app@db/x"), "postgresql://app@db/x");
+}
+
+}  // namespace
+}  // namespace tenantshift::cli
