@@ -73,6 +73,8 @@ Step defaultTenantStep(const PlanContext& ctx) {
   return step;
 }
 
+constexpr const char* kBypassRoleMarker = "created by tenantshift; dropped by its full rollback";
+
 Step bypassRoleStep(const PlanContext& ctx) {
   const auto& role = ctx.spec.tenant.bypassRole;
   Step step;
@@ -80,12 +82,20 @@ Step bypassRoleStep(const PlanContext& ctx) {
   step.phase = Phase::Schema;
   step.summary = "create the administration role " + role + " (NOLOGIN BYPASSRLS) unless it exists";
   // CREATE ROLE takes no parameters and has no IF NOT EXISTS: a DO block with a quoted literal.
+  // The comment marks the role as ours, so that rolling back never drops a role that existed
+  // before the migration (or that someone else has since taken over).
+  const std::string marker = quoteLiteral(kBypassRoleMarker);
   step.up.push_back(statement(std::string("DO ") + kBody +
                               " BEGIN IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE "
                               "rolname = " +
                               quoteLiteral(role) + ") THEN CREATE ROLE " + quoteIdent(role) +
-                              " NOLOGIN BYPASSRLS; END IF; END " + kBody));
-  step.down.push_back(statement("DROP ROLE IF EXISTS " + quoteIdent(role)));
+                              " NOLOGIN BYPASSRLS; COMMENT ON ROLE " + quoteIdent(role) + " IS " +
+                              marker + "; END IF; END " + kBody));
+  step.down.push_back(statement(
+      std::string("DO ") + kBody +
+      " BEGIN IF EXISTS (SELECT FROM pg_catalog.pg_roles r WHERE r.rolname = " +
+      quoteLiteral(role) + " AND pg_catalog.shobj_description(r.oid, 'pg_authid') = " + marker +
+      ") THEN DROP ROLE " + quoteIdent(role) + "; END IF; END " + kBody));
   step.lock = LockLevel::None;
   return step;
 }
