@@ -33,12 +33,16 @@ Step tenantsTableStep(const PlanContext& ctx) {
   step.id = "schema/tenants-table";
   step.phase = Phase::Schema;
   step.summary = "create the tenants table " + ctx.tenants.name +
-                 " (a new table: no existing table is locked)";
+                 " (a new table: no existing table is locked), readable by " +
+                 ctx.spec.database.appRole;
   const std::string table = ctx.qualifiedName(ctx.tenants.name);
   step.up.push_back(statement("CREATE TABLE IF NOT EXISTS " + table + " (" +
                               quoteIdent(ctx.tenants.idColumn) + " " + ctx.idType +
                               " PRIMARY KEY, slug text UNIQUE NOT NULL, name text NOT NULL, "
                               "created_at timestamptz NOT NULL DEFAULT now())"));
+  // The application resolves tenants (slug -> id) once it is tenant-aware: it may read them.
+  step.up.push_back(
+      statement("GRANT SELECT ON " + table + " TO " + quoteIdent(ctx.spec.database.appRole)));
   step.down.push_back(statement("DROP TABLE IF EXISTS " + table));
   step.lock = LockLevel::None;
   step.downRisk = DataLossRisk::High;

@@ -70,6 +70,8 @@ TEST(PlannerSteps, SchemaStepsAreNullableFkNotValidAndGuarded) {
   ASSERT_NE(tenants, nullptr);
   EXPECT_TRUE(contains(tenants->up[0].sql, "CREATE TABLE IF NOT EXISTS \"public\".\"tenants\""));
   EXPECT_TRUE(contains(tenants->up[0].sql, "\"id\" uuid PRIMARY KEY"));
+  ASSERT_EQ(tenants->up.size(), 2U);
+  EXPECT_TRUE(contains(tenants->up[1].sql, "GRANT SELECT ON \"public\".\"tenants\" TO"));
   EXPECT_EQ(tenants->downRisk, DataLossRisk::High);
 
   const Step* defaultTenant = plan.findStep("schema/default-tenant");
