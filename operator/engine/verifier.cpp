@@ -246,10 +246,14 @@ class Verifier {
     savepoint.rollback();
   }
 
+  enum class OnSuccess { Undo, Keep };
+
   // Runs one statement in a savepoint of its own, so that an expected error leaves the
-  // enclosing probe usable. Returns the error when there was one.
+  // enclosing probe usable; on success its effects are undone, or kept with OnSuccess::Keep.
+  // Returns the error when there was one.
   template <typename Statement>
-  std::optional<ProbeError> attempt(pqxx::dbtransaction& parent, Statement&& statement) {
+  std::optional<ProbeError> attempt(pqxx::dbtransaction& parent, Statement&& statement,
+                                    OnSuccess onSuccess = OnSuccess::Undo) {
     Savepoint savepoint(parent, savepoints_);
     try {
       statement(parent);
@@ -257,7 +261,11 @@ class Verifier {
       savepoint.rollback();
       return ProbeError{sqlstateOf(error), errorText(error)};
     }
-    savepoint.rollback();
+    if (onSuccess == OnSuccess::Keep) {
+      savepoint.release();
+    } else {
+      savepoint.rollback();
+    }
     return std::nullopt;
   }
 
@@ -1111,13 +1119,16 @@ class Verifier {
         moved = RowAddress{rows[0][0].as<std::string>(), rows[0][1].as<std::string>()};
       }
     };
-    auto error = attemptKeep(tx, run);
+    auto error = attempt(tx, run, OnSuccess::Keep);
     if (error && error->sqlstate == kForeignKeyViolation && runnerSuperuser_) {
-      error = attemptKeep(tx, [&](pqxx::dbtransaction& statement) {
-        statement.exec_params("SET LOCAL session_replication_role = replica");
-        run(statement);
-        statement.exec_params("SET LOCAL session_replication_role = origin");
-      });
+      error = attempt(
+          tx,
+          [&](pqxx::dbtransaction& statement) {
+            statement.exec_params("SET LOCAL session_replication_role = replica");
+            run(statement);
+            statement.exec_params("SET LOCAL session_replication_role = origin");
+          },
+          OnSuccess::Keep);
     }
     if (error) {
       problem = "could not move a row to the probe tenant: " + error->text;
@@ -1127,20 +1138,6 @@ class Verifier {
       problem = "the row picked for the probe disappeared (concurrent delete?)";
     }
     return moved;
-  }
-
-  // Like attempt(), but keeps the statement's effects when it succeeds.
-  template <typename Statement>
-  std::optional<ProbeError> attemptKeep(pqxx::dbtransaction& parent, Statement&& statement) {
-    Savepoint savepoint(parent, savepoints_);
-    try {
-      statement(parent);
-    } catch (const pqxx::sql_error& error) {
-      savepoint.rollback();
-      return ProbeError{sqlstateOf(error), errorText(error)};
-    }
-    savepoint.release();
-    return std::nullopt;
   }
 
   bool appHasPrivilege(pqxx::dbtransaction& tx, const TableInfo& table,
