@@ -3,7 +3,9 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
+#include <cstring>
 #include <cstdint>
 #include <fstream>
 #include <initializer_list>
@@ -430,7 +432,7 @@ TenantMigration parseTenantMigration(const std::string& yamlText) {
 TenantMigration loadTenantMigration(const std::string& path) {
   std::ifstream file(path);
   if (!file) {
-    throw SpecError("file", "cannot read " + path);
+    throw SpecError(path, std::string("cannot read the manifest (") + std::strerror(errno) + ")");
   }
   std::stringstream text;
   text << file.rdbuf();
