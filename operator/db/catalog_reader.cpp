@@ -337,7 +337,7 @@ class Reader {
 }  // namespace
 
 plan::Catalog readCatalog(pqxx::connection& connection, const std::string& schema,
-                          const std::string& appRole) {
+                          const std::string& appRole, std::chrono::milliseconds lockTimeout) {
   if (schema == kLedgerSchema) {
     throw std::invalid_argument(
         "schema \"tenantshift\" holds tenantshift's own ledger and cannot be migrated: set "
@@ -346,6 +346,10 @@ plan::Catalog readCatalog(pqxx::connection& connection, const std::string& schem
   // One read-only snapshot for every query, so that the parts agree with each other.
   pqxx::transaction<pqxx::isolation_level::repeatable_read, pqxx::readwrite_policy::read_only> tx(
       connection, "tenantshift-read-catalog");
+  if (lockTimeout.count() > 0) {
+    tx.exec_params("SELECT set_config('lock_timeout', $1, true)",
+                   std::to_string(lockTimeout.count()) + "ms");
+  }
   plan::Catalog catalog = Reader(tx, schema).read(appRole);
   tx.commit();
   spdlog::debug("read catalog of schema \"{}\": {} tables, {} views, app role {}", schema,

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <functional>
 
 #include "api/spec_json.h"
 #include "api/spec_parser.h"
@@ -52,13 +53,68 @@ std::optional<MigrationRecord> loadRecord(pqxx::connection& connection, const Le
   return ledger.load(tx);
 }
 
+// Runs `read` (a read of the schema or its tables) under the same lock_timeout, retries and
+// backoff as a step, so that an application transaction holding an ACCESS EXCLUSIVE lock delays
+// it visibly instead of blocking it without limit.
+void readPatiently(const std::string& what, Session& session, const api::MigrationSpec& spec,
+                   RunObserver& observer,
+                   const std::function<void(pqxx::connection&, std::chrono::milliseconds)>& read) {
+  plan::Step reading;
+  reading.id = "read/" + what;
+  reading.summary = "read " + what + " of schema " + spec.database.schema;
+  const ExecutionSettings settings = settingsFor(spec);
+  try {
+    runWithRetries(reading, session, settings, observer, [&](pqxx::connection& connection, int) {
+      read(connection, settings.lockTimeout);
+    });
+  } catch (const pqxx::sql_error& error) {
+    throw EngineError("could not read " + what + " of schema " + spec.database.schema + ": " +
+                      firstLine(error.what()) +
+                      (classifyFailure(error) == FailureKind::Contention
+                           ? " (another transaction held a lock on one of its tables through " +
+                                 std::to_string(spec.ddl.retries) +
+                                 " retries; run again once it has finished)"
+                           : ""));
+  }
+}
+
+plan::Catalog readLiveCatalog(Session& session, const api::MigrationSpec& spec,
+                              RunObserver& observer) {
+  plan::Catalog catalog;
+  readPatiently("the catalog", session, spec, observer,
+                [&](pqxx::connection& connection, std::chrono::milliseconds lockTimeout) {
+                  catalog = db::readCatalog(connection, spec.database.schema, spec.database.appRole,
+                                            lockTimeout);
+                });
+  return catalog;
+}
+
+// Row counts of the planned tables before the first step (the verifier compares with them).
+std::map<std::string, std::int64_t> countRows(Session& session, const api::MigrationSpec& spec,
+                                              const plan::Plan& thePlan, RunObserver& observer) {
+  std::map<std::string, std::int64_t> counts;
+  readPatiently("row counts", session, spec, observer,
+                [&](pqxx::connection& connection, std::chrono::milliseconds lockTimeout) {
+                  pqxx::read_transaction tx(connection);
+                  tx.exec_params("SELECT set_config('lock_timeout', $1, true)",
+                                 std::to_string(lockTimeout.count()) + "ms");
+                  for (const plan::TableDecision& decision : thePlan.decisions) {
+                    counts[decision.table] =
+                        tx.exec1("SELECT count(*) FROM " +
+                                 plan::qualified(spec.database.schema, decision.table))[0]
+                            .as<std::int64_t>();
+                  }
+                });
+  return counts;
+}
+
 // The catalog to plan from: the snapshot recorded when the migration started, else the live one.
-plan::Catalog catalogFor(pqxx::connection& connection, const std::optional<MigrationRecord>& record,
-                         const api::MigrationSpec& spec) {
+plan::Catalog catalogFor(Session& session, const std::optional<MigrationRecord>& record,
+                         const api::MigrationSpec& spec, RunObserver& observer) {
   if (record) {
     return record->catalog;
   }
-  return db::readCatalog(connection, spec.database.schema, spec.database.appRole);
+  return readLiveCatalog(session, spec, observer);
 }
 
 std::string verifySummary(const VerifyReport& report) {
@@ -95,10 +151,10 @@ Engine::Engine(std::string databaseUrl, api::TenantMigration migration, RunObser
     : databaseUrl_(std::move(databaseUrl)), migration_(std::move(migration)), observer_(observer) {}
 
 plan::Plan Engine::plan() {
-  auto connection = db::connect(databaseUrl_);
+  Session session([url = databaseUrl_] { return db::connect(url); });
   const Ledger ledger(migration_.metadata.name);
-  const auto record = loadRecord(*connection, ledger);
-  return plan::buildPlan(migration_.spec, catalogFor(*connection, record, migration_.spec));
+  const auto record = loadRecord(session.connection(), ledger);
+  return plan::buildPlan(migration_.spec, catalogFor(session, record, migration_.spec, observer_));
 }
 
 RunResult Engine::run(const RunOptions& options) {
@@ -127,17 +183,11 @@ RunResult Engine::run(const RunOptions& options) {
     created.name = migration_.metadata.name;
     created.specHash = hash;
     created.spec = specJson;
-    created.catalog =
-        db::readCatalog(session.connection(), spec.database.schema, spec.database.appRole);
+    created.catalog = readLiveCatalog(session, spec, observer_);
     created.createdTenantsTable = created.catalog.findTable(spec.tenant.table) == nullptr;
     thePlan = plan::buildPlan(spec, created.catalog);
+    created.baselineCounts = countRows(session, spec, thePlan, observer_);
     pqxx::work tx(session.connection());
-    for (const plan::TableDecision& decision : thePlan.decisions) {
-      created.baselineCounts[decision.table] =
-          tx.exec1("SELECT count(*) FROM " +
-                   plan::qualified(spec.database.schema, decision.table))[0]
-              .as<std::int64_t>();
-    }
     ledger.create(tx, created);
     ledger.syncSteps(tx, thePlan.steps);
     tx.commit();
@@ -222,19 +272,19 @@ RunResult Engine::run(const RunOptions& options) {
 }
 
 VerifyReport Engine::verify() {
-  auto connection = db::connect(databaseUrl_);
+  Session session([url = databaseUrl_] { return db::connect(url); });
   const Ledger ledger(migration_.metadata.name);
-  const auto record = loadRecord(*connection, ledger);
-  const plan::Catalog before = catalogFor(*connection, record, migration_.spec);
+  const auto record = loadRecord(session.connection(), ledger);
+  const plan::Catalog before = catalogFor(session, record, migration_.spec, observer_);
   const plan::Plan thePlan = plan::buildPlan(migration_.spec, before);
   bool strict = false;
   std::map<std::string, std::int64_t> baseline;
   if (record) {
     baseline = record->baselineCounts;
-    pqxx::read_transaction tx(*connection);
+    pqxx::read_transaction tx(session.connection());
     strict = flagPhaseDone(thePlan, ledger.steps(tx));
   }
-  return verifyMigration(*connection, migration_.spec, before, thePlan, baseline, strict);
+  return verifyMigration(session.connection(), migration_.spec, before, thePlan, baseline, strict);
 }
 
 MigrationStatus Engine::status() {

@@ -184,6 +184,9 @@ class Verifier {
   VerifyReport run() {
     pqxx::work tx(connection_, "tenantshift_verify");
     tx_ = &tx;
+    // One snapshot for every check: counts compared with each other (all rows as the runner vs
+    // the rows the app role sees) must not drift while the application keeps writing.
+    tx.exec0("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
     // The probes take row locks; never queue behind the application for longer than a DDL step
     // would.
     tx.exec_params("SELECT set_config('lock_timeout', $1, true)",

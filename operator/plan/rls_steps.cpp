@@ -71,6 +71,23 @@ void addRlsSteps(const PlanContext& ctx, std::vector<Step>& steps) {
     const std::string table = ctx.qualifiedName(name);
     const Table* before = catalogTable(ctx, name);
 
+    // Policies first, RLS second: a table with RLS enabled and no policy denies every row, so
+    // the application must never see the state between the two (nor after a kill between them).
+    Step policies;
+    policies.id = "rls/policies/" + name;
+    policies.phase = Phase::Rls;
+    policies.table = name;
+    policies.summary = "create the tenant policies on " + name +
+                       " (transition form: no tenant set sees every row, a tenant set sees "
+                       "only its rows); they take effect when RLS is enabled next";
+    for (const auto& policy : kPolicies) {
+      policies.up.push_back(dropPolicy(policy, table));
+      policies.up.push_back(createPolicy(policy, table, permissiveCondition(ctx)));
+      policies.down.push_back(dropPolicy(policy, table));
+    }
+    policies.lock = LockLevel::AccessExclusive;
+    steps.push_back(policies);
+
     Step enable;
     enable.id = "rls/enable/" + name;
     enable.phase = Phase::Rls;
@@ -88,21 +105,6 @@ void addRlsSteps(const PlanContext& ctx, std::vector<Step>& steps) {
     }
     enable.lock = LockLevel::AccessExclusive;
     steps.push_back(enable);
-
-    Step policies;
-    policies.id = "rls/policies/" + name;
-    policies.phase = Phase::Rls;
-    policies.table = name;
-    policies.summary = "create the tenant policies on " + name +
-                       " (transition form: no tenant set sees every row, a tenant set sees "
-                       "only its rows)";
-    for (const auto& policy : kPolicies) {
-      policies.up.push_back(dropPolicy(policy, table));
-      policies.up.push_back(createPolicy(policy, table, permissiveCondition(ctx)));
-      policies.down.push_back(dropPolicy(policy, table));
-    }
-    policies.lock = LockLevel::AccessExclusive;
-    steps.push_back(policies);
   }
 }
 

@@ -126,10 +126,10 @@ PostgresServer::PostgresServer() : binDir_(findPostgresBinDir()) {
                           " -c listen_addresses=127.0.0.1 -c fsync=off"
                           " -c synchronous_commit=off -c full_page_writes=off"
                           " -c max_connections=200 -c shared_buffers=256MB";
-    auto start = runCommand(asServerUser(
-        shellQuote((binDir_ / "pg_ctl").string()) + " -D " + shellQuote(pgdata.string()) +
-        " -l " + shellQuote((dataDir_ / "server.log").string()) + " -o " + shellQuote(options) +
-        " -w -t 60 start"));
+    auto start = runCommand(asServerUser(shellQuote((binDir_ / "pg_ctl").string()) + " -D " +
+                                         shellQuote(pgdata.string()) + " -l " +
+                                         shellQuote((dataDir_ / "server.log").string()) + " -o " +
+                                         shellQuote(options) + " -w -t 60 start"));
     if (start.exitCode == 0) {
       return;
     }
@@ -139,7 +139,9 @@ PostgresServer::PostgresServer() : binDir_(findPostgresBinDir()) {
   throw std::runtime_error("PostgreSQL did not start:\n" + logText);
 }
 
-PostgresServer::~PostgresServer() { stop(); }
+PostgresServer::~PostgresServer() {
+  stop();
+}
 
 void PostgresServer::stop() {
   if (dataDir_.empty()) {
@@ -157,8 +159,8 @@ std::string PostgresServer::url(const std::string& database) const {
 }
 
 std::string PostgresServer::createDatabase(const std::string& prefix) {
-  std::string name = prefix + "_" + std::to_string(::getpid()) + "_" +
-                     std::to_string(++databaseCounter_);
+  std::string name =
+      prefix + "_" + std::to_string(::getpid()) + "_" + std::to_string(++databaseCounter_);
   psql(url(), "CREATE DATABASE \"" + name + "\"");
   return url(name);
 }
@@ -173,9 +175,9 @@ void PostgresServer::psql(const std::string& target, const std::string& sql) con
 }
 
 void PostgresServer::psqlFile(const std::string& target, const fs::path& file) const {
-  auto result = runCommand(shellQuote((binDir_ / "psql").string()) +
-                           " -X -q -v ON_ERROR_STOP=1 -d " + shellQuote(target) + " -f " +
-                           shellQuote(file.string()));
+  auto result =
+      runCommand(shellQuote((binDir_ / "psql").string()) + " -X -q -v ON_ERROR_STOP=1 -d " +
+                 shellQuote(target) + " -f " + shellQuote(file.string()));
   if (result.exitCode != 0) {
     throw std::runtime_error("psql -f " + file.string() + " failed: " + result.output);
   }

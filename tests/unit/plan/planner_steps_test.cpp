@@ -450,3 +450,24 @@ TEST(PlannerSteps, PlanningIsDeterministic) {
 
 }  // namespace
 }  // namespace tenantshift::plan
+
+namespace tenantshift::plan {
+namespace {
+
+// A table with RLS enabled and no policy denies every row: the application (which keeps running)
+// must never see that state, not even after a kill between two steps.
+TEST(PlannerSteps, PoliciesExistBeforeRowLevelSecurityIsEnabled) {
+  const Plan plan = buildPlan(testing::specFor(), shopCatalog());
+  std::size_t tables = 0;
+  for (const Step* step : plan.stepsOf(Phase::Rls)) {
+    if (step->id.rfind("rls/enable/", 0) == 0) {
+      ++tables;
+      EXPECT_LT(positionOf(plan, "rls/policies/" + step->table), positionOf(plan, step->id))
+          << step->table;
+    }
+  }
+  EXPECT_GT(tables, 0U);
+}
+
+}  // namespace
+}  // namespace tenantshift::plan
