@@ -1041,7 +1041,7 @@ class Verifier {
       if (name == idColumn) {
         values.push_back("$1::" + idType_);
       } else if (text && (column[3].as<bool>() || name == "slug" || name == "name")) {
-        values.push_back("$2");
+        values.emplace_back("$2");
       } else {
         values.emplace_back("t." + quoteIdent(name));
       }
