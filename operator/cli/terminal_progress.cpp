@@ -7,9 +7,12 @@ namespace tenantshift::cli {
 namespace {
 
 std::string bar(double fraction, int width) {
-  int filled = static_cast<int>(fraction * width);
-  return "[" + std::string(static_cast<std::size_t>(filled), '#') +
-         std::string(static_cast<std::size_t>(width - filled), '.') + "]";
+  const auto filled = static_cast<std::size_t>(fraction * width);
+  std::string out(static_cast<std::size_t>(width) + 2, '.');
+  out.front() = '[';
+  out.back() = ']';
+  out.replace(1, filled, filled, '#');
+  return out;
 }
 
 }  // namespace

@@ -3,7 +3,9 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <optional>
 #include <stdexcept>
+#include <vector>
 
 #include "engine/engine.h"
 #include "engine/step_executor.h"
@@ -41,8 +43,11 @@ std::int64_t BackfillRunner::run(const plan::Step& step) {
     if (rowsDone > 0) {
       spdlog::info("backfill resuming table={} rows_done={}", task.table, rowsDone);
     }
-    if (!task.keyColumns.empty()) {
-      while (batch(step, rowsDone)) {
+    // The keyset pass ends at the last row that exists when it starts: the application's
+    // inserts after that already get a tenant (and the sweep catches any that did not).
+    const auto bound = task.keyColumns.empty() ? std::nullopt : upperBound(step);
+    if (bound) {
+      while (batch(step, *bound, rowsDone)) {
         observer_.backfillProgress(step, rowsDone, task.estimatedRows);
         settings_.sleepFor(settings_.backfillPause);
       }
@@ -69,7 +74,27 @@ std::int64_t BackfillRunner::run(const plan::Step& step) {
   return rowsDone;
 }
 
-bool BackfillRunner::batch(const plan::Step& step, std::int64_t& rowsDone) {
+std::optional<std::vector<std::string>> BackfillRunner::upperBound(const plan::Step& step) {
+  const plan::BackfillTask& task = *step.backfill;
+  std::optional<std::vector<std::string>> bound;
+  runWithRetries(step, session_, settings_, observer_, [&](pqxx::connection& connection, int) {
+    pqxx::read_transaction tx(connection);
+    tx.exec_params("SELECT set_config('lock_timeout', $1, true)", settings_.lockTimeoutSetting());
+    const pqxx::result result = tx.exec(task.upperBoundSql);
+    bound.reset();
+    if (!result.empty()) {
+      std::vector<std::string> key;
+      for (const auto& field : result[0]) {
+        key.push_back(field.as<std::string>());
+      }
+      bound = std::move(key);
+    }
+  });
+  return bound;
+}
+
+bool BackfillRunner::batch(const plan::Step& step, const std::vector<std::string>& bound,
+                           std::int64_t& rowsDone) {
   const plan::BackfillTask& task = *step.backfill;
   bool more = false;
   runWithRetries(step, session_, settings_, observer_, [&](pqxx::connection& connection, int) {
@@ -93,6 +118,7 @@ bool BackfillRunner::batch(const plan::Step& step, std::int64_t& rowsDone) {
       }
       params.insert(params.end(), cursor.lastKey.begin(), cursor.lastKey.end());
     }
+    params.insert(params.end(), bound.begin(), bound.end());
     const pqxx::result result = tx.exec_params(first ? task.firstBatchSql : task.nextBatchSql,
                                                pqxx::prepare::make_dynamic_params(params));
     if (result.empty()) {

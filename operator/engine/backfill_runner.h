@@ -1,7 +1,9 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "engine/execution.h"
 #include "engine/ledger.h"
@@ -30,8 +32,10 @@ class BackfillRunner {
   std::int64_t run(const plan::Step& step);
 
  private:
-  // One keyset batch; false when the keyset pass is over.
-  bool batch(const plan::Step& step, std::int64_t& rowsDone);
+  // The key of the table's last row now (the keyset pass's end), or nullopt when it is empty.
+  std::optional<std::vector<std::string>> upperBound(const plan::Step& step);
+  // One keyset batch up to `bound`; false when the keyset pass is over.
+  bool batch(const plan::Step& step, const std::vector<std::string>& bound, std::int64_t& rowsDone);
   // One sweep statement; returns the rows it updated.
   std::int64_t sweep(const plan::Step& step, std::int64_t& rowsDone);
 

@@ -48,31 +48,34 @@ std::string prefixed(const std::string& prefix, const std::vector<std::string>& 
   return out;
 }
 
+// (k1, k2) > ($3::t1, $4::t2), or k > $3::t for a single key: `op` against parameters from `first`.
+std::string keyComparison(const Table& table, const std::string& op, std::size_t first) {
+  const auto& keys = table.primaryKey;
+  std::string params;
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    const Column* column = table.findColumn(keys[i]);
+    params += (params.empty() ? "" : ", ") + std::string("$") + std::to_string(first + i) +
+              "::" + (column ? column->type : std::string("text"));
+  }
+  return keys.size() == 1 ? "s." + quoteIdent(keys[0]) + " " + op + " " + params
+                          : "(" + prefixed("s.", keys) + ") " + op + " (" + params + ")";
+}
+
 std::string batchSql(const PlanContext& ctx, const PlannedTable& pt, bool withCursor) {
   const Table& table = *pt.table;
   const auto& keys = table.primaryKey;
   const std::string qtable = ctx.qualifiedName(table.name);
-  std::string cursor;
+  std::string range = " WHERE ";
   if (withCursor) {
-    std::string params;
-    for (std::size_t i = 0; i < keys.size(); ++i) {
-      const Column* column = table.findColumn(keys[i]);
-      params += (params.empty() ? "" : ", ") + std::string("$") + std::to_string(i + 3) +
-                "::" + (column ? column->type : std::string("text"));
-    }
-    cursor = keys.size() == 1 ? " WHERE s." + quoteIdent(keys[0]) + " > " + params
-                              : " WHERE (" + prefixed("s.", keys) + ") > (" + params + ")";
+    range += keyComparison(table, ">", 3) + " AND ";
   }
-  std::string descending;
-  for (const auto& key : keys) {
-    descending += (descending.empty() ? "" : ", ") + std::string("b.") + quoteIdent(key) + " DESC";
-  }
-  return "WITH batch AS (SELECT " + prefixed("s.", keys) + " FROM " + qtable + " s" + cursor +
+  range += keyComparison(table, "<=", withCursor ? 3 + keys.size() : 3);
+  return "WITH batch AS (SELECT " + prefixed("s.", keys) + " FROM " + qtable + " s" + range +
          " ORDER BY " + prefixed("s.", keys) + " LIMIT $1::bigint), updated AS (UPDATE " + qtable +
          " t SET " + ctx.column() + " = " + derivedTenant(ctx, pt, "t", "$2") +
          " FROM batch b WHERE " + keyJoin(keys) + " AND t." + ctx.column() +
          " IS NULL RETURNING 1), last AS (SELECT " + prefixed("b.", keys) +
-         " FROM batch b ORDER BY " + descending +
+         " FROM batch b ORDER BY " + prefixed("b.", keys, " DESC") +
          " LIMIT 1) SELECT (SELECT count(*) FROM updated)::bigint AS updated, "
          "(SELECT count(*) FROM batch)::bigint AS scanned, " +
          prefixed("last.", keys, "::text") + " FROM last";
@@ -105,6 +108,11 @@ Step backfillStep(const PlanContext& ctx, const PlannedTable& pt) {
   task.table = pt.name();
   task.keyColumns = pt.table->primaryKey;
   if (!task.keyColumns.empty()) {
+    // Ordered by the qualified key columns: an unqualified name would sort by the text output.
+    const std::string descendingKeys = prefixed("s.", pt.table->primaryKey, " DESC");
+    task.upperBoundSql = "SELECT " + prefixed("s.", pt.table->primaryKey, "::text") + " FROM " +
+                         ctx.qualifiedName(pt.name()) + " s ORDER BY " + descendingKeys +
+                         " LIMIT 1";
     task.firstBatchSql = batchSql(ctx, pt, false);
     task.nextBatchSql = batchSql(ctx, pt, true);
   }

@@ -135,6 +135,7 @@ std::string Step::checksum() const {
     for (const auto& key : backfill->keyColumns) {
       hash.add(key);
     }
+    hash.add(backfill->upperBoundSql);
     hash.add(backfill->firstBatchSql);
     hash.add(backfill->nextBatchSql);
     hash.add(backfill->sweepSql);

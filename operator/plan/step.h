@@ -48,9 +48,15 @@ enum class Execution {
 };
 std::string_view toString(Execution execution);
 
-// What the engine's backfill loop runs for one table. Parameters of every query:
-//   $1 = batch size (bigint), $2 = default tenant id (text, cast in the SQL),
-//   $3.. = the last key of the previous batch (nextBatchSql only; text, cast per key column).
+// What the engine's backfill loop runs for one table. Parameters of the batch queries (k = the
+// number of key columns; all values text, cast in the SQL):
+//   $1 = batch size (bigint), $2 = default tenant id,
+//   firstBatchSql: $3..$(2+k) = the upper bound;
+//   nextBatchSql:  $3..$(2+k) = the last key of the previous batch, $(3+k)..$(2+2k) = the bound.
+// The upper bound is the key of the table's last row when the keyset pass starts (upperBoundSql:
+// one text column per key column, no row for an empty table). Rows inserted after it already get
+// their tenant from the column default or trigger, so the pass never chases the application's
+// inserts; the sweep catches any row that still has none.
 // firstBatchSql/nextBatchSql update at most $1 rows with NULL tenant ids and return either no
 // row (the table is done) or one row: updated bigint, scanned bigint, then one text column per
 // key column (the batch's last key, to be recorded as the cursor).
@@ -59,6 +65,7 @@ std::string_view toString(Execution execution);
 struct BackfillTask {
   std::string table;
   std::vector<std::string> keyColumns;  // empty: no primary key, only sweepSql is used
+  std::string upperBoundSql;
   std::string firstBatchSql;
   std::string nextBatchSql;
   std::string sweepSql;

@@ -38,10 +38,13 @@ plan::Step backfillStep() {
       "WHERE i.id = batch.id AND i.tenant_id IS NULL RETURNING 1) "
       "SELECT (SELECT count(*) FROM updated), count(*), max(batch.id)::text FROM batch "
       "HAVING count(*) > 0";
+  // Qualified: an unqualified ORDER BY id would sort by the text output column.
+  task.upperBoundSql = "SELECT i.id::text FROM public.items i ORDER BY i.id DESC LIMIT 1";
   task.firstBatchSql = batch;
-  task.firstBatchSql.replace(task.firstBatchSql.find("%WHERE%"), 7, "");
+  task.firstBatchSql.replace(task.firstBatchSql.find("%WHERE%"), 7, "WHERE id <= $3::bigint");
   task.nextBatchSql = batch;
-  task.nextBatchSql.replace(task.nextBatchSql.find("%WHERE%"), 7, "WHERE id > $3::bigint");
+  task.nextBatchSql.replace(task.nextBatchSql.find("%WHERE%"), 7,
+                            "WHERE id > $3::bigint AND id <= $4::bigint");
   task.sweepSql =
       "WITH updated AS (UPDATE public.items SET tenant_id = $2::uuid WHERE id IN "
       "(SELECT id FROM public.items WHERE tenant_id IS NULL LIMIT $1::bigint) RETURNING 1) "
@@ -59,6 +62,42 @@ plan::Step backfillStep() {
 struct SimulatedKill : std::runtime_error {
   SimulatedKill() : std::runtime_error("killed") {}
 };
+
+// The application inserting more rows per batch than a batch scans must not keep the keyset pass
+// going: it ends at the last row that existed when it started; the sweep fills what is left.
+TEST(BackfillRunner, KeysetPassDoesNotChaseTheApplicationsInserts) {
+  testing::LedgerDatabase database("backfill_bounded", kSchema);
+  const plan::Step step = backfillStep();
+  database.record({step});
+  const ExecutionSettings settings = testing::fastSettings(1000ms, 3);
+  testing::RecordingObserver observer;
+  pqxx::connection app(database.url);
+  std::int64_t nextId = 100000;
+  observer.onProgress = [&](std::int64_t) {
+    if (observer.progressCalls.load() > 50) {
+      throw SimulatedKill();  // the pass never ended: fail instead of running forever
+    }
+    if (observer.progressCalls.load() > 10) {
+      return;  // the ten batches of the original rows are done: the sweep follows
+    }
+    pqxx::work tx(app);
+    // 150 new rows per batch of 100, half of them without a tenant (no trigger in this table).
+    tx.exec_params(
+        "INSERT INTO items (id, tenant_id, payload) SELECT $1::bigint + g, CASE WHEN g % 2 = 0 "
+        "THEN '00000000-0000-0000-0000-0000000000aa'::uuid END, 'new' "
+        "FROM generate_series(1, 150) g",
+        nextId);
+    tx.commit();
+    nextId += 1000;
+  };
+  Session session = database.session();
+  BackfillRunner runner(session, database.ledger, settings, observer, 100, kDefaultTenant);
+  EXPECT_NO_THROW(runner.run(step));
+  EXPECT_EQ(database.stepState(step.id), "done");
+  EXPECT_EQ(database.scalar("SELECT count(*) FROM items WHERE tenant_id IS NULL"), "0");
+  // The keyset pass scanned up to the original last key (1,000 rows: 10 batches) and stopped.
+  EXPECT_EQ(database.scalar("SELECT last_key::text FROM tenantshift.backfill_cursor"), "{10000}");
+}
 
 TEST(BackfillRunner, ResumesFromTheRecordedCursorWithoutRepeatingRows) {
   testing::LedgerDatabase database("backfill_resume", kSchema);

@@ -53,10 +53,20 @@ bool applied(pqxx::connection& conn, const Step& step) {
 std::int64_t runBackfill(pqxx::connection& conn, const BackfillTask& task) {
   std::int64_t updated = 0;
   std::vector<std::string> cursor;
+  std::vector<std::string> bound;
   if (!task.keyColumns.empty()) {
+    pqxx::work boundTx(conn);
+    const auto last = boundTx.exec(task.upperBoundSql);
+    boundTx.commit();
+    for (std::size_t i = 0; !last.empty() && i < task.keyColumns.size(); ++i) {
+      bound.push_back(last[0][static_cast<int>(i)].as<std::string>());
+    }
+  }
+  if (!bound.empty()) {
     for (;;) {
       std::vector<std::string> params{"7", kDefaultTenant};
       params.insert(params.end(), cursor.begin(), cursor.end());
+      params.insert(params.end(), bound.begin(), bound.end());
       pqxx::work tx(conn);
       auto rows = tx.exec_params(cursor.empty() ? task.firstBatchSql : task.nextBatchSql,
                                  pqxx::prepare::make_dynamic_params(params));

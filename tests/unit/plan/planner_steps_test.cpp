@@ -133,8 +133,10 @@ TEST(PlannerSteps, BackfillFollowsTheBackfillTaskContract) {
   EXPECT_EQ(task.keyColumns, (std::vector<std::string>{"id"}));
   EXPECT_TRUE(contains(task.firstBatchSql, "LIMIT $1::bigint"));
   EXPECT_TRUE(contains(task.firstBatchSql, "$2::uuid"));
-  EXPECT_FALSE(contains(task.firstBatchSql, "$3"));
-  EXPECT_TRUE(contains(task.nextBatchSql, "s.\"id\" > $3::bigint"));
+  EXPECT_TRUE(contains(task.firstBatchSql, "s.\"id\" <= $3::bigint"));
+  EXPECT_FALSE(contains(task.firstBatchSql, "$4"));
+  EXPECT_TRUE(contains(task.nextBatchSql, "s.\"id\" > $3::bigint AND s.\"id\" <= $4::bigint"));
+  EXPECT_TRUE(contains(task.upperBoundSql, "ORDER BY s.\"id\" DESC LIMIT 1"));
   EXPECT_TRUE(contains(task.nextBatchSql, "last.\"id\"::text FROM last"));
   EXPECT_TRUE(contains(task.sweepSql, "ctid = ANY"));
   EXPECT_TRUE(contains(task.sweepSql, "$2::uuid"));
