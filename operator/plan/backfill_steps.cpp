@@ -12,12 +12,9 @@ namespace {
 using Kind = api::TenantSource::Kind;
 
 Step tenantsFromColumnStep(const PlanContext& ctx, const PlannedTable& pt) {
-  Step step;
-  step.id = "backfill/tenants-from-column/" + pt.name();
-  step.phase = Phase::Backfill;
-  step.table = pt.name();
-  step.summary = "create a tenants row for every distinct " + pt.column + " of " + pt.name() +
-                 " that has none";
+  Step step = newStep(Phase::Backfill, "backfill/tenants-from-column/" + pt.name(), pt.name(),
+                      "create a tenants row for every distinct " + pt.column + " of " + pt.name() +
+                          " that has none");
   const std::string source = "s." + quoteIdent(pt.column) + "::" + ctx.idType;
   const TenantsRow row = tenantsRowFromId(ctx, source);
   step.up.push_back(statement("INSERT INTO " + ctx.qualifiedName(ctx.tenants.name) + " (" +
@@ -96,14 +93,12 @@ std::string sweepSql(const PlanContext& ctx, const PlannedTable& pt) {
 }
 
 Step backfillStep(const PlanContext& ctx, const PlannedTable& pt) {
-  Step step;
-  step.id = "backfill/" + pt.name();
-  step.phase = Phase::Backfill;
-  step.table = pt.name();
+  Step step =
+      newStep(Phase::Backfill, "backfill/" + pt.name(), pt.name(),
+              "fill " + ctx.spec.tenant.column + " of " + pt.name() + " from the " + pt.source +
+                  " in batches" +
+                  (pt.existingColumn ? " (only rows without one: existing values are kept)" : ""));
   step.execution = Execution::Backfill;
-  step.summary = "fill " + ctx.spec.tenant.column + " of " + pt.name() + " from the " + pt.source +
-                 " in batches" +
-                 (pt.existingColumn ? " (only rows without one: existing values are kept)" : "");
   BackfillTask task;
   task.table = pt.name();
   task.keyColumns = pt.table->primaryKey;

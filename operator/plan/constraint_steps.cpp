@@ -12,12 +12,9 @@ namespace {
 
 Step validateFkStep(const PlanContext& ctx, const std::string& id, const std::string& tableName,
                     const std::string& fkName) {
-  Step step;
-  step.id = id;
-  step.phase = Phase::Constraints;
-  step.table = tableName;
-  step.summary = "validate the foreign key " + fkName + " of " + tableName +
-                 " (scans the table; writes continue)";
+  Step step = newStep(Phase::Constraints, id, tableName,
+                      "validate the foreign key " + fkName + " of " + tableName +
+                          " (scans the table; writes continue)");
   step.up.push_back(statement("ALTER TABLE " + ctx.qualifiedName(tableName) +
                               " VALIDATE CONSTRAINT " + quoteIdent(fkName)));
   step.lock = LockLevel::ShareUpdateExclusive;
@@ -53,12 +50,9 @@ void addNotNull(const PlanContext& ctx, const PlannedTable& pt, std::vector<Step
   const std::string prefix = "constraints/not-null/" + pt.name();
   const Statement notNull = tenantColumnNotNull(ctx, pt.name());
 
-  Step add;
-  add.id = prefix + "/add-check";
-  add.phase = Phase::Constraints;
-  add.table = pt.name();
-  add.summary = "add CHECK (" + ctx.spec.tenant.column + " IS NOT NULL) to " + pt.name() +
-                " as NOT VALID (new rows are checked, existing rows later)";
+  Step add = newStep(Phase::Constraints, prefix + "/add-check", pt.name(),
+                     "add CHECK (" + ctx.spec.tenant.column + " IS NOT NULL) to " + pt.name() +
+                         " as NOT VALID (new rows are checked, existing rows later)");
   add.up.push_back(statement("ALTER TABLE " + table + " ADD CONSTRAINT " + quoteIdent(check) +
                              " CHECK (" + ctx.column() + " IS NOT NULL) NOT VALID"));
   // Done when the check exists, or when the column is already NOT NULL (the check was dropped).
@@ -68,25 +62,19 @@ void addNotNull(const PlanContext& ctx, const PlannedTable& pt, std::vector<Step
   add.lock = LockLevel::AccessExclusive;
   steps.push_back(add);
 
-  Step validate;
-  validate.id = prefix + "/validate-check";
-  validate.phase = Phase::Constraints;
-  validate.table = pt.name();
-  validate.summary = "validate the NOT NULL check of " + pt.name() +
-                     " (scans the table; writes "
-                     "continue)";
+  Step validate = newStep(Phase::Constraints, prefix + "/validate-check", pt.name(),
+                          "validate the NOT NULL check of " + pt.name() +
+                              " (scans the table; writes "
+                              "continue)");
   validate.up.push_back(
       statement("ALTER TABLE " + table + " VALIDATE CONSTRAINT " + quoteIdent(check)));
   validate.appliedCheck = notNull;
   validate.lock = LockLevel::ShareUpdateExclusive;
   steps.push_back(validate);
 
-  Step set;
-  set.id = prefix + "/set";
-  set.phase = Phase::Constraints;
-  set.table = pt.name();
-  set.summary = "make " + pt.name() + "." + ctx.spec.tenant.column +
-                " NOT NULL (proved by the validated check: no scan) and drop the check";
+  Step set = newStep(Phase::Constraints, prefix + "/set", pt.name(),
+                     "make " + pt.name() + "." + ctx.spec.tenant.column +
+                         " NOT NULL (proved by the validated check: no scan) and drop the check");
   set.up.push_back(
       statement("ALTER TABLE " + table + " ALTER COLUMN " + ctx.column() + " SET NOT NULL"));
   set.up.push_back(
@@ -111,13 +99,11 @@ Step concurrentIndexStep(const PlanContext& ctx, const std::string& id,
                          const std::string& tableName, const std::vector<std::string>& columns) {
   const std::string index = tenantIndexName(tableName);
   const std::string qindex = ctx.qualifiedName(index);
-  Step step;
-  step.id = id;
-  step.phase = Phase::Constraints;
-  step.table = tableName;
+  Step step =
+      newStep(Phase::Constraints, id, tableName,
+              "build the index " + index + " on " + tableName + " (" + quoteIdentList(columns) +
+                  ") CONCURRENTLY; an invalid leftover is rebuilt");
   step.execution = Execution::Concurrent;
-  step.summary = "build the index " + index + " on " + tableName + " (" + quoteIdentList(columns) +
-                 ") CONCURRENTLY; an invalid leftover is rebuilt";
   step.appliedCheck = validIndexExists(ctx, index);
   step.up.push_back(statement("DROP INDEX CONCURRENTLY IF EXISTS " + qindex));
   step.up.push_back(statement("CREATE INDEX CONCURRENTLY " + quoteIdent(index) + " ON " +
@@ -151,12 +137,9 @@ void addIndex(PlanContext& ctx, const PlannedTable& pt, std::vector<Step>& steps
   }
   const std::string index = tenantIndexName(table.name);
   const std::string qindex = ctx.qualifiedName(index);
-  Step step;
-  step.id = "constraints/index/" + table.name;
-  step.phase = Phase::Constraints;
-  step.table = table.name;
-  step.summary = "create the index " + index + " on the partitioned table " + table.name +
-                 " from its partitions' indexes (no build)";
+  Step step = newStep(Phase::Constraints, "constraints/index/" + table.name, table.name,
+                      "create the index " + index + " on the partitioned table " + table.name +
+                          " from its partitions' indexes (no build)");
   step.appliedCheck = validIndexExists(ctx, index);
   step.up.push_back(statement("CREATE INDEX IF NOT EXISTS " + quoteIdent(index) + " ON ONLY " +
                               ctx.qualifiedName(table.name) + " (" + quoteIdentList(columns) +
@@ -238,13 +221,10 @@ void addUniqueRewrite(const PlanContext& ctx, const PlannedTable& pt, const Uniq
   const std::string what = std::string(key.constraint ? "unique constraint " : "unique index ") +
                            key.name + " of " + table.name;
 
-  Step build;
-  build.id = prefix + "/build";
-  build.phase = Phase::Constraints;
-  build.table = table.name;
+  Step build = newStep(Phase::Constraints, prefix + "/build", table.name,
+                       "build the unique index " + replacement + " (" + quoteIdentList(columns) +
+                           ") CONCURRENTLY to replace the " + what);
   build.execution = Execution::Concurrent;
-  build.summary = "build the unique index " + replacement + " (" + quoteIdentList(columns) +
-                  ") CONCURRENTLY to replace the " + what;
   build.appliedCheck = validIndexOrKeyLeadsWithTenant(ctx, replacement, key.name);
   build.up.push_back(
       statement("DROP INDEX CONCURRENTLY IF EXISTS " + ctx.qualifiedName(replacement)));
@@ -265,12 +245,9 @@ void addUniqueRewrite(const PlanContext& ctx, const PlannedTable& pt, const Uniq
   build.lock = LockLevel::ShareUpdateExclusive;
   steps.push_back(build);
 
-  Step swap;
-  swap.id = prefix + "/swap";
-  swap.phase = Phase::Constraints;
-  swap.table = table.name;
-  swap.summary = "swap the " + what + " for the one leading with " + ctx.spec.tenant.column +
-                 " (unique per tenant)";
+  Step swap = newStep(Phase::Constraints, prefix + "/swap", table.name,
+                      "swap the " + what + " for the one leading with " + ctx.spec.tenant.column +
+                          " (unique per tenant)");
   swap.appliedCheck = indexLeadsWithTenant(ctx, key.name);
   swap.up = swapSql(ctx, table, key, replacement);
   swap.downExecution = Execution::Concurrent;

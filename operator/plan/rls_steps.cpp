@@ -73,13 +73,11 @@ void addRlsSteps(const PlanContext& ctx, std::vector<Step>& steps) {
 
     // Policies first, RLS second: a table with RLS enabled and no policy denies every row, so
     // the application must never see the state between the two (nor after a kill between them).
-    Step policies;
-    policies.id = "rls/policies/" + name;
-    policies.phase = Phase::Rls;
-    policies.table = name;
-    policies.summary = "create the tenant policies on " + name +
-                       " (transition form: no tenant set sees every row, a tenant set sees "
-                       "only its rows); they take effect when RLS is enabled next";
+    Step policies =
+        newStep(Phase::Rls, "rls/policies/" + name, name,
+                "create the tenant policies on " + name +
+                    " (transition form: no tenant set sees every row, a tenant set sees "
+                    "only its rows); they take effect when RLS is enabled next");
     for (const auto& policy : kPolicies) {
       policies.up.push_back(dropPolicy(policy, table));
       policies.up.push_back(createPolicy(policy, table, permissiveCondition(ctx)));
@@ -88,12 +86,9 @@ void addRlsSteps(const PlanContext& ctx, std::vector<Step>& steps) {
     policies.lock = LockLevel::AccessExclusive;
     steps.push_back(policies);
 
-    Step enable;
-    enable.id = "rls/enable/" + name;
-    enable.phase = Phase::Rls;
-    enable.table = name;
-    enable.summary =
-        "enable and force row-level security on " + name + " (the owner is filtered too)";
+    Step enable =
+        newStep(Phase::Rls, "rls/enable/" + name, name,
+                "enable and force row-level security on " + name + " (the owner is filtered too)");
     enable.up.push_back(statement("ALTER TABLE " + table + " ENABLE ROW LEVEL SECURITY"));
     enable.up.push_back(statement("ALTER TABLE " + table + " FORCE ROW LEVEL SECURITY"));
     // Undo only what the migration changed.
@@ -117,10 +112,8 @@ void addVerifyAndFlagSteps(const PlanContext& ctx, std::vector<Step>& steps) {
   steps.push_back(verify);
 
   if (ctx.spec.featureFlag.sql) {
-    Step flag;
-    flag.id = "flag/on";
-    flag.phase = Phase::Flag;
-    flag.summary = "turn the application's feature flag on (spec.featureFlag.sql.on)";
+    Step flag = newStep(Phase::Flag, "flag/on", "",
+                        "turn the application's feature flag on (spec.featureFlag.sql.on)");
     flag.up.push_back(statement(ctx.spec.featureFlag.sql->on));
     if (!ctx.spec.featureFlag.sql->off.empty()) {
       flag.down.push_back(statement(ctx.spec.featureFlag.sql->off));
@@ -129,12 +122,9 @@ void addVerifyAndFlagSteps(const PlanContext& ctx, std::vector<Step>& steps) {
     steps.push_back(flag);
   }
 
-  Step enforce;
-  enforce.id = "flag/enforce";
-  enforce.phase = Phase::Flag;
-  enforce.summary =
-      "enforce tenant isolation: without a tenant set no row is visible or "
-      "writable";
+  Step enforce = newStep(Phase::Flag, "flag/enforce", "",
+                         "enforce tenant isolation: without a tenant set no row is visible or "
+                         "writable");
   enforce.up = alterPolicies(ctx, strictCondition(ctx));
   enforce.down = alterPolicies(ctx, permissiveCondition(ctx));
   enforce.lock = LockLevel::AccessExclusive;

@@ -29,12 +29,10 @@ std::string joinedConditions(const std::vector<std::string>& left,
 }
 
 Step tenantsTableStep(const PlanContext& ctx) {
-  Step step;
-  step.id = "schema/tenants-table";
-  step.phase = Phase::Schema;
-  step.summary = "create the tenants table " + ctx.tenants.name +
-                 " (a new table: no existing table is locked), readable by " +
-                 ctx.spec.database.appRole;
+  Step step = newStep(Phase::Schema, "schema/tenants-table", "",
+                      "create the tenants table " + ctx.tenants.name +
+                          " (a new table: no existing table is locked), readable by " +
+                          ctx.spec.database.appRole);
   const std::string table = ctx.qualifiedName(ctx.tenants.name);
   step.up.push_back(statement("CREATE TABLE IF NOT EXISTS " + table + " (" +
                               quoteIdent(ctx.tenants.idColumn) + " " + ctx.idType +
@@ -52,11 +50,9 @@ Step tenantsTableStep(const PlanContext& ctx) {
 
 Step defaultTenantStep(const PlanContext& ctx) {
   const auto& tenant = ctx.spec.tenant.defaultTenant;
-  Step step;
-  step.id = "schema/default-tenant";
-  step.phase = Phase::Schema;
-  step.summary =
-      "insert the default tenant " + tenant.slug + " (" + tenant.id + ") unless it exists";
+  Step step =
+      newStep(Phase::Schema, "schema/default-tenant", "",
+              "insert the default tenant " + tenant.slug + " (" + tenant.id + ") unless it exists");
   std::string columns = quoteIdent(ctx.tenants.idColumn);
   std::string values = "$1::" + ctx.idType;
   std::vector<std::string> params{tenant.id};
@@ -81,10 +77,9 @@ constexpr const char* kBypassRoleMarker = "created by tenantshift; dropped by it
 
 Step bypassRoleStep(const PlanContext& ctx) {
   const auto& role = ctx.spec.tenant.bypassRole;
-  Step step;
-  step.id = "schema/bypass-role";
-  step.phase = Phase::Schema;
-  step.summary = "create the administration role " + role + " (NOLOGIN BYPASSRLS) unless it exists";
+  Step step =
+      newStep(Phase::Schema, "schema/bypass-role", "",
+              "create the administration role " + role + " (NOLOGIN BYPASSRLS) unless it exists");
   // CREATE ROLE takes no parameters and has no IF NOT EXISTS: a DO block with a quoted literal.
   // The comment marks the role as ours, so that rolling back never drops a role that existed
   // before the migration (or that someone else has since taken over).
@@ -105,12 +100,9 @@ Step bypassRoleStep(const PlanContext& ctx) {
 }
 
 Step addColumnStep(const PlanContext& ctx, const PlannedTable& pt) {
-  Step step;
-  step.id = "schema/add-column/" + pt.name();
-  step.phase = Phase::Schema;
-  step.table = pt.name();
-  step.summary = "add the nullable column " + ctx.spec.tenant.column + " " + ctx.idType + " to " +
-                 pt.name() + " (catalog-only change, no rewrite)";
+  Step step = newStep(Phase::Schema, "schema/add-column/" + pt.name(), pt.name(),
+                      "add the nullable column " + ctx.spec.tenant.column + " " + ctx.idType +
+                          " to " + pt.name() + " (catalog-only change, no rewrite)");
   const std::string table = ctx.qualifiedName(pt.name());
   step.up.push_back(statement("ALTER TABLE " + table + " ADD COLUMN IF NOT EXISTS " + ctx.column() +
                               " " + ctx.idType));
@@ -123,12 +115,9 @@ Step addColumnStep(const PlanContext& ctx, const PlannedTable& pt) {
 
 Step fkStep(const PlanContext& ctx, const std::string& id, const std::string& tableName) {
   const std::string name = tenantFkName(tableName);
-  Step step;
-  step.id = id;
-  step.phase = Phase::Schema;
-  step.table = tableName;
-  step.summary = "add the foreign key " + name + " of " + tableName + " to " + ctx.tenants.name +
-                 " as NOT VALID (existing rows are checked later)";
+  Step step = newStep(Phase::Schema, id, tableName,
+                      "add the foreign key " + name + " of " + tableName + " to " +
+                          ctx.tenants.name + " as NOT VALID (existing rows are checked later)");
   const std::string table = ctx.qualifiedName(tableName);
   step.up.push_back(statement("ALTER TABLE " + table + " ADD CONSTRAINT " + quoteIdent(name) +
                               " FOREIGN KEY (" + ctx.column() + ") REFERENCES " +
@@ -142,12 +131,9 @@ Step fkStep(const PlanContext& ctx, const std::string& id, const std::string& ta
 }
 
 Step defaultStep(const PlanContext& ctx, const PlannedTable& pt) {
-  Step step;
-  step.id = "schema/default/" + pt.name();
-  step.phase = Phase::Schema;
-  step.table = pt.name();
-  step.summary = "new rows of " + pt.name() +
-                 " get the session's tenant, else the default tenant (column default)";
+  Step step = newStep(Phase::Schema, "schema/default/" + pt.name(), pt.name(),
+                      "new rows of " + pt.name() +
+                          " get the session's tenant, else the default tenant (column default)");
   const std::string alter =
       "ALTER TABLE " + ctx.qualifiedName(pt.name()) + " ALTER COLUMN " + ctx.column();
   step.up.push_back(statement(alter + " SET DEFAULT COALESCE(NULLIF(current_setting(" +
@@ -199,12 +185,9 @@ std::string fallbacks(const PlanContext& ctx, bool withSession) {
 }
 
 Step parentTriggerStep(const PlanContext& ctx, const PlannedTable& pt) {
-  Step step;
-  step.id = "schema/trigger/" + pt.name();
-  step.phase = Phase::Schema;
-  step.table = pt.name();
-  step.summary = "new rows of " + pt.name() + " get the session's tenant, else their " + pt.parent +
-                 " row's tenant, else the default tenant (trigger)";
+  Step step = newStep(Phase::Schema, "schema/trigger/" + pt.name(), pt.name(),
+                      "new rows of " + pt.name() + " get the session's tenant, else their " +
+                          pt.parent + " row's tenant, else the default tenant (trigger)");
   const std::string col = "NEW." + ctx.column();
   std::string function = functionHeader(ctx, pt, false) + " BEGIN";
   function += " IF " + col + " IS NULL THEN " + col + " := NULLIF(current_setting(" +
@@ -226,13 +209,10 @@ Step parentTriggerStep(const PlanContext& ctx, const PlannedTable& pt) {
 }
 
 Step columnTriggerStep(const PlanContext& ctx, const PlannedTable& pt) {
-  Step step;
-  step.id = "schema/trigger/" + pt.name();
-  step.phase = Phase::Schema;
-  step.table = pt.name();
-  step.summary = "new rows of " + pt.name() + " get the tenant in their column " + pt.column +
-                 " (creating the tenants row when missing), else the session's, else the "
-                 "default (trigger)";
+  Step step = newStep(Phase::Schema, "schema/trigger/" + pt.name(), pt.name(),
+                      "new rows of " + pt.name() + " get the tenant in their column " + pt.column +
+                          " (creating the tenants row when missing), else the session's, else the "
+                          "default (trigger)");
   const std::string col = "NEW." + ctx.column();
   const std::string source = "NEW." + quoteIdent(pt.column);
   const TenantsRow row = tenantsRowFromId(ctx, source + "::" + ctx.idType);

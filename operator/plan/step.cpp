@@ -145,4 +145,13 @@ std::string Step::checksum() const {
   return out;
 }
 
+Step newStep(Phase phase, std::string id, std::string table, std::string summary) {
+  Step step;
+  step.id = std::move(id);
+  step.phase = phase;
+  step.table = std::move(table);
+  step.summary = std::move(summary);
+  return step;
+}
+
 }  // namespace tenantshift::plan

@@ -94,4 +94,7 @@ struct Step {
   std::string checksum() const;
 };
 
+// A step of `phase` with its identity and description set; the builders fill in the rest.
+Step newStep(Phase phase, std::string id, std::string table, std::string summary);
+
 }  // namespace tenantshift::plan
