@@ -184,6 +184,20 @@ std::string fallbacks(const PlanContext& ctx, bool withSession) {
   return out;
 }
 
+// The trigger function, the trigger on `watched` columns, and their undo, into `step`.
+void addTrigger(const PlanContext& ctx, const PlannedTable& pt, const std::string& function,
+                const std::vector<std::string>& watched, Step& step) {
+  step.up.push_back(statement(function));
+  for (auto& trigger : createTrigger(ctx, pt, watched)) {
+    step.up.push_back(std::move(trigger));
+  }
+  step.down.push_back(statement("DROP TRIGGER IF EXISTS " + quoteIdent(kTriggerName) + " ON " +
+                                ctx.qualifiedName(pt.name())));
+  step.down.push_back(statement("DROP FUNCTION IF EXISTS " +
+                                ctx.qualifiedName(triggerFunctionName(pt.name())) + "()"));
+  step.lock = triggerLock(ctx);
+}
+
 Step parentTriggerStep(const PlanContext& ctx, const PlannedTable& pt) {
   Step step = newStep(Phase::Schema, "schema/trigger/" + pt.name(), pt.name(),
                       "new rows of " + pt.name() + " get the session's tenant, else their " +
@@ -196,15 +210,7 @@ Step parentTriggerStep(const PlanContext& ctx, const PlannedTable& pt) {
               ctx.qualifiedName(pt.parent) + " p WHERE " +
               joinedConditions(pt.referencedColumns, pt.via, "p.", "NEW.") + "; END IF;";
   function += fallbacks(ctx, false) + " RETURN NEW; END " + kBody;
-  step.up.push_back(statement(function));
-  for (auto& trigger : createTrigger(ctx, pt, pt.via)) {
-    step.up.push_back(std::move(trigger));
-  }
-  step.down.push_back(statement("DROP TRIGGER IF EXISTS " + quoteIdent(kTriggerName) + " ON " +
-                                ctx.qualifiedName(pt.name())));
-  step.down.push_back(statement("DROP FUNCTION IF EXISTS " +
-                                ctx.qualifiedName(triggerFunctionName(pt.name())) + "()"));
-  step.lock = triggerLock(ctx);
+  addTrigger(ctx, pt, function, pt.via, step);
   return step;
 }
 
@@ -223,15 +229,7 @@ Step columnTriggerStep(const PlanContext& ctx, const PlannedTable& pt) {
               ") ON CONFLICT DO NOTHING; " + col + " := " + source + "::" + ctx.idType +
               "; END IF;";
   function += fallbacks(ctx, true) + " RETURN NEW; END " + kBody;
-  step.up.push_back(statement(function));
-  for (auto& trigger : createTrigger(ctx, pt, {pt.column})) {
-    step.up.push_back(std::move(trigger));
-  }
-  step.down.push_back(statement("DROP TRIGGER IF EXISTS " + quoteIdent(kTriggerName) + " ON " +
-                                ctx.qualifiedName(pt.name())));
-  step.down.push_back(statement("DROP FUNCTION IF EXISTS " +
-                                ctx.qualifiedName(triggerFunctionName(pt.name())) + "()"));
-  step.lock = triggerLock(ctx);
+  addTrigger(ctx, pt, function, {pt.column}, step);
   return step;
 }
 
