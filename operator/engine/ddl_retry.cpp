@@ -28,6 +28,14 @@ FailureKind classifyFailure(const std::exception& error) {
   if (dynamic_cast<const pqxx::broken_connection*>(&error) != nullptr) {
     return FailureKind::ConnectionLost;
   }
+  // libpqxx 6 throws these as transaction_rollback subclasses, which are not sql_errors and so
+  // carry no SQLSTATE: recognise them by type.
+  if (dynamic_cast<const pqxx::statement_completion_unknown*>(&error) != nullptr) {
+    return FailureKind::InDoubt;
+  }
+  if (dynamic_cast<const pqxx::transaction_rollback*>(&error) != nullptr) {
+    return FailureKind::Contention;  // serialization_failure, deadlock_detected
+  }
   const std::string state = sqlStateOf(error);
   if (state == "55P03" || state == "40P01" || state == "40001") {
     return FailureKind::Contention;

@@ -237,8 +237,13 @@ RunResult Engine::run(const RunOptions& options) {
             ledger.markRunning(tx, step.id, true);
             tx.commit();
           }
-          report = verifyMigration(session.connection(), spec, record->catalog, thePlan,
-                                   record->baselineCounts, false);
+          // The verifier reads one REPEATABLE READ snapshot: when the application updates a row
+          // it probes, that is a serialization failure, retried on a fresh snapshot.
+          runWithRetries(step, session, settings, observer_,
+                         [&](pqxx::connection& connection, int) {
+                           report = verifyMigration(connection, spec, record->catalog, thePlan,
+                                                    record->baselineCounts, false);
+                         });
         } catch (const pqxx::failure& error) {
           const std::string message = stepFailureMessage(step, error, settings);
           executor.recordFailure(step, message, since(start).count());
@@ -284,7 +289,17 @@ VerifyReport Engine::verify() {
     pqxx::read_transaction tx(session.connection());
     strict = flagPhaseDone(thePlan, ledger.steps(tx));
   }
-  return verifyMigration(session.connection(), migration_.spec, before, thePlan, baseline, strict);
+  plan::Step verifying;
+  verifying.id = "verify/isolation";
+  verifying.summary = "verify tenant isolation as " + migration_.spec.database.appRole;
+  VerifyReport report;
+  // A serialization failure (the application updated a probed row) is retried on a new snapshot.
+  runWithRetries(verifying, session, settingsFor(migration_.spec), observer_,
+                 [&](pqxx::connection& connection, int) {
+                   report = verifyMigration(connection, migration_.spec, before, thePlan, baseline,
+                                            strict);
+                 });
+  return report;
 }
 
 MigrationStatus Engine::status() {

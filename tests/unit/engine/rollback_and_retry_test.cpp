@@ -34,6 +34,11 @@ TEST(ClassifyFailure, RetriesContentionAndConnectionLossOnly) {
   EXPECT_EQ(classifyFailure(pqxx::in_doubt_error("commit?")), FailureKind::InDoubt);
   EXPECT_EQ(classifyFailure(pqxx::sql_error("no table", "ALTER", "42P01")), FailureKind::Fatal);
   EXPECT_EQ(classifyFailure(std::runtime_error("other")), FailureKind::Fatal);
+  // What libpqxx 6 really throws for 40001/40P01: transaction_rollback subclasses, no SQLSTATE.
+  EXPECT_EQ(classifyFailure(pqxx::serialization_failure("could not serialize")),
+            FailureKind::Contention);
+  EXPECT_EQ(classifyFailure(pqxx::deadlock_detected("deadlock detected")), FailureKind::Contention);
+  EXPECT_EQ(classifyFailure(pqxx::statement_completion_unknown("unknown")), FailureKind::InDoubt);
   EXPECT_EQ(firstLine("ERROR:  x\nLINE 1: y\n"), "ERROR:  x");
 }
 
