@@ -2,6 +2,8 @@
 
 #include <sstream>
 
+#include "api/joined.h"
+
 namespace tenantshift::cli {
 
 namespace {
@@ -76,13 +78,7 @@ std::string formatPlan(const plan::Plan& plan, const api::TenantMigration& migra
         const auto& task = *step->backfill;
         out << "     batches of " << spec.backfill.batchSize << " rows keyed on ("
             << (task.keyColumns.empty() ? std::string("no primary key: NULL sweep")
-                                        : [&] {
-                                            std::string keys;
-                                            for (const auto& k : task.keyColumns) {
-                                              keys += keys.empty() ? k : ", " + k;
-                                            }
-                                            return keys;
-                                          }())
+                                        : api::joined(task.keyColumns))
             << "), about " << task.estimatedRows << " rows\n";
         writeStatements(out, "batch: ", {plan::Statement{task.nextBatchSql, {}}});
       }

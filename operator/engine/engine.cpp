@@ -183,6 +183,8 @@ RunResult Engine::run(const RunOptions& options) {
     created.name = migration_.metadata.name;
     created.specHash = hash;
     created.spec = specJson;
+    // Read again (plan() above read it before the lock): the snapshot every later run, resume
+    // and rollback plans from is the schema as this runner sees it while holding the lock.
     created.catalog = readLiveCatalog(session, spec, observer_);
     created.createdTenantsTable = created.catalog.findTable(spec.tenant.table) == nullptr;
     thePlan = plan::buildPlan(spec, created.catalog);

@@ -11,9 +11,12 @@
 #include <utility>
 #include <vector>
 
+#include "api/joined.h"
 #include "plan/sql_identifier.h"
 
 namespace tenantshift::engine {
+
+using api::joined;
 
 namespace {
 
@@ -38,17 +41,6 @@ std::string errorText(const pqxx::sql_error& error) {
     text += " (SQLSTATE " + error.sqlstate() + ")";
   }
   return text;
-}
-
-std::string joined(const std::vector<std::string>& items, std::string_view separator = ", ") {
-  std::string out;
-  for (const auto& item : items) {
-    if (!out.empty()) {
-      out += separator;
-    }
-    out += item;
-  }
-  return out;
 }
 
 std::string jsonArray(const std::vector<std::string>& items) {

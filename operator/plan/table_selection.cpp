@@ -3,24 +3,19 @@
 #include <algorithm>
 #include <set>
 
+#include "api/joined.h"
 #include "api/spec_error.h"
 #include "plan/sql_identifier.h"
 #include "plan/tenant_type.h"
 
 namespace tenantshift::plan {
 
+using api::joined;
+
 namespace {
 
 std::string indexed(const std::string& field, std::size_t index) {
   return field + "[" + std::to_string(index) + "]";
-}
-
-std::string joined(const std::vector<std::string>& names) {
-  std::string out;
-  for (const auto& name : names) {
-    out += (out.empty() ? "" : ", ") + name;
-  }
-  return out;
 }
 
 std::string unknownTable(const PlanContext& ctx, const std::string& name) {

@@ -6,22 +6,17 @@
 #include <stdexcept>
 #include <tuple>
 
+#include "api/joined.h"
 #include "api/spec_error.h"
 #include "plan/tenant_type.h"
 
 namespace tenantshift::plan {
 
+using api::joined;
+
 namespace {
 
 using Kind = api::TenantSource::Kind;
-
-std::string joined(const std::vector<std::string>& names) {
-  std::string out;
-  for (const auto& name : names) {
-    out += (out.empty() ? "" : ", ") + name;
-  }
-  return out;
-}
 
 std::string fromField(const PlannedTable& pt) {
   return "spec.tables[" + std::to_string(pt.specIndex) + "].from";
