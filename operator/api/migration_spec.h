@@ -51,9 +51,34 @@ struct TableSpec {
   std::vector<std::string> keepUnique;  // unique constraints/indexes left global (not rewritten)
 };
 
+// spec.backfill.throttle.probe: the query whose latency stands for the application's.
+struct ThrottleProbeSpec {
+  std::string sql = "SELECT 1";  // run as database.appRole, in a transaction rolled back
+  std::chrono::milliseconds interval{20};
+  std::chrono::milliseconds timeout{1000};  // statement_timeout of one probe
+};
+
+// spec.backfill.throttle: the closed loop that slows the backfill down when the application
+// suffers (see analysis::ThrottleController).
+struct ThrottleSpec {
+  bool enabled = true;
+  ThrottleProbeSpec probe;
+  int baselineSamples = 200;  // probe samples before the first batch: the baseline
+  int windowSamples = 100;    // samples per judgement
+  int maxLatencyIncreasePercent = 25;
+  std::chrono::milliseconds minLatencyIncrease{1};     // the p99 may always rise this much
+  std::chrono::milliseconds maxReplicationLag{10000};  // 0: not throttled on replication lag
+  std::chrono::milliseconds maxLockWait{200};          // 0: not throttled on lock waits
+  std::chrono::milliseconds maxPause{5000};
+};
+
 struct BackfillSpec {
-  int batchSize = 5000;
-  std::chrono::milliseconds pause{20};
+  std::optional<int> batchSize;  // given: every batch has this size (no adaptation)
+  std::chrono::milliseconds targetBatchDuration{200};
+  int minBatchSize = 100;
+  int maxBatchSize = 100000;
+  std::chrono::milliseconds pause{0};  // the minimum pause between batches
+  ThrottleSpec throttle;
 };
 
 struct DdlSpec {

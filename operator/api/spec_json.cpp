@@ -48,8 +48,29 @@ nlohmann::json toJson(const MigrationSpec& spec) {
   }
   j["exclude"] = spec.exclude;
   j["rewriteUniques"] = spec.rewriteUniques;
-  j["backfill"] = {{"batchSize", spec.backfill.batchSize},
-                   {"pause", formatDuration(spec.backfill.pause)}};
+  const BackfillSpec& backfill = spec.backfill;
+  const ThrottleSpec& throttle = backfill.throttle;
+  j["backfill"] = {{"minBatchSize", backfill.minBatchSize},
+                   {"maxBatchSize", backfill.maxBatchSize},
+                   {"pause", formatDuration(backfill.pause)},
+                   {"throttle",
+                    {{"enabled", throttle.enabled},
+                     {"probe",
+                      {{"sql", throttle.probe.sql},
+                       {"interval", formatDuration(throttle.probe.interval)},
+                       {"timeout", formatDuration(throttle.probe.timeout)}}},
+                     {"baselineSamples", throttle.baselineSamples},
+                     {"windowSamples", throttle.windowSamples},
+                     {"maxLatencyIncreasePercent", throttle.maxLatencyIncreasePercent},
+                     {"minLatencyIncrease", formatDuration(throttle.minLatencyIncrease)},
+                     {"maxReplicationLag", formatDuration(throttle.maxReplicationLag)},
+                     {"maxLockWait", formatDuration(throttle.maxLockWait)},
+                     {"maxPause", formatDuration(throttle.maxPause)}}}};
+  if (backfill.batchSize) {
+    j["backfill"]["batchSize"] = *backfill.batchSize;
+  } else {
+    j["backfill"]["targetBatchDuration"] = formatDuration(backfill.targetBatchDuration);
+  }
   j["ddl"] = {{"lockTimeout", formatDuration(spec.ddl.lockTimeout)}, {"retries", spec.ddl.retries}};
   if (spec.featureFlag.sql) {
     j["featureFlag"] = {

@@ -289,6 +289,98 @@ void parseFeatureFlag(const Field& field, FeatureFlagSpec& flag) {
   }
 }
 
+// A duration of at least `min`.
+std::chrono::milliseconds durationAtLeast(const Field& field, std::chrono::milliseconds min,
+                                          const std::string& why) {
+  const auto value = field.duration();
+  if (value < min) {
+    field.fail("must be at least " + formatDuration(min) + why);
+  }
+  return value;
+}
+
+void parseThrottle(const Field& field, ThrottleSpec& throttle) {
+  field.expectMap({"enabled", "probe", "baselineSamples", "windowSamples",
+                   "maxLatencyIncreasePercent", "minLatencyIncrease", "maxReplicationLag",
+                   "maxLockWait", "maxPause"});
+  using std::chrono::milliseconds;
+  if (field["enabled"].present()) {
+    throttle.enabled = field["enabled"].boolean();
+  }
+  if (Field probe = field["probe"]; probe.present()) {
+    probe.expectMap({"sql", "interval", "timeout"});
+    if (probe["sql"].present()) {
+      throttle.probe.sql = probe["sql"].nonEmptyString();
+    }
+    if (probe["interval"].present()) {
+      throttle.probe.interval = durationAtLeast(probe["interval"], milliseconds(1), "");
+      if (throttle.probe.interval > milliseconds(60000)) {
+        probe["interval"].fail("must be at most 1m (the throttle judges windows of samples)");
+      }
+    }
+    if (probe["timeout"].present()) {
+      throttle.probe.timeout =
+          durationAtLeast(probe["timeout"], milliseconds(1), " (0 would let a probe wait forever)");
+    }
+  }
+  if (field["baselineSamples"].present()) {
+    throttle.baselineSamples = static_cast<int>(field["baselineSamples"].integer(10, 100000));
+  }
+  if (field["windowSamples"].present()) {
+    throttle.windowSamples = static_cast<int>(field["windowSamples"].integer(10, 100000));
+  }
+  if (field["maxLatencyIncreasePercent"].present()) {
+    throttle.maxLatencyIncreasePercent =
+        static_cast<int>(field["maxLatencyIncreasePercent"].integer(1, 100000));
+  }
+  if (field["minLatencyIncrease"].present()) {
+    throttle.minLatencyIncrease = field["minLatencyIncrease"].duration();
+  }
+  if (field["maxReplicationLag"].present()) {
+    throttle.maxReplicationLag = field["maxReplicationLag"].duration();
+  }
+  if (field["maxLockWait"].present()) {
+    throttle.maxLockWait = field["maxLockWait"].duration();
+  }
+  if (field["maxPause"].present()) {
+    throttle.maxPause = durationAtLeast(field["maxPause"], milliseconds(1), "");
+  }
+}
+
+void parseBackfill(const Field& field, BackfillSpec& backfill) {
+  field.expectMap(
+      {"batchSize", "targetBatchDuration", "minBatchSize", "maxBatchSize", "pause", "throttle"});
+  if (field["batchSize"].present()) {
+    backfill.batchSize = static_cast<int>(field["batchSize"].integer(1, 1000000));
+    if (field["targetBatchDuration"].present()) {
+      field["targetBatchDuration"].fail(
+          "cannot be combined with batchSize (a fixed size): give one of them");
+    }
+  }
+  if (field["targetBatchDuration"].present()) {
+    backfill.targetBatchDuration =
+        durationAtLeast(field["targetBatchDuration"], std::chrono::milliseconds(1), "");
+  }
+  if (field["minBatchSize"].present()) {
+    backfill.minBatchSize = static_cast<int>(field["minBatchSize"].integer(1, 1000000));
+  }
+  if (field["maxBatchSize"].present()) {
+    backfill.maxBatchSize = static_cast<int>(field["maxBatchSize"].integer(1, 1000000));
+  }
+  if (backfill.maxBatchSize < backfill.minBatchSize) {
+    (field["maxBatchSize"].present() ? field["maxBatchSize"] : field["minBatchSize"])
+        .fail("minBatchSize (" + std::to_string(backfill.minBatchSize) +
+              ") must not be larger than maxBatchSize (" + std::to_string(backfill.maxBatchSize) +
+              ")");
+  }
+  if (field["pause"].present()) {
+    backfill.pause = field["pause"].duration();
+  }
+  if (field["throttle"].present()) {
+    parseThrottle(field["throttle"], backfill.throttle);
+  }
+}
+
 MigrationSpec parseSpec(const Field& field) {
   field.expectMap({"database", "tenant", "tables", "exclude", "rewriteUniques", "backfill", "ddl",
                    "featureFlag"});
@@ -320,13 +412,7 @@ MigrationSpec parseSpec(const Field& field) {
     spec.rewriteUniques = field["rewriteUniques"].boolean();
   }
   if (Field backfill = field["backfill"]; backfill.present()) {
-    backfill.expectMap({"batchSize", "pause"});
-    if (backfill["batchSize"].present()) {
-      spec.backfill.batchSize = static_cast<int>(backfill["batchSize"].integer(1, 1000000));
-    }
-    if (backfill["pause"].present()) {
-      spec.backfill.pause = backfill["pause"].duration();
-    }
+    parseBackfill(backfill, spec.backfill);
   }
   if (Field ddl = field["ddl"]; ddl.present()) {
     ddl.expectMap({"lockTimeout", "retries"});

@@ -5,6 +5,7 @@
 namespace tenantshift::cli {
 
 void LineProgress::stepStarted(const plan::Step& step) {
+  lastState_.reset();
   spdlog::info("step started step={} phase={} lock={}", step.id, plan::toString(step.phase),
                plan::toString(step.lock));
   lastProgress_ = std::chrono::steady_clock::now();
@@ -20,15 +21,23 @@ void LineProgress::stepRetrying(const plan::Step& step, int attempt, const std::
                wait.count(), error);
 }
 
-void LineProgress::backfillProgress(const plan::Step& step, std::int64_t rowsDone,
-                                    std::int64_t estimatedTotal) {
+void LineProgress::backfillProgress(const plan::Step& step,
+                                    const engine::BackfillProgress& progress) {
+  const bool changed = !lastState_ || *lastState_ != progress.state;
+  lastState_ = progress.state;
   auto now = std::chrono::steady_clock::now();
-  if (now - lastProgress_ < interval_) {
+  if (!changed && now - lastProgress_ < interval_) {
     return;
   }
   lastProgress_ = now;
-  spdlog::info("backfill progress step={} rows={} estimated_total={}", step.id, rowsDone,
-               estimatedTotal);
+  spdlog::info(
+      "backfill progress step={} rows_scanned={} rows_done={} estimated_total={} "
+      "rows_per_second={:.0f} eta_s={} batch_size={} pause_ms={} sweeping={} throttle={} "
+      "reason=\"{}\"",
+      step.id, progress.rowsScanned, progress.rowsUpdated, progress.estimatedTotal,
+      progress.rowsPerSecond, progress.eta ? std::to_string(progress.eta->count()) : "unknown",
+      progress.batchSize, progress.pause.count(), progress.sweeping,
+      analysis::toString(progress.state), progress.reason);
 }
 
 void LineProgress::stepFinished(const plan::Step& step, std::int64_t rows,

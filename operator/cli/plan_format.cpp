@@ -2,6 +2,7 @@
 
 #include <sstream>
 
+#include "api/duration.h"
 #include "api/joined.h"
 
 namespace tenantshift::cli {
@@ -76,11 +77,28 @@ std::string formatPlan(const plan::Plan& plan, const api::TenantMigration& migra
       }
       if (step->backfill) {
         const auto& task = *step->backfill;
-        out << "     batches of " << spec.backfill.batchSize << " rows keyed on ("
+        const api::BackfillSpec& backfill = spec.backfill;
+        out << "     "
+            << (backfill.batchSize
+                    ? "batches of " + std::to_string(*backfill.batchSize) + " rows"
+                    : "batches sized to take " + api::formatDuration(backfill.targetBatchDuration) +
+                          " (" + std::to_string(backfill.minBatchSize) + " to " +
+                          std::to_string(backfill.maxBatchSize) + " rows)")
+            << " keyed on ("
             << (task.keyColumns.empty() ? std::string("no primary key: NULL sweep")
                                         : api::joined(task.keyColumns))
-            << "), about " << task.estimatedRows << " rows\n";
-        writeStatements(out, "batch: ", {plan::Statement{task.nextBatchSql, {}}});
+            << "), about " << task.estimatedRows << " rows"
+            << (backfill.throttle.enabled
+                    ? "; throttled on the application's latency (probe p99 +" +
+                          std::to_string(backfill.throttle.maxLatencyIncreasePercent) +
+                          "% over its baseline), replication lag and lock waits"
+                    : "; not throttled")
+            << "\n";
+        if (!task.keyColumns.empty()) {
+          writeStatements(
+              out, "batch: ",
+              {plan::Statement{task.nextBatchEndSql, {}}, plan::Statement{task.nextBatchSql, {}}});
+        }
       }
       writeStatements(out, "up:    ", step->up);
       writeStatements(out, "down:  ", step->down);
@@ -120,6 +138,7 @@ nlohmann::json planToJson(const plan::Plan& plan) {
                         {"down", statementsJson(step.down)}};
     if (step.backfill) {
       s["backfill"] = {{"keyColumns", step.backfill->keyColumns},
+                       {"batchEndSql", step.backfill->nextBatchEndSql},
                        {"batchSql", step.backfill->nextBatchSql},
                        {"sweepSql", step.backfill->sweepSql},
                        {"estimatedRows", step.backfill->estimatedRows}};

@@ -4,6 +4,8 @@
 #include <map>
 #include <sstream>
 
+#include "cli/progress_text.h"
+
 namespace tenantshift::cli {
 
 std::string formatStatus(const engine::MigrationStatus& status) {
@@ -59,6 +61,24 @@ std::string formatStatus(const engine::MigrationStatus& status) {
         out << ")";
       }
       out << "\n";
+      if (cursor.progress) {
+        const engine::BackfillProgress& progress = *cursor.progress;
+        out << "      " << rowsText(progress) << " covered, " << rateText(progress.rowsPerSecond)
+            << ", " << etaText(progress);
+        if (!cursor.finished) {
+          out << ", "
+              << (progress.sweeping ? "sweeping" : "batch " + std::to_string(progress.batchSize))
+              << ", pause " << progress.pause.count() << " ms";
+        }
+        out << " (updated " << progress.updatedAt << ")\n";
+        if (!cursor.finished) {
+          out << "      throttle " << analysis::toString(progress.state) << ": " << progress.reason
+              << "\n";
+        }
+        if (progress.baseline) {
+          out << "      latency baseline " << progress.baseline->describe() << "\n";
+        }
+      }
     }
   }
   return out.str();
@@ -79,10 +99,33 @@ nlohmann::json statusToJson(const engine::MigrationStatus& status) {
   }
   nlohmann::json cursors = nlohmann::json::array();
   for (const auto& cursor : status.cursors) {
-    cursors.push_back({{"table", cursor.table},
-                       {"lastKey", cursor.lastKey},
-                       {"rowsDone", cursor.rowsDone},
-                       {"finished", cursor.finished}});
+    nlohmann::json entry = {{"table", cursor.table},
+                            {"lastKey", cursor.lastKey},
+                            {"rowsDone", cursor.rowsDone},
+                            {"finished", cursor.finished}};
+    if (cursor.progress) {
+      const engine::BackfillProgress& progress = *cursor.progress;
+      nlohmann::json p = {
+          {"rowsScanned", progress.rowsScanned},
+          {"rowsDone", progress.rowsUpdated},
+          {"estimatedTotal", progress.estimatedTotal},
+          {"rowsPerSecond", progress.rowsPerSecond},
+          {"etaSeconds",
+           progress.eta ? nlohmann::json(progress.eta->count()) : nlohmann::json(nullptr)},
+          {"batchSize", progress.batchSize},
+          {"pauseMs", progress.pause.count()},
+          {"sweeping", progress.sweeping},
+          {"throttle",
+           {{"state", analysis::toString(progress.state)}, {"reason", progress.reason}}},
+          {"updatedAt", progress.updatedAt}};
+      if (progress.baseline) {
+        p["latencyBaseline"] = {{"p50Ms", progress.baseline->p50},
+                                {"p99Ms", progress.baseline->p99},
+                                {"samples", progress.baseline->samples}};
+      }
+      entry["progress"] = std::move(p);
+    }
+    cursors.push_back(std::move(entry));
   }
   return {{"name", status.name},
           {"started", status.started},

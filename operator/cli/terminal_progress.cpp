@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "cli/progress_text.h"
+
 namespace tenantshift::cli {
 
 namespace {
@@ -26,6 +28,7 @@ void TerminalProgress::clearLiveLine() {
 
 void TerminalProgress::stepStarted(const plan::Step& step) {
   clearLiveLine();
+  lastState_.reset();
   if (!anyStep_ || step.phase != lastPhase_) {
     out_ << "== " << plan::toString(step.phase) << "\n";
     lastPhase_ = step.phase;
@@ -52,17 +55,25 @@ void TerminalProgress::stepRetrying(const plan::Step& step, int attempt, const s
        << "); retrying in " << wait.count() << " ms\n";
 }
 
-void TerminalProgress::backfillProgress(const plan::Step& step, std::int64_t rowsDone,
-                                        std::int64_t estimatedTotal) {
-  double fraction =
-      estimatedTotal > 0
-          ? std::min(1.0, static_cast<double>(rowsDone) / static_cast<double>(estimatedTotal))
-          : 0.0;
-  out_ << "\r\033[K   .. " << step.id << " " << bar(fraction, 30) << " " << rowsDone;
-  if (estimatedTotal > 0) {
-    out_ << " / ~" << estimatedTotal;
+void TerminalProgress::backfillProgress(const plan::Step& step,
+                                        const engine::BackfillProgress& progress) {
+  if (!lastState_ || *lastState_ != progress.state) {
+    // A change of the throttle's state gets a line of its own, with the reason.
+    if (lastState_ || progress.state != analysis::ThrottleState::Running) {
+      clearLiveLine();
+      out_ << "   ~~ " << step.id << " " << analysis::toString(progress.state) << ": "
+           << progress.reason << "\n";
+    }
+    lastState_ = progress.state;
   }
-  out_ << " rows" << std::flush;
+  const double fraction = progress.estimatedTotal > 0
+                              ? std::min(1.0, static_cast<double>(progress.rowsScanned) /
+                                                  static_cast<double>(progress.estimatedTotal))
+                              : 0.0;
+  out_ << "\r\033[K   .. " << step.id << " " << bar(fraction, 30) << " " << rowsText(progress)
+       << ", " << rateText(progress.rowsPerSecond) << ", " << etaText(progress) << ", "
+       << (progress.sweeping ? "sweep" : "batch " + std::to_string(progress.batchSize)) << ", "
+       << analysis::toString(progress.state) << std::flush;
   liveLine_ = true;
 }
 

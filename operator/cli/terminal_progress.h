@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <ostream>
 #include <string>
 
@@ -17,8 +18,7 @@ class TerminalProgress final : public engine::RunObserver {
   void stepAlreadyDone(const plan::Step& step) override;
   void stepRetrying(const plan::Step& step, int attempt, const std::string& error,
                     std::chrono::milliseconds wait) override;
-  void backfillProgress(const plan::Step& step, std::int64_t rowsDone,
-                        std::int64_t estimatedTotal) override;
+  void backfillProgress(const plan::Step& step, const engine::BackfillProgress& progress) override;
   void stepFinished(const plan::Step& step, std::int64_t rows,
                     std::chrono::milliseconds took) override;
   void stepFailed(const plan::Step& step, const std::string& error) override;
@@ -30,6 +30,7 @@ class TerminalProgress final : public engine::RunObserver {
   bool liveLine_ = false;
   plan::Phase lastPhase_ = plan::Phase::Schema;
   bool anyStep_ = false;
+  std::optional<analysis::ThrottleState> lastState_;  // of the backfill shown
 };
 
 }  // namespace tenantshift::cli

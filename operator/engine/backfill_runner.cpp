@@ -2,67 +2,188 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <optional>
 #include <stdexcept>
 #include <vector>
 
+#include "analysis/replication_lag.h"
 #include "engine/engine.h"
 #include "engine/step_executor.h"
+#include "plan/sql_identifier.h"
 
 namespace tenantshift::engine {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+using SteadyClock = std::chrono::steady_clock;
 
-std::int64_t millisSince(Clock::time_point start) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
+constexpr milliseconds kRateWindow{30000};
+
+std::int64_t millisSince(SteadyClock::time_point start) {
+  return std::chrono::duration_cast<milliseconds>(SteadyClock::now() - start).count();
+}
+
+// The PostgreSQL SQLSTATE for "insufficient privilege".
+constexpr const char* kInsufficientPrivilege = "42501";
+
+std::vector<std::string> textRow(const pqxx::row& row, pqxx::row::size_type from) {
+  std::vector<std::string> out;
+  for (auto i = from; i < row.size(); ++i) {
+    out.push_back(row[i].as<std::string>());
+  }
+  return out;
+}
+
+void append(std::vector<std::string>& to, const std::vector<std::string>& values) {
+  to.insert(to.end(), values.begin(), values.end());
 }
 
 }  // namespace
+
+BackfillSettings backfillSettingsFor(const api::MigrationSpec& spec,
+                                     analysis::ConnectionFactory connect) {
+  const api::BackfillSpec& backfill = spec.backfill;
+  BackfillSettings out;
+  out.sizing.fixed = backfill.batchSize;
+  out.sizing.target = backfill.targetBatchDuration;
+  out.sizing.min = backfill.minBatchSize;
+  out.sizing.max = backfill.maxBatchSize;
+  out.sizing.initial = std::clamp(1000, backfill.minBatchSize, backfill.maxBatchSize);
+  if (backfill.throttle.enabled) {
+    const api::ThrottleSpec& spec_ = backfill.throttle;
+    ThrottleConfig config;
+    config.controller.latencyLimit.maxIncreasePercent = spec_.maxLatencyIncreasePercent;
+    config.controller.latencyLimit.minIncreaseMillis =
+        static_cast<double>(spec_.minLatencyIncrease.count());
+    config.controller.windowSamples = static_cast<std::size_t>(spec_.windowSamples);
+    if (spec_.maxReplicationLag.count() > 0) {
+      config.controller.maxReplicationLag = spec_.maxReplicationLag;
+    }
+    if (spec_.maxLockWait.count() > 0) {
+      config.controller.maxLockWait = spec_.maxLockWait;
+    }
+    config.controller.maxPause = std::max(spec_.maxPause, backfill.pause);
+    config.controller.lagRecheck = std::min(milliseconds(1000), config.controller.maxPause);
+    config.controller.minBatch = backfill.minBatchSize;
+    config.probeSql = spec_.probe.sql;
+    config.probeInterval = spec_.probe.interval;
+    config.probeTimeout = spec_.probe.timeout;
+    config.baselineSamples = static_cast<std::size_t>(spec_.baselineSamples);
+    out.throttle = std::move(config);
+  }
+  out.schema = spec.database.schema;
+  out.tenantColumn = spec.tenant.column;
+  out.defaultTenantId = spec.tenant.defaultTenant.id;
+  out.appRole = spec.database.appRole;
+  out.connect = std::move(connect);
+  return out;
+}
+
+BackfillRunner::BackfillRunner(Session& session, const Ledger& ledger,
+                               const ExecutionSettings& settings, RunObserver& observer,
+                               BackfillSettings backfill, const analysis::Clock& clock)
+    : session_(session),
+      ledger_(ledger),
+      settings_(settings),
+      observer_(observer),
+      backfill_(std::move(backfill)),
+      clock_(clock) {}
+
+const analysis::Clock& BackfillRunner::defaultClock() {
+  static const analysis::SteadyClock clock;
+  return clock;
+}
 
 std::int64_t BackfillRunner::run(const plan::Step& step) {
   if (!step.backfill) {
     throw std::logic_error("backfill step without a backfill task: " + step.id);
   }
   const plan::BackfillTask& task = *step.backfill;
-  const auto start = Clock::now();
+  const auto start = SteadyClock::now();
   std::int64_t rowsDone = 0;
   try {
+    BackfillCursor cursor;
     runWithRetries(step, session_, settings_, observer_, [&](pqxx::connection& connection, int) {
       pqxx::work tx(connection);
       ledger_.markRunning(tx, step.id, true);
-      const auto cursor = ledger_.cursor(tx, task.table);
-      rowsDone = cursor ? cursor->rowsDone : 0;
-      if (!cursor) {
-        ledger_.saveCursor(tx, task.table, BackfillCursor{});
+      const auto recorded = ledger_.cursor(tx, task.table);
+      cursor = recorded.value_or(BackfillCursor{});
+      if (!recorded) {
+        ledger_.saveCursor(tx, task.table, cursor);
       }
       tx.commit();
     });
-    if (rowsDone > 0) {
-      spdlog::info("backfill resuming table={} rows_done={}", task.table, rowsDone);
+    if (cursor.rowsDone > 0 || cursor.rowsScanned > 0) {
+      spdlog::info("backfill resuming table={} rows_done={} rows_scanned={}", task.table,
+                   cursor.rowsDone, cursor.rowsScanned);
     }
+    progress_ = BackfillProgress{};
+    progress_.table = task.table;
+    progress_.estimatedTotal = task.estimatedRows;
+    progress_.rowsUpdated = cursor.rowsDone;
+    progress_.rowsScanned = cursor.rowsScanned;
+    prepare(step);
+    progress_.baseline = baseline_;
+    logFiringTriggers(step);
+    sizer_.emplace(backfill_.sizing);
+    rate_.emplace(kRateWindow);
+    rate_->observe(clock_.now(), progress_.rowsScanned);
+    decide(step, 0, 0, std::chrono::microseconds(0));
+
     // The keyset pass ends at the last row that exists when it starts: the application's
     // inserts after that already get a tenant (and the sweep catches any that did not).
     const auto bound = task.keyColumns.empty() ? std::nullopt : upperBound(step);
     if (bound) {
-      while (batch(step, *bound, rowsDone)) {
-        observer_.backfillProgress(step, rowsDone, task.estimatedRows);
-        settings_.sleepFor(settings_.backfillPause);
+      for (;;) {
+        pace(step);
+        const int size = decision_.batchSize;
+        const std::int64_t scannedBefore = progress_.rowsScanned;
+        const auto batchStart = clock_.now();
+        if (watch_ && backfill_.throttle && backfill_.throttle->controller.maxLockWait) {
+          watch_->locks().watch(session_.connection().backendpid());
+        }
+        const bool more = batch(step, *bound, size);
+        if (watch_) {
+          watch_->locks().watch(std::nullopt);
+        }
+        if (!more) {
+          break;
+        }
+        decide(step, size, progress_.rowsScanned - scannedBefore,
+               std::chrono::duration_cast<std::chrono::microseconds>(clock_.now() - batchStart));
+        report(step);
+        settings_.sleepFor(decision_.pause);
       }
     }
-    while (sweep(step, rowsDone) > 0) {
-      observer_.backfillProgress(step, rowsDone, task.estimatedRows);
+    progress_.sweeping = true;
+    for (;;) {
+      pace(step);
+      const auto sweepStart = clock_.now();
+      const std::int64_t updated = sweep(step, decision_.batchSize);
+      decide(step, 0, 0,
+             std::chrono::duration_cast<std::chrono::microseconds>(clock_.now() - sweepStart));
+      report(step);
+      if (updated == 0) {
+        break;
+      }
+      settings_.sleepFor(decision_.pause);
     }
     runWithRetries(step, session_, settings_, observer_, [&](pqxx::connection& connection, int) {
       pqxx::work tx(connection);
-      auto cursor = ledger_.cursor(tx, task.table).value_or(BackfillCursor{});
-      cursor.finished = true;
-      ledger_.saveCursor(tx, task.table, cursor);
-      ledger_.markDone(tx, step.id, cursor.rowsDone, millisSince(start));
+      auto done = ledger_.cursor(tx, task.table).value_or(BackfillCursor{});
+      done.finished = true;
+      ledger_.saveCursor(tx, task.table, done);
+      BackfillProgress finished = progress_;
+      finished.finished = true;
+      finished.rowsUpdated = done.rowsDone;
+      finished.eta = std::chrono::seconds(0);
+      ledger_.saveProgress(tx, finished);
+      ledger_.markDone(tx, step.id, done.rowsDone, millisSince(start));
       tx.commit();
-      rowsDone = cursor.rowsDone;
+      rowsDone = done.rowsDone;
     });
   } catch (const pqxx::failure& error) {
     const std::string message = stepFailureMessage(step, error, settings_);
@@ -74,6 +195,134 @@ std::int64_t BackfillRunner::run(const plan::Step& step) {
   return rowsDone;
 }
 
+void BackfillRunner::prepare(const plan::Step& step) {
+  if (prepared_) {
+    return;
+  }
+  runWithRetries(step, session_, settings_, observer_, [&](pqxx::connection& connection, int) {
+    pqxx::work tx(connection);
+    try {
+      tx.exec("SELECT set_config('session_replication_role', 'replica', true)");
+      replica_ = true;
+    } catch (const pqxx::sql_error& error) {
+      if (error.sqlstate() != kInsufficientPrivilege) {
+        throw;
+      }
+      replica_ = false;
+    }
+  });
+  if (replica_) {
+    spdlog::info(
+        "backfill batches run with session_replication_role=replica: the application's row "
+        "triggers and the per-row foreign-key check of the tenant column do not fire for them "
+        "(the constraints phase validates every row); triggers marked ENABLE ALWAYS or ENABLE "
+        "REPLICA still fire");
+  } else {
+    spdlog::warn(
+        "backfill runs as a role that may not set session_replication_role (not a superuser, "
+        "no SET privilege on it): the application's row triggers fire for every backfilled row "
+        "(a BEFORE UPDATE trigger changes the row, an audit trigger writes one row per update) "
+        "and every row's new tenant id is checked against the tenants table one by one; to "
+        "avoid both, run as a superuser or GRANT SET ON PARAMETER session_replication_role to "
+        "the runner (PostgreSQL 15 and later)");
+  }
+  analysis::ThrottleSettings off;
+  off.minPause = settings_.backfillPause;
+  off.maxPause = std::max(off.maxPause, settings_.backfillPause);
+  off.minBatch = backfill_.sizing.min;
+  if (backfill_.throttle) {
+    if (!watch_) {
+      watch_ = std::make_shared<BackfillWatch>(*backfill_.throttle, backfill_.appRole,
+                                               backfill_.connect, clock_);
+    }
+    takeBaseline(step);
+    analysis::ThrottleSettings controller = backfill_.throttle->controller;
+    controller.minPause = settings_.backfillPause;
+    controller.maxPause = std::max(controller.maxPause, settings_.backfillPause);
+    throttle_ = std::make_unique<analysis::ThrottleController>(controller, baseline_, clock_.now());
+  } else {
+    throttle_ = std::make_unique<analysis::ThrottleController>(off, std::nullopt, clock_.now());
+  }
+  prepared_ = true;
+}
+
+void BackfillRunner::takeBaseline(const plan::Step& step) {
+  const ThrottleConfig& config = *backfill_.throttle;
+  analysis::ProbeSampler& sampler = watch_->sampler();
+  progress_.state = analysis::ThrottleState::Measuring;
+  progress_.reason = "taking the latency baseline: " + std::to_string(config.baselineSamples) +
+                     " samples of " + sampler.probe().describe();
+  report(step);
+  const std::uint64_t wanted = sampler.taken() + config.baselineSamples;
+  const auto patience =
+      (config.probeInterval + config.probeTimeout) * static_cast<int>(config.baselineSamples) +
+      milliseconds(10000);
+  if (!sampler.awaitTaken(wanted, patience)) {
+    throw EngineError("step " + step.id + " failed: the backfill throttle's latency probe (" +
+                      sampler.probe().describe() + ") did not take " +
+                      std::to_string(config.baselineSamples) + " samples within " +
+                      std::to_string(patience.count()) +
+                      " ms; check that the database answers, lower "
+                      "spec.backfill.throttle.probe.timeout, or disable the throttle "
+                      "(spec.backfill.throttle.enabled: false), then run again");
+  }
+  const auto samples = sampler.newest(config.baselineSamples);
+  const auto failed = static_cast<std::size_t>(
+      std::count_if(samples.begin(), samples.end(), [](const auto& s) { return s.failed; }));
+  if (failed * 2 > samples.size()) {
+    throw EngineError(
+        "step " + step.id + " failed: the backfill throttle's latency probe failed " +
+        std::to_string(failed) + " of " + std::to_string(samples.size()) +
+        " times while taking its baseline (" + firstLine(sampler.lastError()) + "); it runs as " +
+        backfill_.appRole +
+        " (SET ROLE, so the runner must be a member of that role or a superuser): fix "
+        "spec.backfill.throttle.probe.sql or the role's privileges, or disable the throttle "
+        "(spec.backfill.throttle.enabled: false), then run again");
+  }
+  baseline_ = analysis::makeBaseline(samples);
+  spdlog::info("backfill throttle baseline probe=\"{}\" {}", sampler.probe().describe(),
+               baseline_->describe());
+}
+
+void BackfillRunner::logFiringTriggers(const plan::Step& step) {
+  const std::string table = plan::qualified(backfill_.schema, step.backfill->table);
+  std::vector<std::string> firing;
+  runWithRetries(step, session_, settings_, observer_, [&](pqxx::connection& connection, int) {
+    pqxx::read_transaction tx(connection);
+    // Row triggers on UPDATE (of any column, or of a list that includes the tenant column) that
+    // fire in this session's mode: origin fires O and A, replica fires R and A.
+    const pqxx::result rows = tx.exec_params(
+        "SELECT t.tgname FROM pg_trigger t WHERE t.tgrelid = to_regclass($1) "
+        "AND NOT t.tgisinternal AND (t.tgtype & 16) <> 0 AND (t.tgtype & 1) <> 0 "
+        "AND t.tgenabled = ANY ($2::\"char\"[]) AND (cardinality(t.tgattr::int2[]) = 0 OR "
+        "EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = t.tgrelid AND a.attname = $3 "
+        "AND a.attnum = ANY (t.tgattr::int2[]))) ORDER BY 1",
+        table, replica_ ? "{R,A}" : "{O,A}", backfill_.tenantColumn);
+    firing.clear();
+    for (const auto& row : rows) {
+      firing.push_back(row[0].as<std::string>());
+    }
+  });
+  if (firing.empty()) {
+    return;
+  }
+  std::string names;
+  for (const auto& name : firing) {
+    names += (names.empty() ? "" : ",") + name;
+  }
+  if (replica_) {
+    spdlog::info(
+        "backfill table={} triggers={} fire for the backfill's updates although batches run as "
+        "replica (they are ENABLE ALWAYS or ENABLE REPLICA)",
+        step.backfill->table, names);
+  } else {
+    spdlog::warn(
+        "backfill table={} triggers={} fire for every backfilled row (the runner may not set "
+        "session_replication_role)",
+        step.backfill->table, names);
+  }
+}
+
 std::optional<std::vector<std::string>> BackfillRunner::upperBound(const plan::Step& step) {
   const plan::BackfillTask& task = *step.backfill;
   std::optional<std::vector<std::string>> bound;
@@ -83,84 +332,178 @@ std::optional<std::vector<std::string>> BackfillRunner::upperBound(const plan::S
     const pqxx::result result = tx.exec(task.upperBoundSql);
     bound.reset();
     if (!result.empty()) {
-      std::vector<std::string> key;
-      for (const auto& field : result[0]) {
-        key.push_back(field.as<std::string>());
-      }
-      bound = std::move(key);
+      bound = textRow(result[0], 0);
     }
   });
   return bound;
 }
 
+std::string BackfillRunner::batchSettingsSql() const {
+  // jit off: a batch is a short statement whose estimated cost can still pass jit_above_cost;
+  // compiling it would cost more than running it. synchronous_commit off: the batch and its
+  // cursor commit together, so a batch lost in a server crash is lost with its cursor and simply
+  // done again; the backfill does not wait for a WAL flush per batch.
+  std::string sql =
+      "SELECT set_config('lock_timeout', $1, true), set_config('jit', 'off', true), "
+      "set_config('synchronous_commit', 'off', true)";
+  if (replica_) {
+    sql += ", set_config('session_replication_role', 'replica', true)";
+  }
+  return sql;
+}
+
+void BackfillRunner::saveProgress(pqxx::transaction_base& tx) const {
+  ledger_.saveProgress(tx, progress_);
+}
+
 bool BackfillRunner::batch(const plan::Step& step, const std::vector<std::string>& bound,
-                           std::int64_t& rowsDone) {
+                           int size) {
   const plan::BackfillTask& task = *step.backfill;
   bool more = false;
   runWithRetries(step, session_, settings_, observer_, [&](pqxx::connection& connection, int) {
     pqxx::work tx(connection);
-    tx.exec_params("SELECT set_config('lock_timeout', $1, true)", settings_.lockTimeoutSetting());
+    tx.exec_params(batchSettingsSql(), settings_.lockTimeoutSetting());
     // Re-read inside the batch's transaction: an attempt after an in-doubt commit must not
     // repeat a batch that did commit.
     BackfillCursor cursor = ledger_.cursor(tx, task.table).value_or(BackfillCursor{});
+    BackfillProgress progress = progress_;
     if (cursor.finished) {
-      rowsDone = cursor.rowsDone;
+      progress.rowsUpdated = cursor.rowsDone;
+      progress.rowsScanned = cursor.rowsScanned;
       more = false;
+      progress_ = progress;
       return;
     }
-    std::vector<std::string> params = {std::to_string(batchSize_), defaultTenantId_};
     const bool first = cursor.lastKey.empty();
-    if (!first) {
-      if (cursor.lastKey.size() != task.keyColumns.size()) {
-        throw std::logic_error("backfill cursor of " + task.table + " has " +
-                               std::to_string(cursor.lastKey.size()) + " key values, the plan " +
-                               std::to_string(task.keyColumns.size()) + " key columns");
-      }
-      params.insert(params.end(), cursor.lastKey.begin(), cursor.lastKey.end());
+    if (!first && cursor.lastKey.size() != task.keyColumns.size()) {
+      throw std::logic_error("backfill cursor of " + task.table + " has " +
+                             std::to_string(cursor.lastKey.size()) + " key values, the plan " +
+                             std::to_string(task.keyColumns.size()) + " key columns");
     }
-    params.insert(params.end(), bound.begin(), bound.end());
-    const pqxx::result result = tx.exec_params(first ? task.firstBatchSql : task.nextBatchSql,
-                                               pqxx::prepare::make_dynamic_params(params));
-    if (result.empty()) {
+    std::vector<std::string> endParams = {std::to_string(size)};
+    append(endParams, cursor.lastKey);
+    append(endParams, bound);
+    const pqxx::result end = tx.exec_params(first ? task.firstBatchEndSql : task.nextBatchEndSql,
+                                            pqxx::prepare::make_dynamic_params(endParams));
+    if (end.empty()) {
       cursor.finished = true;  // the keyset pass is over; the sweep follows
       more = false;
     } else {
-      const auto& row = result[0];
-      if (row.size() != 2 + task.keyColumns.size()) {
-        throw std::logic_error("backfill batch of " + task.table + " returned " +
-                               std::to_string(row.size()) + " columns, expected " +
-                               std::to_string(2 + task.keyColumns.size()));
+      if (end[0].size() != 1 + task.keyColumns.size()) {
+        throw std::logic_error("backfill batch end of " + task.table + " returned " +
+                               std::to_string(end[0].size()) + " columns, expected " +
+                               std::to_string(1 + task.keyColumns.size()));
       }
-      cursor.rowsDone += row[0].as<std::int64_t>();
-      cursor.lastKey.clear();
-      for (std::size_t i = 2; i < row.size(); ++i) {
-        cursor.lastKey.push_back(row[static_cast<pqxx::row::size_type>(i)].as<std::string>());
-      }
+      const std::vector<std::string> lastKey = textRow(end[0], 1);
+      std::vector<std::string> updateParams = {backfill_.defaultTenantId};
+      append(updateParams, cursor.lastKey);
+      append(updateParams, lastKey);
+      const pqxx::result updated = tx.exec_params(first ? task.firstBatchSql : task.nextBatchSql,
+                                                  pqxx::prepare::make_dynamic_params(updateParams));
+      cursor.rowsDone += updated.empty() ? 0 : updated[0][0].as<std::int64_t>();
+      cursor.rowsScanned += end[0][0].as<std::int64_t>();
+      cursor.lastKey = lastKey;
       more = true;
     }
     ledger_.saveCursor(tx, task.table, cursor);
+    progress.rowsUpdated = cursor.rowsDone;
+    progress.rowsScanned = cursor.rowsScanned;
+    ledger_.saveProgress(tx, progress);
     tx.commit();
-    rowsDone = cursor.rowsDone;
+    progress_ = progress;
   });
   return more;
 }
 
-std::int64_t BackfillRunner::sweep(const plan::Step& step, std::int64_t& rowsDone) {
+std::int64_t BackfillRunner::sweep(const plan::Step& step, int size) {
   const plan::BackfillTask& task = *step.backfill;
   std::int64_t updated = 0;
   runWithRetries(step, session_, settings_, observer_, [&](pqxx::connection& connection, int) {
     pqxx::work tx(connection);
-    tx.exec_params("SELECT set_config('lock_timeout', $1, true)", settings_.lockTimeoutSetting());
+    tx.exec_params(batchSettingsSql(), settings_.lockTimeoutSetting());
     BackfillCursor cursor = ledger_.cursor(tx, task.table).value_or(BackfillCursor{});
     const pqxx::result result =
-        tx.exec_params(task.sweepSql, std::to_string(batchSize_), defaultTenantId_);
+        tx.exec_params(task.sweepSql, std::to_string(std::max(1, size)), backfill_.defaultTenantId);
     updated = result.empty() || result[0][0].is_null() ? 0 : result[0][0].as<std::int64_t>();
     cursor.rowsDone += updated;
+    if (task.keyColumns.empty()) {
+      cursor.rowsScanned += updated;  // without keys, progress is the rows filled
+    }
     ledger_.saveCursor(tx, task.table, cursor);
+    BackfillProgress progress = progress_;
+    progress.rowsUpdated = cursor.rowsDone;
+    progress.rowsScanned = cursor.rowsScanned;
+    ledger_.saveProgress(tx, progress);
     tx.commit();
-    rowsDone = cursor.rowsDone;
+    progress_ = progress;
   });
   return updated;
+}
+
+void BackfillRunner::decide(const plan::Step& step, int requested, std::int64_t scanned,
+                            std::chrono::microseconds took) {
+  if (requested > 0) {
+    sizer_->observe(requested, scanned, took);
+  }
+  analysis::ThrottleInputs inputs;
+  inputs.now = clock_.now();
+  inputs.proposedBatch = sizer_->next();
+  inputs.lastBatchDuration = std::chrono::duration_cast<milliseconds>(took);
+  if (backfill_.throttle && watch_) {
+    const ThrottleConfig& config = *backfill_.throttle;
+    inputs.samples = watch_->sampler().newest(config.controller.windowSamples);
+    inputs.probeRunningSince = watch_->sampler().runningSince();
+    inputs.lockWaits = watch_->locks().take();
+    if (config.controller.maxReplicationLag) {
+      analysis::ReplicationLagReading lag;
+      runWithRetries(step, session_, settings_, observer_, [&](pqxx::connection& connection, int) {
+        pqxx::read_transaction tx(connection);
+        lag = analysis::readReplicationLag(tx);
+      });
+      inputs.replicationLag = lag.worstReplayLag;
+      if (lag.hidden && !lagHiddenWarned_) {
+        lagHiddenWarned_ = true;
+        spdlog::warn(
+            "backfill cannot see the replication lag of its {} standby(s): the runner needs "
+            "pg_monitor (or pg_read_all_stats) to read pg_stat_replication; it is not throttled "
+            "on replication lag until then",
+            lag.standbys);
+      }
+    }
+  }
+  const analysis::ThrottleDecision previous = decision_;
+  decision_ = throttle_->decide(inputs);
+  rate_->observe(inputs.now, progress_.rowsScanned);
+  progress_.rowsPerSecond = rate_->perSecond();
+  progress_.eta = rate_->timeFor(progress_.estimatedTotal - progress_.rowsScanned);
+  progress_.batchSize = decision_.batchSize;
+  progress_.pause = decision_.pause;
+  progress_.state = decision_.state;
+  progress_.reason = decision_.reason;
+  if (previous.state != decision_.state || previous.level != decision_.level) {
+    spdlog::info(
+        "backfill throttle table={} state={} level={} batch_size={} pause_ms={} reason=\"{}\"",
+        step.backfill->table, analysis::toString(decision_.state), decision_.level,
+        decision_.batchSize, decision_.pause.count(), decision_.reason);
+    // A change of state is in the ledger at once, not only with the next batch.
+    runWithRetries(step, session_, settings_, observer_, [&](pqxx::connection& connection, int) {
+      pqxx::work tx(connection);
+      saveProgress(tx);
+      tx.commit();
+    });
+  }
+}
+
+void BackfillRunner::pace(const plan::Step& step) {
+  while (decision_.batchSize == 0) {
+    settings_.sleepFor(decision_.pause);
+    decide(step, 0, 0, std::chrono::microseconds(0));
+    report(step);
+  }
+}
+
+void BackfillRunner::report(const plan::Step& step) {
+  observer_.backfillProgress(step, progress_);
 }
 
 }  // namespace tenantshift::engine

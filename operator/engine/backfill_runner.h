@@ -1,10 +1,20 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "analysis/batch_size_controller.h"
+#include "analysis/clock.h"
+#include "analysis/probe.h"
+#include "analysis/rate_estimator.h"
+#include "analysis/throttle_controller.h"
+#include "api/migration_spec.h"
+#include "engine/backfill_progress.h"
+#include "engine/backfill_watch.h"
 #include "engine/execution.h"
 #include "engine/ledger.h"
 #include "engine/run_observer.h"
@@ -12,39 +22,91 @@
 
 namespace tenantshift::engine {
 
+// spec.backfill (and what else the backfill needs from the spec), as the runner uses it.
+struct BackfillSettings {
+  analysis::BatchSizing sizing;
+  std::optional<ThrottleConfig> throttle;  // absent: spec.backfill.throttle.enabled is false
+  std::string schema = "public";
+  std::string tenantColumn = "tenant_id";
+  std::string defaultTenantId;
+  std::string appRole;                  // the latency probe runs as this role
+  analysis::ConnectionFactory connect;  // opens the throttle's own connections
+};
+
+// The settings of `spec`; `connect` opens a connection to the migration's database.
+BackfillSettings backfillSettingsFor(const api::MigrationSpec& spec,
+                                     analysis::ConnectionFactory connect);
+
 // Runs a Backfill step's BackfillTask: keyset batches from the cursor recorded in the ledger,
-// each batch and its cursor update in one short transaction (with lock_timeout), so a run
-// killed at any point resumes exactly after the last committed batch without repeating or
-// losing rows; `backfillPause` between batches; then the sweep until it updates nothing; then
-// the step is done with rows = every row the backfill updated (across resumed runs).
+// each batch and its cursor (and progress) in one short transaction (with lock_timeout), so a
+// run killed at any point resumes exactly after the last committed batch without repeating or
+// losing rows; then the sweep until it updates nothing; then the step is done with rows = every
+// row the backfill updated (across resumed runs).
+//
+// Batches are sized by analysis::BatchSizeController (a target duration, or a fixed size) and
+// paced by analysis::ThrottleController, which watches the application's latency through a
+// probe (against a baseline taken before the first batch), the standbys' replication lag and
+// the lock waits each batch causes. `ExecutionSettings::backfillPause` is the minimum pause.
+//
+// When the runner may set session_replication_role (a superuser, or GRANT SET ON PARAMETER),
+// batches run with it set to replica: the application's row triggers (an audit trigger, a
+// `last_update = now()` trigger) do not fire for the backfill's updates, and neither does the
+// per-row foreign-key check of the new tenant column (safe: the constraints phase validates
+// every row). Triggers marked ENABLE ALWAYS still fire. Otherwise batches run as before and a
+// warning says that the application's triggers fire.
 class BackfillRunner {
  public:
   BackfillRunner(Session& session, const Ledger& ledger, const ExecutionSettings& settings,
-                 RunObserver& observer, int batchSize, std::string defaultTenantId)
-      : session_(session),
-        ledger_(ledger),
-        settings_(settings),
-        observer_(observer),
-        batchSize_(batchSize),
-        defaultTenantId_(std::move(defaultTenantId)) {}
+                 RunObserver& observer, BackfillSettings backfill,
+                 const analysis::Clock& clock = defaultClock());
+
+  // Watches with `watch` instead of starting one (a test that needs to see the probe's samples).
+  void useWatch(std::shared_ptr<BackfillWatch> watch) { watch_ = std::move(watch); }
 
   // Returns the total rows updated. Failures are recorded and thrown as EngineError.
   std::int64_t run(const plan::Step& step);
 
  private:
+  static const analysis::Clock& defaultClock();
+
+  // Once per runner: whether batches may run as replica, the watch and its baseline.
+  void prepare(const plan::Step& step);
+  void takeBaseline(const plan::Step& step);
+  void logFiringTriggers(const plan::Step& step);
   // The key of the table's last row now (the keyset pass's end), or nullopt when it is empty.
   std::optional<std::vector<std::string>> upperBound(const plan::Step& step);
-  // One keyset batch up to `bound`; false when the keyset pass is over.
-  bool batch(const plan::Step& step, const std::vector<std::string>& bound, std::int64_t& rowsDone);
-  // One sweep statement; returns the rows it updated.
-  std::int64_t sweep(const plan::Step& step, std::int64_t& rowsDone);
+  // One keyset batch of `size` keys up to `bound`; false when the keyset pass is over.
+  bool batch(const plan::Step& step, const std::vector<std::string>& bound, int size);
+  // One sweep statement of at most `size` rows; returns the rows it updated.
+  std::int64_t sweep(const plan::Step& step, int size);
+  // The statement that gives a batch's transaction its settings.
+  std::string batchSettingsSql() const;
+  void saveProgress(pqxx::transaction_base& tx) const;
+  // After a batch that covered `scanned` keys in `took`: the next batch's size and pause.
+  void decide(const plan::Step& step, int requested, std::int64_t scanned,
+              std::chrono::microseconds took);
+  // Applies the last decision's pause (or, while paused, waits and decides again).
+  void pace(const plan::Step& step);
+  void report(const plan::Step& step);
 
   Session& session_;
   const Ledger& ledger_;
   const ExecutionSettings& settings_;
   RunObserver& observer_;
-  int batchSize_;
-  std::string defaultTenantId_;
+  BackfillSettings backfill_;
+  const analysis::Clock& clock_;
+
+  bool prepared_ = false;
+  bool replica_ = false;
+  bool lagHiddenWarned_ = false;
+  std::shared_ptr<BackfillWatch> watch_;
+  std::optional<analysis::Baseline> baseline_;
+  std::unique_ptr<analysis::ThrottleController> throttle_;
+  // Of the table being backfilled:
+  std::optional<analysis::BatchSizeController> sizer_;
+  std::optional<analysis::RateEstimator> rate_;
+  analysis::ThrottleDecision decision_;
+  BackfillProgress progress_;
 };
 
 }  // namespace tenantshift::engine

@@ -206,8 +206,9 @@ RunResult Engine::run(const RunOptions& options) {
 
   const ExecutionSettings settings = settingsFor(spec);
   StepExecutor executor(session, ledger, settings, observer_);
-  BackfillRunner backfill(session, ledger, settings, observer_, spec.backfill.batchSize,
-                          spec.tenant.defaultTenant.id);
+  BackfillRunner backfill(
+      session, ledger, settings, observer_,
+      backfillSettingsFor(spec, [url = databaseUrl_] { return db::connect(url); }));
   RunResult result;
   for (const plan::Step& step : thePlan.steps) {
     if (options.until && phaseIndex(step.phase) > phaseIndex(*options.until)) {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "api/migration_spec.h"
+#include "engine/backfill_progress.h"
 #include "engine/run_observer.h"
 #include "engine/verify_report.h"
 #include "plan/plan.h"
@@ -56,6 +57,7 @@ struct BackfillCursorStatus {
   std::vector<std::string> lastKey;
   std::int64_t rowsDone = 0;
   bool finished = false;
+  std::optional<BackfillProgress> progress;  // absent for a backfill recorded before 005
 };
 
 struct MigrationStatus {

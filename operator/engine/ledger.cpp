@@ -219,8 +219,8 @@ void Ledger::setReport(pqxx::transaction_base& tx, const std::string& stepId,
 std::optional<BackfillCursor> Ledger::cursor(pqxx::transaction_base& tx,
                                              const std::string& table) const {
   const pqxx::result rows = tx.exec_params(
-      "SELECT coalesce(to_jsonb(last_key), '[]'::jsonb)::text, rows_done, finished "
-      "FROM tenantshift.backfill_cursor WHERE migration = $1 AND table_name = $2",
+      "SELECT coalesce(to_jsonb(last_key), '[]'::jsonb)::text, rows_done, finished, "
+      "rows_scanned FROM tenantshift.backfill_cursor WHERE migration = $1 AND table_name = $2",
       migration_, table);
   if (rows.empty()) {
     return std::nullopt;
@@ -229,6 +229,7 @@ std::optional<BackfillCursor> Ledger::cursor(pqxx::transaction_base& tx,
   out.lastKey = nlohmann::json::parse(rows[0][0].as<std::string>()).get<std::vector<std::string>>();
   out.rowsDone = rows[0][1].as<std::int64_t>();
   out.finished = rows[0][2].as<bool>();
+  out.rowsScanned = rows[0][3].as<std::int64_t>();
   return out;
 }
 
@@ -239,18 +240,52 @@ void Ledger::saveCursor(pqxx::transaction_base& tx, const std::string& table,
   const char* key = cursor.lastKey.empty() ? nullptr : keyJson.c_str();  // NULL: not started
   tx.exec_params(
       "INSERT INTO tenantshift.backfill_cursor "
-      "(migration, table_name, last_key, rows_done, finished, updated_at) "
+      "(migration, table_name, last_key, rows_done, finished, rows_scanned, updated_at) "
       "VALUES ($1, $2, CASE WHEN $3::jsonb IS NULL THEN NULL "
       "ELSE ARRAY(SELECT jsonb_array_elements_text($3::jsonb)) END, $4::bigint, $5::boolean, "
-      "now()) "
+      "$6::bigint, now()) "
       "ON CONFLICT (migration, table_name) DO UPDATE SET last_key = EXCLUDED.last_key, "
-      "rows_done = EXCLUDED.rows_done, finished = EXCLUDED.finished, updated_at = now()",
-      migration_, table, key, std::to_string(cursor.rowsDone), cursor.finished ? "true" : "false");
+      "rows_done = EXCLUDED.rows_done, finished = EXCLUDED.finished, "
+      "rows_scanned = EXCLUDED.rows_scanned, updated_at = now()",
+      migration_, table, key, std::to_string(cursor.rowsDone), cursor.finished ? "true" : "false",
+      std::to_string(cursor.rowsScanned));
+}
+
+void Ledger::saveProgress(pqxx::transaction_base& tx, const BackfillProgress& progress) const {
+  const std::string eta = progress.eta ? std::to_string(progress.eta->count()) : "";
+  const std::string p50 = progress.baseline ? std::to_string(progress.baseline->p50) : "";
+  const std::string p99 = progress.baseline ? std::to_string(progress.baseline->p99) : "";
+  const std::string samples = progress.baseline ? std::to_string(progress.baseline->samples) : "";
+  tx.exec_params(
+      "INSERT INTO tenantshift.backfill_progress (migration, table_name, rows_done, "
+      "rows_scanned, rows_total_estimate, rows_per_second, eta_seconds, batch_size, pause_ms, "
+      "throttle_state, throttle_reason, sweeping, finished, baseline_p50_ms, baseline_p99_ms, "
+      "baseline_samples, updated_at) VALUES ($1, $2, $3::bigint, $4::bigint, $5::bigint, "
+      "$6::float8, NULLIF($7, '')::bigint, $8::integer, $9::bigint, $10, $11, $12::boolean, "
+      "$13::boolean, NULLIF($14, '')::float8, NULLIF($15, '')::float8, NULLIF($16, '')::integer, "
+      "now()) ON CONFLICT (migration, table_name) DO UPDATE SET rows_done = EXCLUDED.rows_done, "
+      "rows_scanned = EXCLUDED.rows_scanned, rows_total_estimate = EXCLUDED.rows_total_estimate, "
+      "rows_per_second = EXCLUDED.rows_per_second, eta_seconds = EXCLUDED.eta_seconds, "
+      "batch_size = EXCLUDED.batch_size, pause_ms = EXCLUDED.pause_ms, "
+      "throttle_state = EXCLUDED.throttle_state, throttle_reason = EXCLUDED.throttle_reason, "
+      "sweeping = EXCLUDED.sweeping, finished = EXCLUDED.finished, "
+      "baseline_p50_ms = EXCLUDED.baseline_p50_ms, baseline_p99_ms = EXCLUDED.baseline_p99_ms, "
+      "baseline_samples = EXCLUDED.baseline_samples, updated_at = now()",
+      pqxx::prepare::make_dynamic_params(std::vector<std::string>{
+          migration_, progress.table, std::to_string(progress.rowsUpdated),
+          std::to_string(progress.rowsScanned), std::to_string(progress.estimatedTotal),
+          std::to_string(progress.rowsPerSecond), eta, std::to_string(progress.batchSize),
+          std::to_string(progress.pause.count()), std::string(analysis::toString(progress.state)),
+          progress.reason, progress.sweeping ? "true" : "false",
+          progress.finished ? "true" : "false", p50, p99, samples}));
 }
 
 void Ledger::resetCursor(pqxx::transaction_base& tx, const std::string& table) const {
   tx.exec_params("DELETE FROM tenantshift.backfill_cursor WHERE migration = $1 AND table_name = $2",
                  migration_, table);
+  tx.exec_params(
+      "DELETE FROM tenantshift.backfill_progress WHERE migration = $1 AND table_name = $2",
+      migration_, table);
 }
 
 MigrationStatus Ledger::status(pqxx::transaction_base& tx) const {
@@ -289,8 +324,15 @@ MigrationStatus Ledger::status(pqxx::transaction_base& tx) const {
     out.steps.push_back(std::move(step));
   }
   for (const auto& row : tx.exec_params(
-           "SELECT table_name, coalesce(to_jsonb(last_key), '[]'::jsonb)::text, rows_done, "
-           "finished FROM tenantshift.backfill_cursor WHERE migration = $1 ORDER BY table_name",
+           "SELECT c.table_name, coalesce(to_jsonb(c.last_key), '[]'::jsonb)::text, c.rows_done, "
+           "c.finished, p.table_name IS NOT NULL, p.rows_scanned, p.rows_total_estimate, "
+           "p.rows_per_second, p.eta_seconds, p.batch_size, p.pause_ms, p.throttle_state, "
+           "p.throttle_reason, p.sweeping, p.baseline_p50_ms, p.baseline_p99_ms, "
+           "p.baseline_samples, " +
+               isoTime("p.updated_at") +
+               " FROM tenantshift.backfill_cursor c LEFT JOIN tenantshift.backfill_progress p "
+               "ON p.migration = c.migration AND p.table_name = c.table_name "
+               "WHERE c.migration = $1 ORDER BY c.table_name",
            migration_)) {
     BackfillCursorStatus cursor;
     cursor.table = text(row[0]);
@@ -298,6 +340,30 @@ MigrationStatus Ledger::status(pqxx::transaction_base& tx) const {
         nlohmann::json::parse(row[1].as<std::string>()).get<std::vector<std::string>>();
     cursor.rowsDone = row[2].as<std::int64_t>();
     cursor.finished = row[3].as<bool>();
+    if (row[4].as<bool>()) {
+      BackfillProgress progress;
+      progress.table = cursor.table;
+      progress.rowsUpdated = cursor.rowsDone;
+      progress.finished = cursor.finished;
+      progress.rowsScanned = row[5].as<std::int64_t>();
+      progress.estimatedTotal = row[6].as<std::int64_t>();
+      progress.rowsPerSecond = row[7].as<double>();
+      if (!row[8].is_null()) {
+        progress.eta = std::chrono::seconds(row[8].as<std::int64_t>());
+      }
+      progress.batchSize = row[9].as<int>();
+      progress.pause = std::chrono::milliseconds(row[10].as<std::int64_t>());
+      progress.state = analysis::throttleStateFromString(text(row[11]))
+                           .value_or(analysis::ThrottleState::Running);
+      progress.reason = text(row[12]);
+      progress.sweeping = row[13].as<bool>();
+      if (!row[14].is_null() && !row[15].is_null() && !row[16].is_null()) {
+        progress.baseline = analysis::Baseline{row[16].as<std::size_t>(), 0, row[14].as<double>(),
+                                               row[15].as<double>()};
+      }
+      progress.updatedAt = text(row[17]);
+      cursor.progress = std::move(progress);
+    }
     out.cursors.push_back(std::move(cursor));
   }
   return out;

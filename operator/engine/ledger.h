@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/backfill_progress.h"
 #include "engine/engine.h"
 #include "plan/catalog.h"
 #include "plan/plan.h"
@@ -37,6 +38,7 @@ struct BackfillCursor {
   std::vector<std::string> lastKey;  // empty: not started
   std::int64_t rowsDone = 0;
   bool finished = false;
+  std::int64_t rowsScanned = 0;  // keys the keyset pass has covered
 };
 
 // The ledger of one migration in schema `tenantshift` of the target database. Every call takes
@@ -80,7 +82,10 @@ class Ledger {
   std::optional<BackfillCursor> cursor(pqxx::transaction_base& tx, const std::string& table) const;
   void saveCursor(pqxx::transaction_base& tx, const std::string& table,
                   const BackfillCursor& cursor) const;
+  // Deletes the table's cursor and progress (the backfill starts over).
   void resetCursor(pqxx::transaction_base& tx, const std::string& table) const;
+  // Records where the table's backfill stands (tenantshift.backfill_progress).
+  void saveProgress(pqxx::transaction_base& tx, const BackfillProgress& progress) const;
 
   // Everything `status` shows; started=false when there is no record.
   MigrationStatus status(pqxx::transaction_base& tx) const;

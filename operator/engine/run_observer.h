@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string>
 
+#include "engine/backfill_progress.h"
 #include "plan/step.h"
 
 namespace tenantshift::engine {
@@ -17,8 +18,8 @@ class RunObserver {
   virtual void stepAlreadyDone(const plan::Step& step) = 0;
   virtual void stepRetrying(const plan::Step& step, int attempt, const std::string& error,
                             std::chrono::milliseconds wait) = 0;
-  virtual void backfillProgress(const plan::Step& step, std::int64_t rowsDone,
-                                std::int64_t estimatedTotal) = 0;
+  // After every backfill batch (and while the throttle holds the backfill back).
+  virtual void backfillProgress(const plan::Step& step, const BackfillProgress& progress) = 0;
   virtual void stepFinished(const plan::Step& step, std::int64_t rows,
                             std::chrono::milliseconds took) = 0;
   virtual void stepFailed(const plan::Step& step, const std::string& error) = 0;
@@ -31,7 +32,7 @@ class SilentObserver final : public RunObserver {
   void stepAlreadyDone(const plan::Step&) override {}
   void stepRetrying(const plan::Step&, int, const std::string&,
                     std::chrono::milliseconds) override {}
-  void backfillProgress(const plan::Step&, std::int64_t, std::int64_t) override {}
+  void backfillProgress(const plan::Step&, const BackfillProgress&) override {}
   void stepFinished(const plan::Step&, std::int64_t, std::chrono::milliseconds) override {}
   void stepFailed(const plan::Step&, const std::string&) override {}
 };

@@ -139,6 +139,8 @@ std::string Step::checksum() const {
     hash.add(backfill->firstBatchSql);
     hash.add(backfill->nextBatchSql);
     hash.add(backfill->sweepSql);
+    hash.add(backfill->firstBatchEndSql);
+    hash.add(backfill->nextBatchEndSql);
   }
   char out[17];
   std::snprintf(out, sizeof out, "%016llx", static_cast<unsigned long long>(hash.value()));

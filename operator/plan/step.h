@@ -48,24 +48,33 @@ enum class Execution {
 };
 std::string_view toString(Execution execution);
 
-// What the engine's backfill loop runs for one table. Parameters of the batch queries (k = the
-// number of key columns; all values text, cast in the SQL):
-//   $1 = batch size (bigint), $2 = default tenant id,
-//   firstBatchSql: $3..$(2+k) = the upper bound;
-//   nextBatchSql:  $3..$(2+k) = the last key of the previous batch, $(3+k)..$(2+2k) = the bound.
-// The upper bound is the key of the table's last row when the keyset pass starts (upperBoundSql:
-// one text column per key column, no row for an empty table). Rows inserted after it already get
-// their tenant from the column default or trigger, so the pass never chases the application's
-// inserts; the sweep catches any row that still has none.
-// firstBatchSql/nextBatchSql update at most $1 rows with NULL tenant ids and return either no
-// row (the table is done) or one row: updated bigint, scanned bigint, then one text column per
-// key column (the batch's last key, to be recorded as the cursor).
-// sweepSql fills NULL tenant ids left behind by concurrent writes (returns one row: updated
-// bigint); the engine repeats it until it updates nothing.
+// What the engine's backfill loop runs for one table. k = the number of key columns; all values
+// travel as text and are cast in the SQL.
+// The keyset pass runs from the start of the key order to the upper bound: the key of the
+// table's last row when the pass starts (upperBoundSql: one text column per key column, no row
+// for an empty table). Rows inserted after it already get their tenant from the column default
+// or trigger, so the pass never chases the application's inserts; the sweep catches any row that
+// still has none. One batch is two statements in one transaction (with its cursor):
+//  1. firstBatchEndSql / nextBatchEndSql find the batch's last key: $1 = batch size (bigint);
+//     first: $2..$(1+k) = the upper bound; next: $2..$(1+k) = the cursor (the previous batch's
+//     last key), $(2+k)..$(1+2k) = the upper bound. They return no row (the pass is over) or one
+//     row: scanned bigint (the keys in the batch), then one text column per key column.
+//  2. firstBatchSql / nextBatchSql fill the NULL tenant ids of the keys in the batch: $1 = the
+//     default tenant id; first: $2..$(1+k) = the batch's last key; next: $2..$(1+k) = the
+//     cursor, $(2+k)..$(1+2k) = the batch's last key. They return one row: updated bigint.
+// Two statements, so that the update's key range is two known constants: PostgreSQL then plans
+// a range scan with the right row estimate whatever the batch size (a range ending at a key
+// computed in the same statement is estimated at a third of the table, and planned as a
+// sequential scan of all of it on large tables).
+// sweepSql fills NULL tenant ids left behind by concurrent writes ($1 = batch size, $2 = the
+// default tenant id; returns one row: updated bigint); the engine repeats it until it updates
+// nothing.
 struct BackfillTask {
   std::string table;
   std::vector<std::string> keyColumns;  // empty: no primary key, only sweepSql is used
   std::string upperBoundSql;
+  std::string firstBatchEndSql;
+  std::string nextBatchEndSql;
   std::string firstBatchSql;
   std::string nextBatchSql;
   std::string sweepSql;

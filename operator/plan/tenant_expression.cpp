@@ -4,6 +4,20 @@
 
 namespace tenantshift::plan {
 
+namespace {
+
+// p."ref" = t."via" AND ...: the parent row `p` of the row aliased `alias`.
+std::string parentMatch(const PlannedTable& pt, const std::string& alias) {
+  std::string match;
+  for (std::size_t i = 0; i < pt.via.size() && i < pt.referencedColumns.size(); ++i) {
+    match += (match.empty() ? "" : " AND ") + std::string("p.") +
+             quoteIdent(pt.referencedColumns[i]) + " = " + alias + "." + quoteIdent(pt.via[i]);
+  }
+  return match;
+}
+
+}  // namespace
+
 std::string derivedTenant(const PlanContext& ctx, const PlannedTable& pt, const std::string& alias,
                           const std::string& defaultParam) {
   std::string fallback = defaultParam + "::" + ctx.idType;
@@ -13,17 +27,17 @@ std::string derivedTenant(const PlanContext& ctx, const PlannedTable& pt, const 
     case api::TenantSource::Kind::Column:
       return "COALESCE(" + alias + "." + quoteIdent(pt.column) + "::" + ctx.idType + ", " +
              fallback + ")";
-    case api::TenantSource::Kind::Parent: {
-      std::string match;
-      for (std::size_t i = 0; i < pt.via.size() && i < pt.referencedColumns.size(); ++i) {
-        match += (match.empty() ? "" : " AND ") + std::string("p.") +
-                 quoteIdent(pt.referencedColumns[i]) + " = " + alias + "." + quoteIdent(pt.via[i]);
-      }
+    case api::TenantSource::Kind::Parent:
       return "COALESCE((SELECT p." + ctx.column() + " FROM " + ctx.qualifiedName(pt.parent) +
-             " p WHERE " + match + "), " + fallback + ")";
-    }
+             " p WHERE " + parentMatch(pt, alias) + "), " + fallback + ")";
   }
   return fallback;
+}
+
+ParentJoin parentJoin(const PlanContext& ctx, const PlannedTable& pt, const std::string& alias,
+                      const std::string& defaultParam) {
+  return ParentJoin{ctx.qualifiedName(pt.parent) + " p", parentMatch(pt, alias),
+                    "COALESCE(p." + ctx.column() + ", " + defaultParam + "::" + ctx.idType + ")"};
 }
 
 }  // namespace tenantshift::plan

@@ -13,4 +13,16 @@ namespace tenantshift::plan {
 std::string derivedTenant(const PlanContext& ctx, const PlannedTable& pt, const std::string& alias,
                           const std::string& defaultParam);
 
+// The same derivation as a join, for a table whose tenant comes from its parent (Kind::Parent):
+// `UPDATE ... t SET tenant = <tenant> FROM <from> WHERE <condition>` gives every row that has a
+// parent row the tenant derivedTenant() gives it. Rows without a parent row are not joined (and
+// so not updated): use it only where a validated NOT NULL foreign key guarantees the parent.
+struct ParentJoin {
+  std::string from;       // "schema"."parent" p
+  std::string condition;  // p."id" = t."parent_id" AND ...
+  std::string tenant;     // COALESCE(p."tenant_id", $1::uuid)
+};
+ParentJoin parentJoin(const PlanContext& ctx, const PlannedTable& pt, const std::string& alias,
+                      const std::string& defaultParam);
+
 }  // namespace tenantshift::plan

@@ -10,10 +10,8 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr const char* kDefaultTenant = "00000000-0000-0000-0000-000000000001";
-
 // items: 1000 rows (ids 10, 20, ...), every tenth one already has a tenant. Each update of an
-// item is logged by a trigger, so a row updated twice shows up twice.
+// item is logged by a trigger (ENABLE ALWAYS), so a row updated twice shows up twice.
 constexpr const char* kSchema = R"sql(
 CREATE TABLE items (id bigint PRIMARY KEY, tenant_id uuid, payload text);
 CREATE TABLE item_updates (id bigint NOT NULL);
@@ -23,6 +21,8 @@ BEGIN
   RETURN NEW;
 END $$;
 CREATE TRIGGER items_logged BEFORE UPDATE ON items FOR EACH ROW EXECUTE FUNCTION log_item_update();
+-- ALWAYS: it fires for the backfill's updates too, although they run as replica.
+ALTER TABLE items ENABLE ALWAYS TRIGGER items_logged;
 INSERT INTO items
   SELECT g * 10, CASE WHEN g % 10 = 0 THEN '00000000-0000-0000-0000-0000000000aa'::uuid END, 'x'
   FROM generate_series(1, 1000) g;
@@ -32,19 +32,22 @@ plan::Step backfillStep() {
   plan::BackfillTask task;
   task.table = "items";
   task.keyColumns = {"id"};
-  const std::string batch =
-      "WITH batch AS (SELECT id FROM public.items %WHERE% ORDER BY id LIMIT $1::bigint), "
-      "updated AS (UPDATE public.items i SET tenant_id = $2::uuid FROM batch "
-      "WHERE i.id = batch.id AND i.tenant_id IS NULL RETURNING 1) "
-      "SELECT (SELECT count(*) FROM updated), count(*), max(batch.id)::text FROM batch "
-      "HAVING count(*) > 0";
+  const std::string end =
+      "WITH b AS (SELECT id FROM public.items %WHERE% ORDER BY id LIMIT $1::bigint) "
+      "SELECT count(*), max(id)::text FROM b HAVING count(*) > 0";
+  const std::string update =
+      "WITH updated AS (UPDATE public.items i SET tenant_id = $1::uuid %WHERE% "
+      "AND i.tenant_id IS NULL RETURNING 1) SELECT count(*) FROM updated";
+  const auto with = [](std::string sql, const std::string& where) {
+    sql.replace(sql.find("%WHERE%"), 7, where);
+    return sql;
+  };
   // Qualified: an unqualified ORDER BY id would sort by the text output column.
   task.upperBoundSql = "SELECT i.id::text FROM public.items i ORDER BY i.id DESC LIMIT 1";
-  task.firstBatchSql = batch;
-  task.firstBatchSql.replace(task.firstBatchSql.find("%WHERE%"), 7, "WHERE id <= $3::bigint");
-  task.nextBatchSql = batch;
-  task.nextBatchSql.replace(task.nextBatchSql.find("%WHERE%"), 7,
-                            "WHERE id > $3::bigint AND id <= $4::bigint");
+  task.firstBatchEndSql = with(end, "WHERE id <= $2::bigint");
+  task.nextBatchEndSql = with(end, "WHERE id > $2::bigint AND id <= $3::bigint");
+  task.firstBatchSql = with(update, "WHERE i.id <= $2::bigint");
+  task.nextBatchSql = with(update, "WHERE i.id > $2::bigint AND i.id <= $3::bigint");
   task.sweepSql =
       "WITH updated AS (UPDATE public.items SET tenant_id = $2::uuid WHERE id IN "
       "(SELECT id FROM public.items WHERE tenant_id IS NULL LIMIT $1::bigint) RETURNING 1) "
@@ -91,7 +94,8 @@ TEST(BackfillRunner, KeysetPassDoesNotChaseTheApplicationsInserts) {
     nextId += 1000;
   };
   Session session = database.session();
-  BackfillRunner runner(session, database.ledger, settings, observer, 100, kDefaultTenant);
+  BackfillRunner runner(session, database.ledger, settings, observer,
+                        testing::fixedBatches(100, database.url));
   EXPECT_NO_THROW(runner.run(step));
   EXPECT_EQ(database.stepState(step.id), "done");
   EXPECT_EQ(database.scalar("SELECT count(*) FROM items WHERE tenant_id IS NULL"), "0");
@@ -114,7 +118,8 @@ TEST(BackfillRunner, ResumesFromTheRecordedCursorWithoutRepeatingRows) {
       }
     };
     Session session = database.session();
-    BackfillRunner runner(session, database.ledger, settings, observer, 100, kDefaultTenant);
+    BackfillRunner runner(session, database.ledger, settings, observer,
+                          testing::fixedBatches(100, database.url));
     EXPECT_THROW(runner.run(step), SimulatedKill);
   }
   EXPECT_EQ(database.stepState(step.id), "running");
@@ -133,7 +138,8 @@ TEST(BackfillRunner, ResumesFromTheRecordedCursorWithoutRepeatingRows) {
 
   testing::RecordingObserver observer;
   Session session = database.session();
-  BackfillRunner runner(session, database.ledger, settings, observer, 100, kDefaultTenant);
+  BackfillRunner runner(session, database.ledger, settings, observer,
+                        testing::fixedBatches(100, database.url));
   const std::int64_t total = runner.run(step);
 
   EXPECT_EQ(total, 900 + 2);
@@ -182,7 +188,8 @@ TEST(BackfillRunner, RetriesABatchBehindALockAndPausesBetweenBatches) {
     }
   };
   Session session = database.session();
-  BackfillRunner runner(session, database.ledger, settings, observer, 300, kDefaultTenant);
+  BackfillRunner runner(session, database.ledger, settings, observer,
+                        testing::fixedBatches(300, database.url));
   EXPECT_EQ(runner.run(step), 900);
   EXPECT_GE(observer.retries.load(), 1);
   // One pause after each of the four keyset batches (300, 300, 300, 100 keys).

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "db/connection.h"
+#include "engine/backfill_runner.h"
 #include "engine/execution.h"
 #include "engine/ledger.h"
 #include "engine/run_observer.h"
@@ -28,6 +29,7 @@ class RecordingObserver : public RunObserver {
   std::vector<std::string> finished;
   std::function<void(int attempt)> onRetry;
   std::function<void(std::int64_t rowsDone)> onProgress;
+  std::vector<BackfillProgress> progressLog;  // every report after a batch, in order
 
   void stepStarted(const plan::Step& step) override { started.push_back(step.id); }
   void stepAlreadyDone(const plan::Step& step) override { alreadyDone.push_back(step.id); }
@@ -38,10 +40,14 @@ class RecordingObserver : public RunObserver {
       onRetry(attempt);
     }
   }
-  void backfillProgress(const plan::Step&, std::int64_t rowsDone, std::int64_t) override {
+  void backfillProgress(const plan::Step&, const BackfillProgress& progress) override {
+    if (progress.state == analysis::ThrottleState::Measuring) {
+      return;  // the baseline is being taken: no batch has run
+    }
     ++progressCalls;
+    progressLog.push_back(progress);
     if (onProgress) {
-      onProgress(rowsDone);
+      onProgress(progress.rowsUpdated);
     }
   }
   void stepFinished(const plan::Step& step, std::int64_t, std::chrono::milliseconds) override {
@@ -96,6 +102,18 @@ struct LedgerDatabase {
     return Session([u = url] { return db::connect(u); });
   }
 };
+
+// Backfill settings for tests: batches of `batchSize` rows, no throttle (unless a test adds one).
+inline BackfillSettings fixedBatches(
+    int batchSize, const std::string& url,
+    const std::string& defaultTenant = "00000000-0000-0000-0000-000000000001") {
+  BackfillSettings settings;
+  settings.sizing.fixed = batchSize;
+  settings.sizing.min = 1;
+  settings.defaultTenantId = defaultTenant;
+  settings.connect = [url] { return db::connect(url); };
+  return settings;
+}
 
 // Settings that retry quickly and never sleep for real.
 inline ExecutionSettings fastSettings(std::chrono::milliseconds lockTimeout, int retries) {

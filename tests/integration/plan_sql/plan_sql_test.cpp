@@ -64,21 +64,28 @@ std::int64_t runBackfill(pqxx::connection& conn, const BackfillTask& task) {
   }
   if (!bound.empty()) {
     for (;;) {
-      std::vector<std::string> params{"7", kDefaultTenant};
-      params.insert(params.end(), cursor.begin(), cursor.end());
-      params.insert(params.end(), bound.begin(), bound.end());
+      const bool first = cursor.empty();
+      std::vector<std::string> endParams{"7"};
+      endParams.insert(endParams.end(), cursor.begin(), cursor.end());
+      endParams.insert(endParams.end(), bound.begin(), bound.end());
       pqxx::work tx(conn);
-      auto rows = tx.exec_params(cursor.empty() ? task.firstBatchSql : task.nextBatchSql,
-                                 pqxx::prepare::make_dynamic_params(params));
-      tx.commit();
-      if (rows.empty()) {
+      auto end = tx.exec_params(first ? task.firstBatchEndSql : task.nextBatchEndSql,
+                                pqxx::prepare::make_dynamic_params(endParams));
+      if (end.empty()) {
         break;
       }
-      updated += rows[0][0].as<std::int64_t>();
-      cursor.clear();
+      std::vector<std::string> last;
       for (std::size_t i = 0; i < task.keyColumns.size(); ++i) {
-        cursor.push_back(rows[0][static_cast<int>(i + 2)].as<std::string>());
+        last.push_back(end[0][static_cast<int>(i + 1)].as<std::string>());
       }
+      std::vector<std::string> params{kDefaultTenant};
+      params.insert(params.end(), cursor.begin(), cursor.end());
+      params.insert(params.end(), last.begin(), last.end());
+      auto rows = tx.exec_params(first ? task.firstBatchSql : task.nextBatchSql,
+                                 pqxx::prepare::make_dynamic_params(params));
+      tx.commit();
+      updated += rows[0][0].as<std::int64_t>();
+      cursor = last;
     }
   }
   for (;;) {

@@ -131,17 +131,60 @@ TEST(PlannerSteps, BackfillFollowsTheBackfillTaskContract) {
   ASSERT_TRUE(step->backfill.has_value());
   const BackfillTask& task = *step->backfill;
   EXPECT_EQ(task.keyColumns, (std::vector<std::string>{"id"}));
-  EXPECT_TRUE(contains(task.firstBatchSql, "LIMIT $1::bigint"));
-  EXPECT_TRUE(contains(task.firstBatchSql, "$2::uuid"));
-  EXPECT_TRUE(contains(task.firstBatchSql, "s.\"id\" <= $3::bigint"));
-  EXPECT_FALSE(contains(task.firstBatchSql, "$4"));
-  EXPECT_TRUE(contains(task.nextBatchSql, "s.\"id\" > $3::bigint AND s.\"id\" <= $4::bigint"));
+  // The batch's end: $1 = size, then the cursor, then the pass's upper bound.
+  EXPECT_TRUE(contains(task.firstBatchEndSql, "LIMIT $1::bigint"));
+  EXPECT_TRUE(contains(task.firstBatchEndSql, "s.\"id\" <= $2::bigint"));
+  EXPECT_FALSE(contains(task.firstBatchEndSql, "$3"));
+  EXPECT_TRUE(contains(task.nextBatchEndSql, "s.\"id\" > $2::bigint AND s.\"id\" <= $3::bigint"));
+  EXPECT_TRUE(contains(task.nextBatchEndSql, "l.\"id\"::text"));
+  // The update of that range: $1 = the default tenant, then the cursor, then the batch's end.
+  EXPECT_TRUE(contains(task.firstBatchSql, "$1::uuid"));
+  EXPECT_TRUE(contains(task.firstBatchSql, "t.\"id\" <= $2::bigint"));
+  EXPECT_FALSE(contains(task.firstBatchSql, "$3"));
+  EXPECT_TRUE(contains(task.nextBatchSql, "t.\"id\" > $2::bigint AND t.\"id\" <= $3::bigint"));
+  EXPECT_TRUE(contains(task.nextBatchSql, "t.\"tenant_id\" IS NULL"));
   EXPECT_TRUE(contains(task.upperBoundSql, "ORDER BY s.\"id\" DESC LIMIT 1"));
-  EXPECT_TRUE(contains(task.nextBatchSql, "last.\"id\"::text FROM last"));
   EXPECT_TRUE(contains(task.sweepSql, "ctid = ANY"));
   EXPECT_TRUE(contains(task.sweepSql, "$2::uuid"));
   EXPECT_TRUE(contains(task.sweepSql, "$1::bigint"));
   EXPECT_TRUE(step->down.empty());
+}
+
+// A NOT NULL column with a validated foreign key guarantees a parent row: the batch joins the
+// parent (one hash join per batch). Without that guarantee it looks the parent up per row, so
+// that a row without one still gets the default tenant.
+TEST(PlannerSteps, BackfillJoinsTheParentOnlyWhenEveryRowHasOne) {
+  Plan plan = buildPlan(specFor(), shopCatalog());
+  const std::string joined = plan.findStep("backfill/orders")->backfill->nextBatchSql;
+  EXPECT_TRUE(contains(joined,
+                       "SET \"tenant_id\" = COALESCE(p.\"tenant_id\", $1::uuid) FROM "
+                       "\"public\".\"users\" p WHERE"))
+      << joined;
+  EXPECT_TRUE(contains(joined, "AND p.\"id\" = t.\"user_id\""));
+  EXPECT_TRUE(contains(plan.findStep("backfill/orders")->backfill->sweepSql, "(SELECT p."));
+
+  for (const bool nullable : {true, false}) {
+    Catalog catalog = shopCatalog();
+    for (auto& table : catalog.tables) {
+      if (table.name != "orders") {
+        continue;
+      }
+      if (nullable) {
+        table.columns[1].notNull = false;  // user_id
+      } else {
+        table.foreignKeys[0].validated = false;
+      }
+    }
+    plan = buildPlan(
+        specFor(std::vector<api::TableSpec>{testing::listed("users"),
+                                            testing::fromParent("orders", "users", {"user_id"})}),
+        catalog);
+    const std::string looked = plan.findStep("backfill/orders")->backfill->nextBatchSql;
+    EXPECT_TRUE(contains(looked,
+                         "COALESCE((SELECT p.\"tenant_id\" FROM \"public\".\"users\" p "
+                         "WHERE p.\"id\" = t.\"user_id\"), $1::uuid)"))
+        << (nullable ? "nullable: " : "not validated: ") << looked;
+  }
 }
 
 TEST(PlannerSteps, TablesWithoutPrimaryKeyOnlySweep) {
@@ -294,7 +337,7 @@ TEST(PlannerSteps, BigintAndTextTenantIds) {
   EXPECT_TRUE(
       contains(plan.findStep("schema/add-column/users")->up[0].sql, "\"tenant_id\" bigint"));
   EXPECT_TRUE(contains(plan.findStep("schema/default/users")->up[0].sql, "'1'::bigint"));
-  EXPECT_TRUE(contains(plan.findStep("backfill/users")->backfill->firstBatchSql, "$2::bigint"));
+  EXPECT_TRUE(contains(plan.findStep("backfill/users")->backfill->firstBatchSql, "$1::bigint"));
   EXPECT_TRUE(contains(allSql(*plan.findStep("rls/policies/users")), "'')::bigint)"));
 
   spec.tenant.idType = api::TenantIdType::Text;
@@ -319,7 +362,7 @@ TEST(PlannerSteps, ColumnSourcedTablesCreateTheirTenantsFirst) {
   ASSERT_NE(trigger, nullptr);
   EXPECT_TRUE(contains(allSql(*trigger), "SECURITY DEFINER"));
   EXPECT_TRUE(contains(plan.findStep("backfill/stores_data")->backfill->firstBatchSql,
-                       "COALESCE(t.\"store_id\"::uuid, $2::uuid)"));
+                       "COALESCE(t.\"store_id\"::uuid, $1::uuid)"));
   // Rollback would lose tenants not re-created from the column.
   ASSERT_FALSE(plan.dataLossChecks.empty());
   EXPECT_TRUE(contains(plan.dataLossChecks.back().query.sql, "NOT EXISTS"));

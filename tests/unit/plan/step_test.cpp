@@ -71,10 +71,14 @@ TEST(StepChecksum, CoversTheBackfillQueries) {
   Step a;
   a.id = "backfill/t";
   a.execution = Execution::Backfill;
-  a.backfill = BackfillTask{"t", {"id"}, "bound", "first", "next", "sweep", 0};
+  a.backfill =
+      BackfillTask{"t", {"id"}, "bound", "first end", "next end", "first", "next", "sweep", 0};
   Step b = a;
   b.backfill->nextBatchSql = "next2";
   EXPECT_NE(a.checksum(), b.checksum());
+  Step d = a;
+  d.backfill->nextBatchEndSql = "next end 2";
+  EXPECT_NE(a.checksum(), d.checksum());
   Step c = a;
   c.backfill->upperBoundSql = "bound2";
   EXPECT_NE(a.checksum(), c.checksum());

@@ -93,8 +93,13 @@ TEST(TenantSource, CompositeForeignKeysJoinOnEveryColumn) {
   const Step* ordersBackfill = plan.findStep("backfill/orders");
   ASSERT_NE(ordersBackfill, nullptr);
   EXPECT_EQ(ordersBackfill->backfill->keyColumns, (std::vector<std::string>{"region", "number"}));
+  EXPECT_NE(ordersBackfill->backfill->nextBatchEndSql.find(
+                "(s.\"region\", s.\"number\") > ($2::text, $3::bigint)"),
+            std::string::npos)
+      << ordersBackfill->backfill->nextBatchEndSql;
   EXPECT_NE(ordersBackfill->backfill->nextBatchSql.find(
-                "(s.\"region\", s.\"number\") > ($3::text, $4::bigint)"),
+                "(t.\"region\", t.\"number\") > ($2::text, $3::bigint) AND "
+                "(t.\"region\", t.\"number\") <= ($4::text, $5::bigint)"),
             std::string::npos)
       << ordersBackfill->backfill->nextBatchSql;
   // The trigger follows both columns.

@@ -1,0 +1,206 @@
+#include "analysis/throttle_controller.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+
+#include "analysis/millis_text.h"
+
+namespace tenantshift::analysis {
+
+namespace {
+
+constexpr int kQuietDecisionsToGrow = 5;
+constexpr int kMaxStepsUp = 3;
+
+// Pause after a batch at `level`, as a multiple of the batch's duration.
+double pauseRatio(int level) {
+  return level <= 0 ? 0.0 : std::ldexp(1.0, level - 2);
+}
+
+// Batch size divisor at `level`.
+int batchDivisor(int level) {
+  return level <= 0 ? 1 : 1 << (level / 2);
+}
+
+std::string secondsText(std::chrono::milliseconds duration) {
+  return millisText(static_cast<double>(duration.count()));
+}
+
+std::string ratioText(double ratio) {
+  char out[32];
+  std::snprintf(out, sizeof out, "%g", ratio);
+  return out;
+}
+
+}  // namespace
+
+std::string_view toString(ThrottleState state) {
+  switch (state) {
+    case ThrottleState::Measuring:
+      return "measuring";
+    case ThrottleState::Running:
+      return "running";
+    case ThrottleState::Slowed:
+      return "slowed";
+    case ThrottleState::PausedForLag:
+      return "paused-for-lag";
+  }
+  return "running";
+}
+
+std::optional<ThrottleState> throttleStateFromString(std::string_view text) {
+  for (ThrottleState state : {ThrottleState::Measuring, ThrottleState::Running,
+                              ThrottleState::Slowed, ThrottleState::PausedForLag}) {
+    if (toString(state) == text) {
+      return state;
+    }
+  }
+  return std::nullopt;
+}
+
+ThrottleController::ThrottleController(const ThrottleSettings& settings,
+                                       std::optional<Baseline> baseline, TimePoint start)
+    : settings_(settings), baseline_(std::move(baseline)), lastChange_(start) {
+  settings_.maxLevel = std::max(1, settings_.maxLevel);
+  settings_.windowSamples = std::max<std::size_t>(1, settings_.windowSamples);
+}
+
+void ThrottleController::judgeLatency(const ThrottleInputs& inputs) {
+  if (!baseline_) {
+    return;
+  }
+  std::vector<LatencySample> fresh;
+  for (const auto& sample : inputs.samples) {
+    if (sample.finishedAt > lastChange_) {
+      fresh.push_back(sample);
+    }
+  }
+  const LatencyJudgement judgement =
+      analysis::judgeLatency(*baseline_, fresh, settings_.latencyLimit, settings_.windowSamples);
+  const double allowed = allowedP99(*baseline_, settings_.latencyLimit);
+  // A probe that has been running since after the last change for longer than the allowed p99
+  // is already slow, whatever it answers: without this a stuck probe would never be judged.
+  if (inputs.probeRunningSince && *inputs.probeRunningSince > lastChange_) {
+    const double running = millisBetween(*inputs.probeRunningSince, inputs.now);
+    if (running > allowed && level_ < settings_.maxLevel) {
+      ++level_;
+      lastChange_ = inputs.now;
+      latencyReason_ = "the latency probe has not answered for " + millisText(running) + " (" +
+                       millisText(allowed) + " allowed)";
+      return;
+    }
+  }
+  switch (judgement.verdict) {
+    case Verdict::Insufficient:
+      return;
+    case Verdict::Exceeded: {
+      int steps = 1;
+      if (std::isfinite(judgement.p99) && judgement.allowed > 0) {
+        steps += static_cast<int>(std::floor(std::log2(judgement.p99 / judgement.allowed)));
+      }
+      steps = std::clamp(steps, 1, kMaxStepsUp);
+      latencyReason_ = "probe " + judgement.describe(*baseline_, settings_.latencyLimit);
+      if (level_ < settings_.maxLevel) {
+        level_ = std::min(settings_.maxLevel, level_ + steps);
+        lastChange_ = inputs.now;
+      }
+      return;
+    }
+    case Verdict::Within:
+      latencyReason_ = "probe " + judgement.describe(*baseline_, settings_.latencyLimit);
+      if (level_ > 0) {
+        --level_;
+        lastChange_ = inputs.now;
+      }
+      return;
+  }
+}
+
+void ThrottleController::judgeLocks(const ThrottleInputs& inputs) {
+  if (!settings_.maxLockWait) {
+    return;
+  }
+  const auto limit = static_cast<double>(settings_.maxLockWait->count());
+  if (inputs.lockWaits.sessions > 0 && inputs.lockWaits.longestMillis >= limit) {
+    const int current = lockCap_.value_or(inputs.proposedBatch);
+    lockCap_ = std::max(std::min(settings_.minBatch, inputs.proposedBatch), current / 2);
+    quietDecisions_ = 0;
+    lockReason_ = std::to_string(inputs.lockWaits.sessions) +
+                  " application session(s) waited up to " +
+                  millisText(inputs.lockWaits.longestMillis) + " for the backfill's row locks (" +
+                  secondsText(*settings_.maxLockWait) + " allowed): batches of at most " +
+                  std::to_string(*lockCap_) + " rows";
+    return;
+  }
+  if (lockCap_ && ++quietDecisions_ >= kQuietDecisionsToGrow) {
+    quietDecisions_ = 0;
+    lockCap_ = *lockCap_ * 2;
+    if (*lockCap_ >= inputs.proposedBatch) {
+      lockCap_.reset();
+      lockReason_.clear();
+    }
+  }
+}
+
+ThrottleDecision ThrottleController::decide(const ThrottleInputs& inputs) {
+  if (settings_.maxReplicationLag) {
+    const auto limit = *settings_.maxReplicationLag;
+    if (inputs.replicationLag && *inputs.replicationLag > limit) {
+      pausedForLag_ = true;
+    } else if (pausedForLag_ && (!inputs.replicationLag || *inputs.replicationLag <= limit / 2)) {
+      pausedForLag_ = false;
+      // Samples taken while paused say nothing about the backfill's effect.
+      lastChange_ = inputs.now;
+    }
+    if (pausedForLag_) {
+      lagReason_ = "replication lag " + secondsText(inputs.replicationLag.value_or(limit)) +
+                   " on a physical standby (" + secondsText(limit) +
+                   " allowed): paused until it is below " + secondsText(limit / 2);
+      ThrottleDecision paused;
+      paused.state = ThrottleState::PausedForLag;
+      paused.batchSize = 0;
+      paused.pause = settings_.lagRecheck;
+      paused.level = level_;
+      paused.reason = lagReason_;
+      return paused;
+    }
+  }
+  judgeLatency(inputs);
+  judgeLocks(inputs);
+  return shape(inputs);
+}
+
+ThrottleDecision ThrottleController::shape(const ThrottleInputs& inputs) const {
+  ThrottleDecision out;
+  out.level = level_;
+  const int proposed = std::max(1, inputs.proposedBatch);
+  int size = std::max(1, proposed / batchDivisor(level_));
+  if (lockCap_) {
+    size = std::min(size, *lockCap_);
+  }
+  out.batchSize = std::max(size, std::min(settings_.minBatch, proposed));
+  const auto scaled = std::chrono::milliseconds(static_cast<std::int64_t>(
+      pauseRatio(level_) * static_cast<double>(inputs.lastBatchDuration.count())));
+  out.pause = std::max(settings_.minPause, std::min(settings_.maxPause, scaled));
+  const bool slowed = level_ > 0 || lockCap_.has_value();
+  out.state = slowed ? ThrottleState::Slowed : ThrottleState::Running;
+  std::string reason;
+  if (level_ > 0) {
+    reason = latencyReason_ + "; level " + std::to_string(level_) + " of " +
+             std::to_string(settings_.maxLevel) + ": pauses " + ratioText(pauseRatio(level_)) +
+             "x the batch time, batches 1/" + std::to_string(batchDivisor(level_)) + " size";
+  }
+  if (lockCap_) {
+    reason += (reason.empty() ? "" : "; ") + lockReason_;
+  }
+  if (!slowed) {
+    reason = baseline_ ? (latencyReason_.empty() ? "collecting probe samples" : latencyReason_)
+                       : "latency throttle off";
+  }
+  out.reason = reason;
+  return out;
+}
+
+}  // namespace tenantshift::analysis

@@ -1,0 +1,104 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "analysis/baseline.h"
+#include "analysis/clock.h"
+#include "analysis/latency_verdict.h"
+#include "analysis/lock_wait_stats.h"
+#include "analysis/sample_window.h"
+
+namespace tenantshift::analysis {
+
+enum class ThrottleState {
+  Measuring,     // taking the baseline; no batch has run yet
+  Running,       // full speed (the batch size controller's size, the minimum pause)
+  Slowed,        // smaller batches and longer pauses: latency or lock waits above their limits
+  PausedForLag,  // no batches until the standbys catch up
+};
+std::string_view toString(
+    ThrottleState state);  // "measuring", "running", "slowed", "paused-for-lag"
+std::optional<ThrottleState> throttleStateFromString(std::string_view text);
+
+struct ThrottleSettings {
+  LatencyLimit latencyLimit;
+  // Samples one judgement needs; a level change waits for this many samples taken after the
+  // previous change, so that the controller judges the effect of its last move, not the past.
+  std::size_t windowSamples = 100;
+  std::optional<std::chrono::milliseconds> maxReplicationLag;  // absent: not throttled on lag
+  std::optional<std::chrono::milliseconds> maxLockWait;        // absent: not throttled on locks
+  std::chrono::milliseconds minPause{0};
+  std::chrono::milliseconds maxPause{5000};
+  std::chrono::milliseconds lagRecheck{1000};  // pause between replication lag readings
+  int minBatch = 100;
+  int maxLevel = 8;
+};
+
+// What the controller sees after a batch.
+struct ThrottleInputs {
+  TimePoint now{};
+  // The probe's newest samples (up to windowSamples); the controller uses those finished after
+  // its last change. Empty when the latency throttle is off.
+  std::vector<LatencySample> samples;
+  // When the probe running now started (absent: none running). A probe that has run longer
+  // than the allowed p99 is slow evidence on its own: a stuck probe produces no samples.
+  std::optional<TimePoint> probeRunningSince;
+  std::optional<std::chrono::milliseconds> replicationLag;  // the worst standby; absent: none
+  LockWaits lockWaits;                                      // caused by the last batch
+  int proposedBatch = 1;                                    // the batch size controller's size
+  std::chrono::milliseconds lastBatchDuration{0};
+};
+
+struct ThrottleDecision {
+  ThrottleState state = ThrottleState::Running;
+  int batchSize = 0;  // 0 when paused: run no batch, wait `pause`, decide again
+  std::chrono::milliseconds pause{0};
+  int level = 0;       // 0 = full speed .. maxLevel
+  std::string reason;  // for people: why this state
+};
+
+// The closed loop: after every batch it compares the application's latency (a probe, against
+// its baseline), the standbys' replication lag and the lock waits the batch caused with their
+// limits, and answers with the next batch's size and the pause before it.
+//
+// Latency works on a level: 0 is full speed; level k >= 1 pauses 2^(k-2) times the last batch's
+// duration after each batch (0.5x, 1x, 2x, ... so the backfill's share of the time is 67%, 50%,
+// 33%, ...) and divides the batch size by 2^(k/2) (shorter row-lock holds). A p99 above the
+// allowed one raises the level (by up to 3 when it is far above), a p99 within lowers it by one:
+// multiplicative decrease, gradual recovery. Either move needs `windowSamples` samples taken
+// after the previous move.
+// Lock waits at or above maxLockWait halve the batch size (no smaller than minBatch); five
+// decisions without them double it again. Replication lag above maxReplicationLag pauses the
+// backfill until the lag is below half of it.
+class ThrottleController {
+ public:
+  // `baseline` absent: the latency throttle is off.
+  ThrottleController(const ThrottleSettings& settings, std::optional<Baseline> baseline,
+                     TimePoint start);
+
+  ThrottleDecision decide(const ThrottleInputs& inputs);
+  int level() const { return level_; }
+
+ private:
+  void judgeLatency(const ThrottleInputs& inputs);
+  void judgeLocks(const ThrottleInputs& inputs);
+  ThrottleDecision shape(const ThrottleInputs& inputs) const;
+
+  ThrottleSettings settings_;
+  std::optional<Baseline> baseline_;
+  TimePoint lastChange_;
+  int level_ = 0;
+  bool pausedForLag_ = false;
+  std::optional<int> lockCap_;
+  int quietDecisions_ = 0;
+  std::string latencyReason_;
+  std::string lockReason_;
+  std::string lagReason_;
+};
+
+}  // namespace tenantshift::analysis

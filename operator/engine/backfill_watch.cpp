@@ -1,0 +1,21 @@
+#include "engine/backfill_watch.h"
+
+#include <algorithm>
+
+#include "analysis/sql_latency_probe.h"
+
+namespace tenantshift::engine {
+
+BackfillWatch::BackfillWatch(const ThrottleConfig& config, const std::string& appRole,
+                             const analysis::ConnectionFactory& connect,
+                             const analysis::Clock& clock) {
+  const std::size_t capacity =
+      std::max(config.baselineSamples, config.controller.windowSamples) * 2;
+  sampler_ = std::make_unique<analysis::ProbeSampler>(
+      std::make_unique<analysis::SqlLatencyProbe>(connect, appRole, config.probeSql,
+                                                  config.probeTimeout, clock),
+      config.probeInterval, capacity, clock);
+  locks_ = std::make_unique<analysis::LockWaitWatcher>(connect, kLockWatchInterval);
+}
+
+}  // namespace tenantshift::engine
