@@ -62,7 +62,7 @@ std::optional<ThrottleState> throttleStateFromString(std::string_view text) {
 
 ThrottleController::ThrottleController(const ThrottleSettings& settings,
                                        std::optional<Baseline> baseline, TimePoint start)
-    : settings_(settings), baseline_(std::move(baseline)), lastChange_(start) {
+    : settings_(settings), baseline_(std::move(baseline)), start_(start), lastChange_(start) {
   settings_.maxLevel = std::max(1, settings_.maxLevel);
   settings_.windowSamples = std::max<std::size_t>(1, settings_.windowSamples);
 }
@@ -71,11 +71,22 @@ void ThrottleController::judgeLatency(const ThrottleInputs& inputs) {
   if (!baseline_) {
     return;
   }
+  // The samples taken since the last change, but for the first fifth of a window: those still
+  // show the previous level's effect (the application has not caught up yet).
   std::vector<LatencySample> fresh;
+  std::size_t settling = settings_.windowSamples / 5;
   for (const auto& sample : inputs.samples) {
-    if (sample.finishedAt > lastChange_) {
-      fresh.push_back(sample);
+    if (sample.finishedAt <= lastChange_) {
+      continue;
     }
+    if (lastChange_ != start_ && settling > 0) {
+      --settling;
+      continue;
+    }
+    fresh.push_back(sample);
+  }
+  if (fresh.size() > settings_.windowSamples) {
+    fresh.erase(fresh.begin(), fresh.end() - static_cast<std::ptrdiff_t>(settings_.windowSamples));
   }
   const LatencyJudgement judgement =
       analysis::judgeLatency(*baseline_, fresh, settings_.latencyLimit, settings_.windowSamples);
@@ -181,8 +192,9 @@ ThrottleDecision ThrottleController::shape(const ThrottleInputs& inputs) const {
     size = std::min(size, *lockCap_);
   }
   out.batchSize = std::max(size, std::min(settings_.minBatch, proposed));
-  const auto scaled = std::chrono::milliseconds(static_cast<std::int64_t>(
-      pauseRatio(level_) * static_cast<double>(inputs.lastBatchDuration.count())));
+  // Rounded up: a slowed backfill of very short batches still pauses.
+  const auto scaled = std::chrono::milliseconds(static_cast<std::int64_t>(std::ceil(
+      pauseRatio(level_) * static_cast<double>(inputs.lastBatchDuration.count()) / 1000.0)));
   out.pause = std::max(settings_.minPause, std::min(settings_.maxPause, scaled));
   const bool slowed = level_ > 0 || lockCap_.has_value();
   out.state = slowed ? ThrottleState::Slowed : ThrottleState::Running;

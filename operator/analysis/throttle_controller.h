@@ -42,8 +42,9 @@ struct ThrottleSettings {
 // What the controller sees after a batch.
 struct ThrottleInputs {
   TimePoint now{};
-  // The probe's newest samples (up to windowSamples); the controller uses those finished after
-  // its last change. Empty when the latency throttle is off.
+  // The probe's newest samples (pass 2 x windowSamples of them); the controller judges the
+  // newest windowSamples of those finished after its last change. Empty when the latency
+  // throttle is off.
   std::vector<LatencySample> samples;
   // When the probe running now started (absent: none running). A probe that has run longer
   // than the allowed p99 is slow evidence on its own: a stuck probe produces no samples.
@@ -51,7 +52,7 @@ struct ThrottleInputs {
   std::optional<std::chrono::milliseconds> replicationLag;  // the worst standby; absent: none
   LockWaits lockWaits;                                      // caused by the last batch
   int proposedBatch = 1;                                    // the batch size controller's size
-  std::chrono::milliseconds lastBatchDuration{0};
+  std::chrono::microseconds lastBatchDuration{0};
 };
 
 struct ThrottleDecision {
@@ -71,7 +72,8 @@ struct ThrottleDecision {
 // 33%, ...) and divides the batch size by 2^(k/2) (shorter row-lock holds). A p99 above the
 // allowed one raises the level (by up to 3 when it is far above), a p99 within lowers it by one:
 // multiplicative decrease, gradual recovery. Either move needs `windowSamples` samples taken
-// after the previous move.
+// after the previous move, not counting the first fifth of a window after it (the application
+// has not felt the move yet).
 // Lock waits at or above maxLockWait halve the batch size (no smaller than minBatch); five
 // decisions without them double it again. Replication lag above maxReplicationLag pauses the
 // backfill until the lag is below half of it.
@@ -91,6 +93,7 @@ class ThrottleController {
 
   ThrottleSettings settings_;
   std::optional<Baseline> baseline_;
+  TimePoint start_;
   TimePoint lastChange_;
   int level_ = 0;
   bool pausedForLag_ = false;

@@ -204,6 +204,9 @@ void BackfillRunner::prepare(const plan::Step& step) {
     try {
       tx.exec("SELECT set_config('session_replication_role', 'replica', true)");
       replica_ = true;
+    } catch (const pqxx::insufficient_privilege&) {
+      // libpqxx 6 throws this class for SQLSTATE 42501, without the SQLSTATE.
+      replica_ = false;
     } catch (const pqxx::sql_error& error) {
       if (error.sqlstate() != kInsufficientPrivilege) {
         throw;
@@ -448,10 +451,10 @@ void BackfillRunner::decide(const plan::Step& step, int requested, std::int64_t 
   analysis::ThrottleInputs inputs;
   inputs.now = clock_.now();
   inputs.proposedBatch = sizer_->next();
-  inputs.lastBatchDuration = std::chrono::duration_cast<milliseconds>(took);
+  inputs.lastBatchDuration = took;
   if (backfill_.throttle && watch_) {
     const ThrottleConfig& config = *backfill_.throttle;
-    inputs.samples = watch_->sampler().newest(config.controller.windowSamples);
+    inputs.samples = watch_->sampler().newest(2 * config.controller.windowSamples);
     inputs.probeRunningSince = watch_->sampler().runningSince();
     inputs.lockWaits = watch_->locks().take();
     if (config.controller.maxReplicationLag) {

@@ -21,8 +21,8 @@ using UnitRandom = std::function<double()>;  // uniform in [0, 1)
 struct ExecutionSettings {
   std::chrono::milliseconds lockTimeout{1000};
   RetryPolicy retry;
-  std::chrono::milliseconds backfillPause{20};
-  Sleeper sleep;      // empty: std::this_thread::sleep_for
+  std::chrono::milliseconds backfillPause{0};  // the minimum pause between backfill batches
+  Sleeper sleep;                               // empty: std::this_thread::sleep_for
   UnitRandom random;  // empty: a std::mt19937_64 seeded from std::random_device
 
   void sleepFor(std::chrono::milliseconds duration) const;

@@ -4,6 +4,7 @@
 
 #include "api/duration.h"
 #include "api/spec_error.h"
+#include "api/spec_json.h"
 
 namespace tenantshift::api {
 namespace {
@@ -154,6 +155,91 @@ TEST(SpecParser, RejectsBadValues) {
       errorField(manifestWithSpec(
           "  database: {appRole: app}\n  featureFlag: {sql: {on: 'UPDATE f SET e = true'}}\n")),
       "spec.featureFlag.sql.off");
+}
+
+TEST(SpecParser, ReadsTheBackfillThrottle) {
+  using std::chrono::milliseconds;
+  const auto defaults = parseTenantMigration(manifestWithSpec("  database: {appRole: app}\n")).spec;
+  EXPECT_FALSE(defaults.backfill.batchSize.has_value());  // adaptive
+  EXPECT_EQ(defaults.backfill.targetBatchDuration, milliseconds(200));
+  EXPECT_EQ(defaults.backfill.pause, milliseconds(0));
+  EXPECT_TRUE(defaults.backfill.throttle.enabled);
+  EXPECT_EQ(defaults.backfill.throttle.probe.sql, "SELECT 1");
+  EXPECT_EQ(defaults.backfill.throttle.maxLatencyIncreasePercent, 25);
+
+  const auto spec = parseTenantMigration(manifestWithSpec(R"(  database: {appRole: app}
+  backfill:
+    targetBatchDuration: 500ms
+    minBatchSize: 50
+    maxBatchSize: 20000
+    pause: 5ms
+    throttle:
+      probe: {sql: "SELECT id FROM orders WHERE id = 1", interval: 50ms, timeout: 2s}
+      baselineSamples: 300
+      windowSamples: 150
+      maxLatencyIncreasePercent: 10
+      minLatencyIncrease: 2ms
+      maxReplicationLag: 30s
+      maxLockWait: 0ms
+      maxPause: 2s
+)"))
+                        .spec;
+  const auto& backfill = spec.backfill;
+  EXPECT_EQ(backfill.targetBatchDuration, milliseconds(500));
+  EXPECT_EQ(backfill.minBatchSize, 50);
+  EXPECT_EQ(backfill.maxBatchSize, 20000);
+  EXPECT_EQ(backfill.pause, milliseconds(5));
+  EXPECT_EQ(backfill.throttle.probe.sql, "SELECT id FROM orders WHERE id = 1");
+  EXPECT_EQ(backfill.throttle.probe.interval, milliseconds(50));
+  EXPECT_EQ(backfill.throttle.probe.timeout, milliseconds(2000));
+  EXPECT_EQ(backfill.throttle.baselineSamples, 300);
+  EXPECT_EQ(backfill.throttle.windowSamples, 150);
+  EXPECT_EQ(backfill.throttle.maxLatencyIncreasePercent, 10);
+  EXPECT_EQ(backfill.throttle.minLatencyIncrease, milliseconds(2));
+  EXPECT_EQ(backfill.throttle.maxReplicationLag, milliseconds(30000));
+  EXPECT_EQ(backfill.throttle.maxLockWait, milliseconds(0));
+  EXPECT_EQ(backfill.throttle.maxPause, milliseconds(2000));
+  // The spec's JSON (the ledger's copy, what the hash is of) reads back to the same spec, in
+  // both the adaptive and the fixed form.
+  auto fixed = spec;
+  fixed.backfill.batchSize = 1000;
+  for (const auto& original : {spec, fixed}) {
+    const auto reread = parseTenantMigration(
+                            "apiVersion: tenantshift.dev/v1alpha1\nkind: TenantMigration\n"
+                            "metadata: {name: m}\nspec: " +
+                            toJson(original).dump() + "\n")
+                            .spec;
+    EXPECT_EQ(toJson(reread), toJson(original));
+    EXPECT_EQ(reread.backfill.batchSize, original.backfill.batchSize);
+  }
+  EXPECT_NE(specHash(spec), specHash(defaults));
+  EXPECT_NE(specHash(spec), specHash(fixed));
+}
+
+TEST(SpecParser, RejectsBadBackfillSettingsNamingTheField) {
+  const auto error = [](const std::string& backfill) {
+    return errorField(
+        manifestWithSpec("  database: {appRole: app}\n  backfill: " + backfill + "\n"));
+  };
+  EXPECT_EQ(error("{batchSize: 1000, targetBatchDuration: 1s}"),
+            "spec.backfill.targetBatchDuration");
+  EXPECT_EQ(error("{targetBatchDuration: 0ms}"), "spec.backfill.targetBatchDuration");
+  EXPECT_EQ(error("{minBatchSize: 0}"), "spec.backfill.minBatchSize");
+  EXPECT_EQ(error("{minBatchSize: 500, maxBatchSize: 100}"), "spec.backfill.maxBatchSize");
+  EXPECT_EQ(error("{minBatchSize: 200000}"), "spec.backfill.minBatchSize");
+  EXPECT_EQ(error("{throttle: {speed: fast}}"), "spec.backfill.throttle.speed");
+  EXPECT_EQ(error("{throttle: {enabled: yes-please}}"), "spec.backfill.throttle.enabled");
+  EXPECT_EQ(error("{throttle: {probe: {sql: ''}}}"), "spec.backfill.throttle.probe.sql");
+  EXPECT_EQ(error("{throttle: {probe: {interval: 0ms}}}"), "spec.backfill.throttle.probe.interval");
+  EXPECT_EQ(error("{throttle: {probe: {interval: 2m}}}"), "spec.backfill.throttle.probe.interval");
+  EXPECT_EQ(error("{throttle: {probe: {timeout: 0s}}}"), "spec.backfill.throttle.probe.timeout");
+  EXPECT_EQ(error("{throttle: {baselineSamples: 5}}"), "spec.backfill.throttle.baselineSamples");
+  EXPECT_EQ(error("{throttle: {windowSamples: many}}"), "spec.backfill.throttle.windowSamples");
+  EXPECT_EQ(error("{throttle: {maxLatencyIncreasePercent: 0}}"),
+            "spec.backfill.throttle.maxLatencyIncreasePercent");
+  EXPECT_EQ(error("{throttle: {maxReplicationLag: 10}}"),
+            "spec.backfill.throttle.maxReplicationLag");
+  EXPECT_EQ(error("{throttle: {maxPause: 0ms}}"), "spec.backfill.throttle.maxPause");
 }
 
 TEST(SpecParser, RejectsAmbiguousOrIncompleteSources) {

@@ -1,0 +1,121 @@
+// The backfill's updates and the application's own row triggers: as replica (a superuser
+// runner) they fire only when marked ENABLE ALWAYS; as a role that may not set
+// session_replication_role they fire as before, and the runner says so once.
+
+#include <gtest/gtest.h>
+#include <spdlog/sinks/ringbuffer_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "backfill_fixture.h"
+#include "engine/backfill_runner.h"
+#include "engine/execution.h"
+
+namespace tenantshift::engine {
+namespace {
+
+// accounts: a BEFORE UPDATE trigger that stamps last_update (it would change application data),
+// an AFTER UPDATE audit trigger (one audit row per update), and an ENABLE ALWAYS trigger.
+constexpr const char* kSchema = R"sql(
+CREATE TABLE accounts (id bigint PRIMARY KEY, name text NOT NULL,
+                       last_update timestamptz NOT NULL);
+CREATE TABLE account_audit (account_id bigint NOT NULL);
+CREATE TABLE always_log (account_id bigint NOT NULL);
+CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN NEW.last_update := now(); RETURN NEW; END $$;
+CREATE FUNCTION audit() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN INSERT INTO account_audit VALUES (NEW.id); RETURN NULL; END $$;
+CREATE FUNCTION log_always() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN INSERT INTO always_log VALUES (NEW.id); RETURN NULL; END $$;
+CREATE TRIGGER accounts_touch BEFORE UPDATE ON accounts FOR EACH ROW EXECUTE FUNCTION touch();
+CREATE TRIGGER accounts_audit AFTER UPDATE ON accounts FOR EACH ROW EXECUTE FUNCTION audit();
+CREATE TRIGGER accounts_always AFTER UPDATE ON accounts FOR EACH ROW
+  EXECUTE FUNCTION log_always();
+ALTER TABLE accounts ENABLE ALWAYS TRIGGER accounts_always;
+INSERT INTO accounts SELECT g, 'account ' || g, timestamptz '2020-01-01 00:00:00+00'
+  FROM generate_series(1, 500) g;
+GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO APP_ROLE;
+)sql";
+
+constexpr const char* kSpec = R"(  tables:
+    - name: accounts
+  exclude: [account_audit, always_log]
+  backfill: {batchSize: 64, throttle: {enabled: false}}
+)";
+
+// Everything of accounts but the tenant column, as one fingerprint.
+constexpr const char* kApplicationData =
+    "SELECT md5(string_agg(id || '|' || name || '|' || last_update::text, ',' ORDER BY id)) "
+    "FROM accounts";
+
+TEST(BackfillTriggers, AsReplicaTheApplicationsTriggersDoNotFireAndItsDataStaysTheSame) {
+  testing::ConvertedDatabase database("trig_replica", kSchema, kSpec);
+  const std::string before = database.scalar(kApplicationData);
+  SilentObserver silent;
+  Engine engine(database.url, database.migration, silent);
+  RunOptions options;
+  options.until = plan::Phase::Backfill;
+  engine.run(options);
+
+  EXPECT_EQ(database.scalar("SELECT count(*) FROM accounts WHERE tenant_id IS NULL"), "0");
+  EXPECT_EQ(database.scalar(kApplicationData), before);
+  EXPECT_EQ(database.scalar("SELECT count(*) FROM accounts WHERE last_update <> "
+                            "timestamptz '2020-01-01 00:00:00+00'"),
+            "0");
+  EXPECT_EQ(database.scalar("SELECT count(*) FROM account_audit"), "0");
+  // ENABLE ALWAYS triggers fire in every mode: once per backfilled row.
+  EXPECT_EQ(database.scalar("SELECT count(*) FROM always_log"), "500");
+  EXPECT_EQ(database.scalar("SELECT count(DISTINCT account_id) FROM always_log"), "500");
+}
+
+TEST(BackfillTriggers, WithoutThePrivilegeTheyFireAsBeforeAndTheRunnerWarnsOnce) {
+  testing::ConvertedDatabase database("trig_plain", kSchema, kSpec);
+  // A runner that is not a superuser: it may update accounts and write the ledger, no more.
+  const std::string runner = "runner_" + database.url.substr(database.url.rfind('/') + 1);
+  database.exec("CREATE ROLE " + runner + " LOGIN; GRANT UPDATE, SELECT ON accounts TO " + runner +
+                "; GRANT INSERT ON account_audit, always_log TO " + runner +
+                "; GRANT USAGE ON SCHEMA tenantshift TO " + runner +
+                "; GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA tenantshift TO " +
+                runner + ";");
+  auto sink = std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(1000);
+  auto previous = spdlog::default_logger();
+  spdlog::set_default_logger(std::make_shared<spdlog::logger>("test", sink));
+
+  ExecutionSettings settings;
+  settings.sleep = [](std::chrono::milliseconds) {};
+  SilentObserver silent;
+  const std::string url = database.urlAs(runner);
+  Session session([url] { return db::connect(url); });
+  const Ledger ledger = database.ledger();
+  BackfillRunner runner_(
+      session, ledger, settings, silent,
+      backfillSettingsFor(database.migration.spec, [url] { return db::connect(url); }));
+  const std::int64_t rows = runner_.run(database.step("backfill/accounts"));
+  // Running again (the next table of a run uses the same runner) does not warn again.
+  const std::int64_t again = runner_.run(database.step("backfill/accounts"));
+  spdlog::set_default_logger(previous);
+
+  EXPECT_EQ(rows, 500);
+  EXPECT_EQ(again, 500);
+  EXPECT_EQ(database.scalar("SELECT count(*) FROM accounts WHERE tenant_id IS NULL"), "0");
+  // Today's behaviour: every trigger fires for every backfilled row.
+  EXPECT_EQ(database.scalar("SELECT count(*) FROM account_audit"), "500");
+  EXPECT_EQ(database.scalar("SELECT count(*) FROM always_log"), "500");
+  EXPECT_EQ(database.scalar("SELECT count(*) FROM accounts WHERE last_update = "
+                            "timestamptz '2020-01-01 00:00:00+00'"),
+            "0");
+  const auto logged = sink->last_formatted();
+  const auto warnings = std::count_if(logged.begin(), logged.end(), [](const std::string& line) {
+    return line.find("may not set session_replication_role (not a superuser") != std::string::npos;
+  });
+  EXPECT_EQ(warnings, 1);
+  EXPECT_TRUE(std::any_of(logged.begin(), logged.end(), [](const std::string& line) {
+    return line.find(
+               "table=accounts triggers=accounts_always,accounts_audit,accounts_touch "
+               "fire for every backfilled row") != std::string::npos;
+  }));
+}
+
+}  // namespace
+}  // namespace tenantshift::engine

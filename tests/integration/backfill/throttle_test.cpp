@@ -1,0 +1,177 @@
+// The closed loop on a real database: the latency probe is made slow (pg_sleep in the function
+// it calls), the backfill slows down (smaller batches, pauses), the probe is made fast again,
+// the backfill speeds up again, and every row is filled. Nothing here measures time: the test
+// waits for the probe's samples, and asserts on the throttle's decisions.
+
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <vector>
+
+#include "analysis/clock.h"
+#include "backfill_fixture.h"
+#include "engine/backfill_runner.h"
+#include "engine/backfill_watch.h"
+#include "engine/execution.h"
+
+namespace tenantshift::engine {
+namespace {
+
+using namespace std::chrono_literals;
+using analysis::ThrottleState;
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE items (id bigint PRIMARY KEY, payload text NOT NULL);
+INSERT INTO items SELECT g, 'x' FROM generate_series(1, 3000) g;
+ANALYZE items;
+CREATE TABLE probe_delay (seconds float8 NOT NULL);
+INSERT INTO probe_delay VALUES (0);
+-- The application's latency as the probe sees it: as slow as the test says.
+CREATE FUNCTION probe() RETURNS int LANGUAGE sql AS
+  $$ SELECT count(*)::int FROM (SELECT pg_sleep(seconds) FROM probe_delay) s $$;
+GRANT SELECT ON probe_delay TO APP_ROLE;
+GRANT SELECT, INSERT, UPDATE, DELETE ON items TO APP_ROLE;
+)sql";
+
+// Fixed batches of 30 (100 batches), a probe every millisecond, small windows; the p99 may rise
+// by 50 ms (so that a busy test machine does not trip it), and a slow probe takes 150 ms.
+constexpr const char* kSpec = R"yaml(  tables:
+    - name: items
+  exclude: [probe_delay]
+  backfill:
+    batchSize: 30
+    minBatchSize: 5
+    throttle:
+      probe: {sql: "SELECT probe()", interval: 1ms, timeout: 5s}
+      baselineSamples: 20
+      windowSamples: 10
+      maxLatencyIncreasePercent: 100
+      minLatencyIncrease: 50ms
+      maxLockWait: 0ms
+)yaml";
+
+class ProgressLog final : public RunObserver {
+ public:
+  std::vector<BackfillProgress> reports;
+  std::function<void(const BackfillProgress&)> onBatch;
+
+  void stepStarted(const plan::Step&) override {}
+  void stepAlreadyDone(const plan::Step&) override {}
+  void stepRetrying(const plan::Step&, int, const std::string&,
+                    std::chrono::milliseconds) override {}
+  void backfillProgress(const plan::Step&, const BackfillProgress& progress) override {
+    reports.push_back(progress);
+    if (progress.state != ThrottleState::Measuring && onBatch) {
+      onBatch(progress);
+    }
+  }
+  void stepFinished(const plan::Step&, std::int64_t, std::chrono::milliseconds) override {}
+  void stepFailed(const plan::Step&, const std::string&) override {}
+};
+
+TEST(BackfillThrottle, SlowsDownWhileTheProbeIsSlowAndResumesWhenItRecovers) {
+  testing::ConvertedDatabase database("throttle", kSchema, kSpec);
+  const std::string url = database.url;
+  BackfillSettings backfill =
+      backfillSettingsFor(database.migration.spec, [url] { return db::connect(url); });
+  ASSERT_TRUE(backfill.throttle.has_value());
+  const analysis::SteadyClock clock;
+  auto watch = std::make_shared<BackfillWatch>(*backfill.throttle, database.appRole,
+                                               backfill.connect, clock);
+  analysis::ProbeSampler& sampler = watch->sampler();
+  // Waits for `count` more probe samples (the probe thread takes them; nothing is timed here).
+  const auto awaitSamples = [&](std::uint64_t count) {
+    ASSERT_TRUE(sampler.awaitTaken(sampler.taken() + count, 60s));
+  };
+
+  std::vector<std::chrono::milliseconds> pauses;
+  ExecutionSettings settings;
+  settings.sleep = [&](std::chrono::milliseconds pause) { pauses.push_back(pause); };
+  settings.random = [] { return 0.5; };
+
+  enum class Phase { Fast, Slow, Recovering, Recovered };
+  Phase phase = Phase::Fast;
+  std::size_t slowedFrom = 0;     // first report while the probe was slow and the backfill slowed
+  std::size_t recoveredFrom = 0;  // first report at full speed again
+  std::size_t pausesBeforeSlow = 0;
+  int batches = 0;
+  ProgressLog progressLog;
+  progressLog.onBatch = [&](const BackfillProgress& progress) {
+    ++batches;
+    switch (phase) {
+      case Phase::Fast:
+        if (batches == 3) {
+          database.exec("UPDATE probe_delay SET seconds = 0.15");
+          awaitSamples(12);  // a window (and its settling fifth) of slow samples
+          pausesBeforeSlow = pauses.size();
+          phase = Phase::Slow;
+        }
+        break;
+      case Phase::Slow:
+        if (progress.state == ThrottleState::Slowed) {
+          slowedFrom = progressLog.reports.size() - 1;
+          database.exec("UPDATE probe_delay SET seconds = 0");
+          awaitSamples(12);
+          phase = Phase::Recovering;
+        }
+        break;
+      case Phase::Recovering:
+        if (progress.state == ThrottleState::Running) {
+          recoveredFrom = progressLog.reports.size() - 1;
+          phase = Phase::Recovered;
+        } else {
+          awaitSamples(12);  // one level down per window of fast samples
+        }
+        break;
+      case Phase::Recovered:
+        break;
+    }
+  };
+
+  Session session([url] { return db::connect(url); });
+  const Ledger ledger = database.ledger();
+  BackfillRunner runner(session, ledger, settings, progressLog, backfill, clock);
+  runner.useWatch(watch);
+  EXPECT_EQ(runner.run(database.step("backfill/items")), 3000);
+
+  ASSERT_EQ(phase, Phase::Recovered) << "the backfill did not slow down and recover in time";
+  ASSERT_GT(recoveredFrom, slowedFrom);
+  // It took a baseline first.
+  EXPECT_EQ(progressLog.reports.front().state, ThrottleState::Measuring);
+  // Before the probe was slow: full speed, batches of 30, no pauses.
+  EXPECT_EQ(progressLog.reports[1].state, ThrottleState::Running);
+  EXPECT_EQ(progressLog.reports[1].batchSize, 30);
+  // Slowed: smaller batches (150 ms is about 3x the allowed p99: two levels, half size) and a
+  // pause after every batch, for a reason that names the probe.
+  const BackfillProgress& slowed = progressLog.reports[slowedFrom];
+  EXPECT_EQ(slowed.batchSize, 15);
+  EXPECT_GT(slowed.pause, 0ms);
+  EXPECT_NE(slowed.reason.find("probe p99"), std::string::npos) << slowed.reason;
+  EXPECT_NE(slowed.reason.find("level 2 of 8"), std::string::npos) << slowed.reason;
+  ASSERT_GT(pauses.size(), pausesBeforeSlow);
+  EXPECT_GT(pauses[pausesBeforeSlow], 0ms);
+  // Recovered: full size again, no pause.
+  const BackfillProgress& recovered = progressLog.reports[recoveredFrom];
+  EXPECT_EQ(recovered.batchSize, 30);
+  EXPECT_EQ(recovered.pause, 0ms);
+  EXPECT_NE(recovered.reason.find("<= "), std::string::npos) << recovered.reason;
+
+  EXPECT_EQ(database.scalar("SELECT count(*) FROM items WHERE tenant_id IS NULL"), "0");
+  EXPECT_EQ(database.scalar("SELECT count(*) FROM items"), "3000");
+  // The ledger has the progress `status` shows: finished, with the probe's baseline.
+  auto connection = db::connect(url);
+  pqxx::read_transaction tx(*connection);
+  const MigrationStatus status = ledger.status(tx);
+  ASSERT_EQ(status.cursors.size(), 1u);
+  ASSERT_TRUE(status.cursors[0].progress.has_value());
+  const BackfillProgress& saved = *status.cursors[0].progress;
+  EXPECT_TRUE(status.cursors[0].finished);
+  EXPECT_EQ(saved.rowsScanned, 3000);
+  EXPECT_EQ(saved.estimatedTotal, 3000);
+  ASSERT_TRUE(saved.baseline.has_value());
+  EXPECT_EQ(saved.baseline->samples, 20u);
+  EXPECT_EQ(saved.state, ThrottleState::Running);
+}
+
+}  // namespace
+}  // namespace tenantshift::engine

@@ -1,0 +1,215 @@
+#include "analysis/throttle_controller.h"
+
+#include <gtest/gtest.h>
+
+#include <vector>
+
+namespace tenantshift::analysis {
+namespace {
+
+using namespace std::chrono_literals;
+
+// A recorded latency series fed to the controller the way the backfill does: the probe adds
+// samples every 20 ms while batches of 200 ms run; after each batch the controller decides.
+class Recording {
+ public:
+  explicit Recording(ThrottleSettings settings,
+                     std::optional<Baseline> baseline = Baseline{200, 0, 1.0, 2.0})
+      : controller_(settings, baseline, now_), settings_(settings) {}
+
+  // One batch during which the probe answered in `millis` (10 samples), then the decision.
+  ThrottleDecision batch(double millis, ThrottleInputs extra = {}) {
+    for (int i = 0; i < 10; ++i) {
+      now_ += 20ms;
+      samples_.push_back(LatencySample{now_, millis, false});
+    }
+    return decide(extra);
+  }
+
+  ThrottleDecision decide(ThrottleInputs inputs = {}) {
+    inputs.now = now_;
+    const std::size_t keep = std::min(samples_.size(), 2 * settings_.windowSamples);
+    inputs.samples.assign(samples_.end() - static_cast<std::ptrdiff_t>(keep), samples_.end());
+    if (inputs.proposedBatch <= 1) {
+      inputs.proposedBatch = 20000;
+    }
+    if (inputs.lastBatchDuration == 0ms) {
+      inputs.lastBatchDuration = 200ms;
+    }
+    return controller_.decide(inputs);
+  }
+
+  TimePoint now() const { return now_; }
+  void advance(std::chrono::milliseconds by) { now_ += by; }
+
+ private:
+  TimePoint now_{};
+  std::vector<LatencySample> samples_;
+  ThrottleController controller_;
+  ThrottleSettings settings_;
+};
+
+ThrottleSettings settings() {
+  ThrottleSettings s;
+  s.latencyLimit = LatencyLimit{10, 0};  // p99 may be 2.2 ms (baseline p99 2 ms)
+  s.windowSamples = 50;                  // five batches of samples per judgement
+  s.maxPause = 10s;
+  s.minBatch = 100;
+  return s;
+}
+
+TEST(ThrottleController, RunsAtFullSpeedWhileTheLatencyIsWithinItsLimit) {
+  Recording run(settings());
+  ThrottleDecision decision;
+  for (int i = 0; i < 20; ++i) {
+    decision = run.batch(2.0);
+  }
+  EXPECT_EQ(decision.state, ThrottleState::Running);
+  EXPECT_EQ(decision.level, 0);
+  EXPECT_EQ(decision.batchSize, 20000);
+  EXPECT_EQ(decision.pause, 0ms);
+  EXPECT_EQ(decision.reason,
+            "probe p99 2.00 ms <= 2.20 ms allowed (baseline p99 2.00 ms +10%) over 50 samples");
+}
+
+TEST(ThrottleController, SlowsDownWhenTheLatencyRisesAndRecoversWhenItFalls) {
+  Recording run(settings());
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_EQ(run.batch(2.0).state, ThrottleState::Running);
+  }
+  // The application slows down to 3 ms (+50%). The window (the newest 50 samples) has ten of
+  // them: with fewer than 100 samples the nearest-rank p99 is the maximum, so level 1 at once.
+  ThrottleDecision slowed = run.batch(3.0);
+  EXPECT_EQ(slowed.state, ThrottleState::Slowed);
+  EXPECT_EQ(slowed.level, 1);
+  EXPECT_EQ(slowed.pause, 100ms);  // level 1: half the batch's 200 ms
+  EXPECT_EQ(slowed.batchSize, 20000);
+  EXPECT_NE(slowed.reason.find("probe p99 3.00 ms > 2.20 ms allowed"), std::string::npos)
+      << slowed.reason;
+  EXPECT_NE(slowed.reason.find("level 1 of 8: pauses 0.5x the batch time"), std::string::npos)
+      << slowed.reason;
+  // The next move waits for a window of samples taken after this one (it judges its effect),
+  // not counting the first fifth of a window (10 samples: one batch).
+  std::vector<int> levels;
+  for (int i = 0; i < 6; ++i) {
+    slowed = run.batch(3.0);
+    levels.push_back(slowed.level);
+  }
+  EXPECT_EQ(levels, (std::vector<int>{1, 1, 1, 1, 1, 2}));
+  EXPECT_EQ(slowed.pause, 200ms);
+  EXPECT_EQ(slowed.batchSize, 10000);
+  // It recovers: one level down per window of good samples, back to full speed.
+  levels.clear();
+  for (int i = 0; i < 12; ++i) {
+    levels.push_back(run.batch(2.0).level);
+  }
+  EXPECT_EQ(levels, (std::vector<int>{2, 2, 2, 2, 2, 1, 1, 1, 1, 1, 1, 0}));
+  const ThrottleDecision recovered = run.batch(2.0);
+  EXPECT_EQ(recovered.state, ThrottleState::Running);
+  EXPECT_EQ(recovered.pause, 0ms);
+  EXPECT_EQ(recovered.batchSize, 20000);
+}
+
+TEST(ThrottleController, StepsUpFasterTheFurtherTheLatencyIsAboveItsLimit) {
+  Recording run(settings());
+  ThrottleDecision decision;
+  for (int i = 0; i < 5; ++i) {
+    decision = run.batch(20.0);  // 9x the allowed p99: log2(9) = 3.2, so 1 + 3, capped at 3
+  }
+  EXPECT_EQ(decision.level, 3);
+  EXPECT_EQ(decision.pause, 400ms);
+  EXPECT_EQ(decision.batchSize, 10000);
+  for (int i = 0; i < 15; ++i) {
+    decision = run.batch(20.0);
+  }
+  EXPECT_EQ(decision.level, 8);    // the slowest it goes
+  EXPECT_EQ(decision.pause, 10s);  // 64 x 200 ms, capped at maxPause
+  EXPECT_EQ(decision.batchSize, 1250);
+}
+
+TEST(ThrottleController, TakesAStuckProbeForSlowWithoutWaitingForItsAnswer) {
+  Recording run(settings());
+  for (int i = 0; i < 5; ++i) {
+    run.batch(2.0);
+  }
+  // The probe has been running for 500 ms: no new samples, but the application is stuck.
+  ThrottleInputs stuck;
+  stuck.probeRunningSince = run.now();
+  run.advance(500ms);
+  const ThrottleDecision decision = run.decide(stuck);
+  EXPECT_EQ(decision.state, ThrottleState::Slowed);
+  EXPECT_EQ(decision.level, 1);
+  EXPECT_NE(decision.reason.find("has not answered for 500 ms"), std::string::npos)
+      << decision.reason;
+  // The same stuck probe does not count twice.
+  run.advance(500ms);
+  EXPECT_EQ(run.decide(stuck).level, 1);
+}
+
+TEST(ThrottleController, PausesForReplicationLagUntilTheStandbysCatchUp) {
+  ThrottleSettings s = settings();
+  s.maxReplicationLag = 10s;
+  Recording run(s);
+  ThrottleInputs lagging;
+  lagging.replicationLag = 12s;
+  ThrottleDecision decision = run.batch(2.0, lagging);
+  EXPECT_EQ(decision.state, ThrottleState::PausedForLag);
+  EXPECT_EQ(decision.batchSize, 0);
+  EXPECT_EQ(decision.pause, 1s);
+  EXPECT_NE(decision.reason.find("replication lag 12000 ms"), std::string::npos) << decision.reason;
+  // Below the limit but above half of it: still paused (no flapping at the limit).
+  lagging.replicationLag = 8s;
+  EXPECT_EQ(run.batch(2.0, lagging).state, ThrottleState::PausedForLag);
+  lagging.replicationLag = 4s;
+  decision = run.batch(2.0, lagging);
+  EXPECT_EQ(decision.state, ThrottleState::Running);
+  EXPECT_EQ(decision.batchSize, 20000);
+  // No standby (or all idle): nothing to wait for.
+  EXPECT_EQ(run.batch(2.0).state, ThrottleState::Running);
+}
+
+TEST(ThrottleController, ShrinksBatchesThatMakeTheApplicationWaitForTheirLocks) {
+  ThrottleSettings s = settings();
+  s.maxLockWait = 200ms;
+  Recording run(s);
+  ThrottleInputs waits;
+  waits.lockWaits = LockWaits{2, 350};
+  ThrottleDecision decision = run.batch(2.0, waits);
+  EXPECT_EQ(decision.state, ThrottleState::Slowed);
+  EXPECT_EQ(decision.batchSize, 10000);
+  EXPECT_EQ(decision.level, 0);  // the latency is fine: no pauses
+  EXPECT_EQ(decision.pause, 0ms);
+  EXPECT_NE(decision.reason.find("2 application session(s) waited up to 350 ms"), std::string::npos)
+      << decision.reason;
+  EXPECT_EQ(run.batch(2.0, waits).batchSize, 5000);
+  // A short wait is no reason; five batches without waits double the size again.
+  ThrottleInputs shortWait;
+  shortWait.lockWaits = LockWaits{1, 50};
+  std::vector<int> sizes;
+  for (int i = 0; i < 10; ++i) {
+    sizes.push_back(run.batch(2.0, shortWait).batchSize);
+  }
+  EXPECT_EQ(sizes,
+            (std::vector<int>{5000, 5000, 5000, 5000, 10000, 10000, 10000, 10000, 10000, 20000}));
+  EXPECT_EQ(run.batch(2.0).state, ThrottleState::Running);
+}
+
+TEST(ThrottleController, WithoutABaselineOnlyTheMinimumPauseApplies) {
+  ThrottleSettings s = settings();
+  s.minPause = 20ms;
+  Recording run(s, std::nullopt);
+  const ThrottleDecision decision = run.batch(100.0);
+  EXPECT_EQ(decision.state, ThrottleState::Running);
+  EXPECT_EQ(decision.pause, 20ms);
+  EXPECT_EQ(decision.batchSize, 20000);
+  EXPECT_EQ(decision.reason, "latency throttle off");
+}
+
+TEST(ThrottleController, NamesItsStates) {
+  EXPECT_EQ(toString(ThrottleState::PausedForLag), "paused-for-lag");
+  EXPECT_EQ(throttleStateFromString("slowed"), ThrottleState::Slowed);
+  EXPECT_EQ(throttleStateFromString("fast"), std::nullopt);
+}
+
+}  // namespace
+}  // namespace tenantshift::analysis
