@@ -43,7 +43,9 @@ void BatchSizeController::observe(int requested, std::int64_t rows,
     rowsPerMillis_ = kSmoothing * measured + (1 - kSmoothing) * *rowsPerMillis_;
   }
   const double ideal = *rowsPerMillis_ * static_cast<double>(sizing_.target.count());
-  const double grown = std::min(ideal, kGrowth * static_cast<double>(requested));
+  // Growth is bounded relative to the controller's own last size, not to `requested`: a batch
+  // the throttle made smaller says how fast rows go, not that the next one should be small.
+  const double grown = std::min(ideal, kGrowth * static_cast<double>(std::max(requested, next_)));
   next_ = static_cast<int>(std::clamp(std::floor(grown), static_cast<double>(sizing_.min),
                                       static_cast<double>(sizing_.max)));
 }

@@ -27,8 +27,9 @@ class BatchSizeController {
   explicit BatchSizeController(const BatchSizing& sizing);
 
   int next() const { return next_; }
-  // `requested` is the size the batch was asked for, `rows` the rows it covered (fewer at the end
-  // of the table: such a batch is not representative and does not change the size).
+  // `requested` is the size the batch was asked for (the throttle may ask for less than next()),
+  // `rows` the rows it covered (fewer than half of `requested` at the end of the table: such a
+  // batch is not representative and does not change the size).
   void observe(int requested, std::int64_t rows, std::chrono::microseconds took);
   bool adaptive() const { return !sizing_.fixed.has_value(); }
 

@@ -13,6 +13,8 @@ namespace {
 
 constexpr int kQuietDecisionsToGrow = 5;
 constexpr int kMaxStepsUp = 3;
+constexpr double kStuckFactor = 10;
+constexpr double kStuckMinimumMillis = 100;
 
 // Pause after a batch at `level`, as a multiple of the batch's duration.
 double pauseRatio(int level) {
@@ -62,7 +64,7 @@ std::optional<ThrottleState> throttleStateFromString(std::string_view text) {
 
 ThrottleController::ThrottleController(const ThrottleSettings& settings,
                                        std::optional<Baseline> baseline, TimePoint start)
-    : settings_(settings), baseline_(std::move(baseline)), start_(start), lastChange_(start) {
+    : settings_(settings), baseline_(baseline), start_(start), lastChange_(start) {
   settings_.maxLevel = std::max(1, settings_.maxLevel);
   settings_.windowSamples = std::max<std::size_t>(1, settings_.windowSamples);
 }
@@ -91,11 +93,13 @@ void ThrottleController::judgeLatency(const ThrottleInputs& inputs) {
   const LatencyJudgement judgement =
       analysis::judgeLatency(*baseline_, fresh, settings_.latencyLimit, settings_.windowSamples);
   const double allowed = allowedP99(*baseline_, settings_.latencyLimit);
-  // A probe that has been running since after the last change for longer than the allowed p99
-  // is already slow, whatever it answers: without this a stuck probe would never be judged.
+  // A probe that has been running since after the last change for ten times the allowed p99
+  // (and at least 100 ms) is stuck, whatever it answers: without this a probe waiting for a lock
+  // would never be judged. (One probe just above the p99 is what a p99 means: 1 in 100.)
   if (inputs.probeRunningSince && *inputs.probeRunningSince > lastChange_) {
     const double running = millisBetween(*inputs.probeRunningSince, inputs.now);
-    if (running > allowed && level_ < settings_.maxLevel) {
+    if (running > std::max(kStuckFactor * allowed, kStuckMinimumMillis) &&
+        level_ < settings_.maxLevel) {
       ++level_;
       lastChange_ = inputs.now;
       latencyReason_ = "the latency probe has not answered for " + millisText(running) + " (" +

@@ -46,8 +46,9 @@ struct ThrottleInputs {
   // newest windowSamples of those finished after its last change. Empty when the latency
   // throttle is off.
   std::vector<LatencySample> samples;
-  // When the probe running now started (absent: none running). A probe that has run longer
-  // than the allowed p99 is slow evidence on its own: a stuck probe produces no samples.
+  // When the probe running now started (absent: none running). A probe that has run for ten
+  // times the allowed p99 (at least 100 ms) is slow evidence on its own: a stuck probe produces
+  // no samples.
   std::optional<TimePoint> probeRunningSince;
   std::optional<std::chrono::milliseconds> replicationLag;  // the worst standby; absent: none
   LockWaits lockWaits;                                      // caused by the last batch

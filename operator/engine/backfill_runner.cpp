@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "analysis/millis_text.h"
 #include "analysis/replication_lag.h"
 #include "engine/engine.h"
 #include "engine/step_executor.h"
@@ -285,6 +286,13 @@ void BackfillRunner::takeBaseline(const plan::Step& step) {
   baseline_ = analysis::makeBaseline(samples);
   spdlog::info("backfill throttle baseline probe=\"{}\" {}", sampler.probe().describe(),
                baseline_->describe());
+  if (baseline_->p50 * 4 > static_cast<double>(config.probeInterval.count())) {
+    spdlog::warn(
+        "backfill throttle probe takes {} (p50), more than a quarter of its interval ({} ms): it "
+        "keeps a backend busy and loads the database it measures; make "
+        "spec.backfill.throttle.probe.sql cheaper (an index lookup) or raise probe.interval",
+        analysis::millisText(baseline_->p50), config.probeInterval.count());
+  }
 }
 
 void BackfillRunner::logFiringTriggers(const plan::Step& step) {

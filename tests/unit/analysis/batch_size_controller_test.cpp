@@ -80,6 +80,17 @@ TEST(BatchSizeController, IgnoresTheShortBatchAtTheEndOfATable) {
   EXPECT_EQ(controller.next(), before);
 }
 
+TEST(BatchSizeController, KeepsItsSizeWhileTheThrottleAsksForSmallerBatches) {
+  BatchSizeController controller(adaptive(20000));
+  simulate(controller, 3, 10);
+  ASSERT_EQ(controller.next(), 20000);
+  // The throttle runs batches of a quarter of that: they go at the same speed per row.
+  for (int i = 0; i < 10; ++i) {
+    controller.observe(5000, 5000, 50ms);
+  }
+  EXPECT_EQ(controller.next(), 20000);
+}
+
 TEST(BatchSizeController, RefusesImpossibleSizing) {
   BatchSizing sizing = adaptive();
   sizing.min = 0;

@@ -146,6 +146,17 @@ TEST(ThrottleController, TakesAStuckProbeForSlowWithoutWaitingForItsAnswer) {
   EXPECT_EQ(run.decide(stuck).level, 1);
 }
 
+TEST(ThrottleController, AProbeJustAboveTheP99IsNotStuck) {
+  Recording run(settings());
+  for (int i = 0; i < 5; ++i) {
+    run.batch(2.0);
+  }
+  ThrottleInputs running;
+  running.probeRunningSince = run.now();
+  run.advance(50ms);  // 20x the allowed 2.2 ms, but under 100 ms: one slow probe, not a stuck one
+  EXPECT_EQ(run.decide(running).level, 0);
+}
+
 TEST(ThrottleController, PausesForReplicationLagUntilTheStandbysCatchUp) {
   ThrottleSettings s = settings();
   s.maxReplicationLag = 10s;
