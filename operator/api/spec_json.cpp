@@ -28,6 +28,7 @@ nlohmann::json toJson(const MigrationSpec& spec) {
                  {"idType", sqlTypeName(spec.tenant.idType)},
                  {"setting", spec.tenant.setting},
                  {"bypassRole", spec.tenant.bypassRole},
+                 {"lookupFunction", spec.tenant.lookupFunction},
                  {"default",
                   {{"id", spec.tenant.defaultTenant.id},
                    {"slug", spec.tenant.defaultTenant.slug},
@@ -42,15 +43,29 @@ nlohmann::json toJson(const MigrationSpec& spec) {
       if (!table.keepUnique.empty()) {
         t["keepUnique"] = table.keepUnique;
       }
+      if (!table.crossTenantRefs.empty()) {
+        t["crossTenantRefs"] = table.crossTenantRefs;
+      }
+      if (!table.keepIndexes.empty()) {
+        t["keepIndexes"] = table.keepIndexes;
+      }
       tables.push_back(std::move(t));
     }
     j["tables"] = std::move(tables);
   }
   j["exclude"] = spec.exclude;
   j["rewriteUniques"] = spec.rewriteUniques;
+  j["rewriteIndexes"] = spec.rewriteIndexes;
+  j["tenantForeignKeys"] = spec.tenantForeignKeys;
+  j["accept"] = {{"views", spec.accept.views},
+                 {"materializedViews", spec.accept.materializedViews},
+                 {"functions", spec.accept.functions},
+                 {"writableGlobalTables", spec.accept.writableGlobalTables}};
   j["backfill"] = {{"batchSize", spec.backfill.batchSize},
                    {"pause", formatDuration(spec.backfill.pause)}};
-  j["ddl"] = {{"lockTimeout", formatDuration(spec.ddl.lockTimeout)}, {"retries", spec.ddl.retries}};
+  j["ddl"] = {{"lockTimeout", formatDuration(spec.ddl.lockTimeout)},
+              {"retries", spec.ddl.retries},
+              {"indexBuildTimeout", formatDuration(spec.ddl.indexBuildTimeout)}};
   if (spec.featureFlag.sql) {
     j["featureFlag"] = {
         {"sql", {{"on", spec.featureFlag.sql->on}, {"off", spec.featureFlag.sql->off}}}};

@@ -18,8 +18,22 @@ Plan buildPlan(const api::MigrationSpec& spec, const Catalog& catalog) {
 
   Plan plan;
   for (const auto& pt : ctx.tables) {
-    plan.decisions.push_back(
-        TableDecision{pt.name(), pt.source, pt.reason, pt.existingColumn != nullptr});
+    TableDecision decision;
+    decision.table = pt.name();
+    decision.source = pt.source;
+    decision.reason = pt.reason;
+    decision.existingColumn = pt.existingColumn != nullptr;
+    decision.sourceForeignKey = pt.sourceForeignKey;
+    decision.parent = pt.parent;
+    decision.nullableSource = pt.nullableSource;
+    decision.alternatives = pt.alternatives;
+    if (pt.tableSpec != nullptr) {
+      decision.crossTenantRefs = pt.tableSpec->crossTenantRefs;
+    }
+    for (const Table* partition : pt.partitions) {
+      decision.partitions.push_back(partition->name);
+    }
+    plan.decisions.push_back(std::move(decision));
   }
   addSchemaSteps(ctx, plan.steps);
   addBackfillSteps(ctx, plan.steps);

@@ -25,6 +25,9 @@ struct PlannedTable {
   std::string parent;                          // Kind::Parent
   std::vector<std::string> via;                // Kind::Parent: this table's columns
   std::vector<std::string> referencedColumns;  // Kind::Parent: the parent's columns
+  std::string sourceForeignKey;                // Kind::Parent: the foreign key followed, if any
+  bool nullableSource = false;                 // Kind::Parent: some `via` column is nullable
+  std::vector<std::string> alternatives;       // candidate sources not chosen, with why
   std::string column;                          // Kind::Column
   bool explicitSource = false;                 // given in spec.tables[].from
   const Column* existingColumn = nullptr;      // the tenant column, when the table already had it

@@ -85,6 +85,9 @@ struct Step {
   DataLossRisk risk = DataLossRisk::None;      // of running `up`
   DataLossRisk downRisk = DataLossRisk::None;  // of running `down`
   std::string riskReason;                      // why, when a risk is not None
+  // What to do when `up` fails for a reason in the data, added to the failure message (e.g. which
+  // spec field accepts a cross-tenant reference the validation found).
+  std::string failureHint;
   // Optional query returning one boolean: true when the step's effect is already in place
   // (e.g. a valid index of that name exists). Lets a step killed half-way be resumed safely.
   std::optional<Statement> appliedCheck;
