@@ -45,8 +45,7 @@ void from_json(const nlohmann::json& j, Catalog& catalog) {
   catalog.serverVersion = j.value("serverVersion", 150000);
   catalog.tables = j.value("tables", std::vector<Table>{});
   catalog.views = j.value("views", std::vector<View>{});
-  catalog.securityDefinerFunctions =
-      j.value("securityDefinerFunctions", std::vector<Function>{});
+  catalog.securityDefinerFunctions = j.value("securityDefinerFunctions", std::vector<Function>{});
   if (j.contains("appRole") && !j.at("appRole").is_null()) {
     catalog.appRole = j.at("appRole").get<Role>();
   }
@@ -59,8 +58,8 @@ const Column* Table::findColumn(const std::string& column) const {
 }
 
 const Index* Table::findIndex(const std::string& index) const {
-  auto it = std::find_if(indexes.begin(), indexes.end(),
-                         [&](const Index& i) { return i.name == index; });
+  auto it =
+      std::find_if(indexes.begin(), indexes.end(), [&](const Index& i) { return i.name == index; });
   return it == indexes.end() ? nullptr : &*it;
 }
 

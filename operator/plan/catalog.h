@@ -36,7 +36,7 @@ struct ForeignKey {
   std::string referencedTable;       // same schema; "schema.name" for another schema
   std::vector<std::string> referencedColumns;
   bool validated = true;
-  std::string definition;       // pg_get_constraintdef(): "FOREIGN KEY (a) REFERENCES s.t(id) ..."
+  std::string definition;  // pg_get_constraintdef(): "FOREIGN KEY (a) REFERENCES s.t(id) ..."
   std::string onDelete = "NO ACTION";  // NO ACTION, RESTRICT, CASCADE, SET NULL, SET DEFAULT
   std::string onUpdate = "NO ACTION";
   std::vector<std::string> onDeleteColumns;  // ON DELETE SET NULL/DEFAULT (columns), PG 15+

@@ -12,7 +12,7 @@ struct TableDecision {
   std::string table;
   std::string source;  // "default tenant", "parent users via (user_id)", "column store_id", ...
   std::string reason;  // why: "listed in spec.tables", "NOT NULL foreign key trades_user_id_fkey"
-  bool existingColumn = false;  // the table already had the tenant column (values kept)
+  bool existingColumn = false;   // the table already had the tenant column (values kept)
   std::string sourceForeignKey;  // the foreign key followed, for a parent source ("" otherwise)
   std::string parent;            // its parent table, for a parent source
   bool nullableSource = false;   // rows whose foreign key is NULL get the default tenant

@@ -153,9 +153,16 @@ class PlanSqlTest : public ::testing::Test {
     api::TenantSource column;
     column.kind = api::TenantSource::Kind::Column;
     column.column = "store_id";
-    spec_.tables = std::vector<api::TableSpec>{{"users", {}, {}},       {"order", {}, {}},
-                                               {"order_lines", {}, {}}, {"stores_data", column, {}},
-                                               {"logs", {}, {}},        {"measurements", {}, {}}};
+    spec_.tables = std::vector<api::TableSpec>{};
+    for (const char* name :
+         {"users", "order", "order_lines", "stores_data", "logs", "measurements"}) {
+      api::TableSpec table;
+      table.name = name;
+      if (table.name == "stores_data") {
+        table.from = column;
+      }
+      spec_.tables->push_back(table);
+    }
     spec_.featureFlag.sql = api::SqlFeatureFlag{"SELECT 1", "SELECT 0"};
     catalog_ = db::readCatalog(*conn_, "public", role_);
     plan_ = buildPlan(spec_, catalog_);

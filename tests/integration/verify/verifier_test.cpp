@@ -35,8 +35,14 @@ class VerifierTest : public ::testing::Test {
     appRole_ = "App \"Role\" " + database;
     spec_.database.appRole = appRole_;
     spec_.tenant.idType = api::TenantIdType::Uuid;
-    plan_.decisions = {{"users", "default tenant", "test", false},
-                       {"Order Items", "parent users via (user_id)", "test", false}};
+    plan::TableDecision users;
+    users.table = "users";
+    users.source = "default tenant";
+    plan::TableDecision items;
+    items.table = "Order Items";
+    items.source = "parent users via (user_id)";
+    items.parent = "users";
+    plan_.decisions = {users, items};
     baseline_ = {{"users", 6}, {"Order Items", 8}};
     connection_ = std::make_unique<pqxx::connection>(url_);
   }
@@ -339,8 +345,12 @@ TEST_F(VerifierTest, UniqueConstraintWithoutTenantColumnIsReported) {
   EXPECT_TRUE(reported) << lastReport_;
 
   // Kept global on purpose: passes.
-  spec_.tables = std::vector<api::TableSpec>{{"users", std::nullopt, {"users_email_key"}},
-                                             {"Order Items", std::nullopt, {}}};
+  api::TableSpec users;
+  users.name = "users";
+  users.keepUnique = {"users_email_key"};
+  api::TableSpec items;
+  items.name = "Order Items";
+  spec_.tables = std::vector<api::TableSpec>{users, items};
   EXPECT_TRUE(verify().passed()) << lastReport_;
 }
 
@@ -446,7 +456,10 @@ TEST_F(VerifierTest, BigintTenantIdsAreProbedWithANewTenant) {
       "'')::bigint));");
   spec_.tenant.idType = api::TenantIdType::Bigint;
   spec_.tenant.defaultTenant.id = "1";
-  plan_.decisions = {{"notes", "default tenant", "test", false}};
+  plan::TableDecision notes;
+  notes.table = "notes";
+  notes.source = "default tenant";
+  plan_.decisions = {notes};
   baseline_ = {{"notes", 3}};
   VerifyReport report = verify(/*strict=*/true);
   EXPECT_TRUE(report.passed()) << lastReport_;

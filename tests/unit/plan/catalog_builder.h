@@ -37,9 +37,12 @@ class TableBuilder {
   TableBuilder& foreignKey(std::string name, std::vector<std::string> columns,
                            std::string referencedTable,
                            std::vector<std::string> referencedColumns = {"id"}) {
-    table_.foreignKeys.push_back(ForeignKey{std::move(name), std::move(columns),
-                                            std::move(referencedTable),
-                                            std::move(referencedColumns), true});
+    ForeignKey fk;
+    fk.name = std::move(name);
+    fk.columns = std::move(columns);
+    fk.referencedTable = std::move(referencedTable);
+    fk.referencedColumns = std::move(referencedColumns);
+    table_.foreignKeys.push_back(std::move(fk));
     return *this;
   }
   TableBuilder& unique(std::string name, std::vector<std::string> columns, bool constraint = true) {
@@ -62,7 +65,9 @@ inline Catalog catalogOf(std::vector<Table> tables) {
   Catalog catalog;
   catalog.schema = "public";
   catalog.tables = std::move(tables);
-  catalog.appRole = Role{"app", false, false};
+  Role app;
+  app.name = "app";
+  catalog.appRole = app;
   return catalog;
 }
 
@@ -79,18 +84,26 @@ inline api::TableSpec fromParent(std::string name, std::string parent,
   source.kind = api::TenantSource::Kind::Parent;
   source.parent = std::move(parent);
   source.via = std::move(via);
-  return api::TableSpec{std::move(name), source, {}};
+  api::TableSpec table;
+  table.name = std::move(name);
+  table.from = source;
+  return table;
 }
 
 inline api::TableSpec fromColumn(std::string name, std::string column) {
   api::TenantSource source;
   source.kind = api::TenantSource::Kind::Column;
   source.column = std::move(column);
-  return api::TableSpec{std::move(name), source, {}};
+  api::TableSpec table;
+  table.name = std::move(name);
+  table.from = source;
+  return table;
 }
 
 inline api::TableSpec listed(std::string name) {
-  return api::TableSpec{std::move(name), {}, {}};
+  api::TableSpec table;
+  table.name = std::move(name);
+  return table;
 }
 
 inline const TableDecision* decisionFor(const Plan& plan, const std::string& table) {

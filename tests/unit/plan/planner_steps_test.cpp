@@ -398,11 +398,20 @@ TEST(PlannerSteps, PartitionedTablesAreConvertedThroughTheirParent) {
   EXPECT_NE(plan.findStep("rls/policies/measurements_2024"), nullptr);
 }
 
+View view(std::string name, std::vector<std::string> tables, bool materialized, bool invoker) {
+  View out;
+  out.name = std::move(name);
+  out.tables = std::move(tables);
+  out.materialized = materialized;
+  out.securityInvoker = invoker;
+  return out;
+}
+
 TEST(PlannerSteps, ViewsThatBypassPoliciesAreNoted) {
   Catalog catalog = shopCatalog();
-  catalog.views.push_back(View{"order_totals", {"orders"}, false, false});
-  catalog.views.push_back(View{"safe_orders", {"orders"}, false, true});
-  catalog.views.push_back(View{"other", {"unrelated"}, false, false});
+  catalog.views.push_back(view("order_totals", {"orders"}, false, false));
+  catalog.views.push_back(view("safe_orders", {"orders"}, false, true));
+  catalog.views.push_back(view("other", {"unrelated"}, false, false));
   const Plan plan = buildPlan(specFor(), catalog);
   EXPECT_TRUE(hasNoteContaining(plan, "view 'order_totals' reads orders"));
   EXPECT_FALSE(hasNoteContaining(plan, "safe_orders"));
