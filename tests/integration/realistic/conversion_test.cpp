@@ -168,15 +168,19 @@ TEST(RealisticConversion, AfterTheFlagABranchSeesOnlyItsOwnRows) {
                                           "WHERE s.branch = 3 AND st.branch_id = 2",
                                           std::nullopt);
   ASSERT_NE(visitor, "NULL") << "the fixture has no branch-3 customer renting at branch 2";
-  // What a balance limited to branch 2's rows gives, against the chain-wide one.
+  // What a balance limited to branch 2's rows gives (rentals by branch 2's clerks and their
+  // payments), against the chain-wide one.
   const std::string ownBalance =
       asSuperuser(url,
                   "SELECT coalesce((SELECT sum(f.rental_rate) FROM rentals r "
+                  "JOIN staff st ON st.staff_id = r.staff_id "
                   "JOIN inventory i ON i.inventory_id = r.inventory_id "
                   "JOIN films f ON f.film_id = i.film_id "
-                  "WHERE r.customer_id = $1::integer AND r.branch_id = 2), 0) "
+                  "WHERE r.customer_id = $1::integer AND st.branch_id = 2), 0) "
                   "- coalesce((SELECT sum(p.amount) FROM payments p "
-                  "WHERE p.customer_id = $1::integer AND p.branch_id = 2), 0)",
+                  "JOIN rentals r ON r.rental_id = p.rental_id "
+                  "JOIN staff st ON st.staff_id = r.staff_id "
+                  "WHERE p.customer_id = $1::integer AND st.branch_id = 2), 0)",
                   visitor);
   ASSERT_NE(ownBalance, asSuperuser(url, "SELECT customer_balance($1::integer)", visitor))
       << "the check cannot tell a leaking balance from a safe one";
