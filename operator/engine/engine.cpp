@@ -34,6 +34,7 @@ std::chrono::milliseconds since(Clock::time_point start) {
 ExecutionSettings settingsFor(const api::MigrationSpec& spec) {
   ExecutionSettings settings;
   settings.lockTimeout = spec.ddl.lockTimeout;
+  settings.indexBuildTimeout = spec.ddl.indexBuildTimeout;
   settings.retry.retries = spec.ddl.retries;
   settings.backfillPause = spec.backfill.pause;
   return settings;

@@ -12,8 +12,9 @@ namespace tenantshift::plan {
 // The tenants table as the plan uses it: created by the plan, or an existing one reused.
 struct TenantsTable {
   std::string name;
-  bool created = false;         // absent from the catalog: the plan creates it
-  std::string idColumn = "id";  // its single-column primary key
+  bool created = false;          // absent from the catalog: the plan creates it
+  const Table* table = nullptr;  // the existing table, when reused
+  std::string idColumn = "id";   // its single-column primary key
   bool hasSlug = true;
   bool hasName = true;
 };

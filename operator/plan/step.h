@@ -38,6 +38,10 @@ std::string_view toString(DataLossRisk risk);
 struct Statement {
   std::string sql;
   std::vector<std::string> params;
+  // CREATE/DROP INDEX CONCURRENTLY: besides its SHARE UPDATE EXCLUSIVE lock (which never blocks
+  // the application's reads and writes) it waits for every older transaction to end, so it runs
+  // under spec.ddl.indexBuildTimeout instead of spec.ddl.lockTimeout.
+  bool concurrentIndex = false;
 };
 
 enum class Execution {

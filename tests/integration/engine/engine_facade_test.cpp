@@ -135,12 +135,14 @@ TEST_F(EngineFacade, FullRollbackRefusesToLoseNewTenantAssignments) {
   testing::RecordingObserver observer;
   Engine engine(url_, migration_, observer);
   engine.run({plan::Phase::Rls});
-  // A tenant the migration did not create, and a trade moved to it: rollback full would lose it.
+  // A tenant the migration did not create, and a user moved to it (its trades follow through the
+  // tenant-consistent foreign key): rollback full would lose that.
   PostgresServer::shared().psql(
       url_,
       "INSERT INTO tenants (id, slug, name) VALUES "
       "('00000000-0000-0000-0000-0000000000bb', 'acme', 'Acme');"
-      "UPDATE trades SET tenant_id = '00000000-0000-0000-0000-0000000000bb' WHERE id = 1;");
+      "UPDATE users SET tenant_id = '00000000-0000-0000-0000-0000000000bb' "
+      "WHERE id = (SELECT user_id FROM trades WHERE id = 1);");
   try {
     engine.rollback(RollbackScenario::Full, false);
     FAIL() << "rollback full went ahead although it loses data";

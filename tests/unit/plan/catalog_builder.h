@@ -6,6 +6,7 @@
 #include "api/migration_spec.h"
 #include "plan/catalog.h"
 #include "plan/plan.h"
+#include "plan/sql_identifier.h"
 
 namespace tenantshift::plan::testing {
 
@@ -15,7 +16,12 @@ class TableBuilder {
   explicit TableBuilder(std::string name) { table_.name = std::move(name); }
 
   TableBuilder& column(std::string name, std::string type, bool notNull = false) {
-    table_.columns.push_back(Column{std::move(name), std::move(type), notNull, {}, false});
+    Column c;
+    c.name = std::move(name);
+    c.type = std::move(type);
+    c.notNull = notNull;
+    c.textLike = c.type == "text" || c.type.rfind("character", 0) == 0;
+    table_.columns.push_back(std::move(c));
     return *this;
   }
   // A NOT NULL primary key column (or several), with its primary key constraint.
@@ -29,8 +35,10 @@ class TableBuilder {
       column(name, type, true);
       table_.primaryKey.push_back(name);
       key.columns.push_back(name);
+      key.keyDefinitions.push_back(quoteIdent(name));
     }
     table_.uniqueKeys.push_back(key);
+    addIndexOf(key, true);
     return *this;
   }
   TableBuilder& id(std::string type = "bigint") { return primaryKey({{"id", std::move(type)}}); }
@@ -50,14 +58,42 @@ class TableBuilder {
     key.name = name;
     key.indexName = name;
     key.columns = std::move(columns);
+    for (const auto& c : key.columns) {
+      key.keyDefinitions.push_back(quoteIdent(c));
+    }
     key.constraint = constraint;
     table_.uniqueKeys.push_back(key);
+    addIndexOf(key, false);
+    return *this;
+  }
+  // A plain (not unique) btree index on `columns`.
+  TableBuilder& index(std::string name, std::vector<std::string> columns,
+                      std::string method = "btree") {
+    Index index;
+    index.name = std::move(name);
+    index.columns = std::move(columns);
+    for (const auto& c : index.columns) {
+      index.keyDefinitions.push_back(quoteIdent(c));
+    }
+    index.method = std::move(method);
+    table_.indexes.push_back(std::move(index));
     return *this;
   }
   Table& table() { return table_; }
   operator Table() const { return table_; }
 
  private:
+  void addIndexOf(const UniqueKey& key, bool primary) {
+    Index index;
+    index.name = key.indexName;
+    index.columns = key.columns;
+    index.keyDefinitions = key.keyDefinitions;
+    index.unique = true;
+    index.primary = primary;
+    index.constraint = key.constraint ? key.name : "";
+    table_.indexes.push_back(std::move(index));
+  }
+
   Table table_;
 };
 
