@@ -25,7 +25,7 @@ using http::client::http_client_config;
 
 // A watch's client waits this much longer for a read than the server's timeoutSeconds.
 constexpr std::chrono::seconds kWatchReadMargin{30};
-constexpr std::size_t kWatchReadBytes = 64 * 1024;
+constexpr std::size_t kWatchReadBytes = std::size_t{64} * 1024;
 constexpr const char* kJson = "application/json";
 
 struct Request {

@@ -19,7 +19,7 @@ void Informer::start() {
     throw std::logic_error("informer started twice");
   }
   started_ = true;
-  thread_ = std::jthread([this](std::stop_token stop) { reflector_.run(std::move(stop)); });
+  thread_ = std::jthread([this](const std::stop_token& stop) { reflector_.run(stop); });
 }
 
 void Informer::stop() {

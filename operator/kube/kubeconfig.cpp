@@ -386,6 +386,7 @@ ClusterConfig clusterConfigFrom(const KubeconfigSelection& selection,
 ClusterConfig loadKubeconfig(const std::vector<std::filesystem::path>& paths,
                              const std::string& context, const std::shared_ptr<Clock>& clock) {
   std::vector<KubeconfigFile> files;
+  files.reserve(paths.size());
   for (const auto& path : paths) {
     files.push_back(KubeconfigFile{path, readWholeFile(path, sourceOf(path), "")});
   }

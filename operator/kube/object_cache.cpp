@@ -128,7 +128,7 @@ bool ObjectCache::hasSynced() const {
 
 bool ObjectCache::waitForSync(std::chrono::milliseconds timeout, std::stop_token stop) const {
   std::unique_lock lock(syncMutex_);
-  return syncChanged_.wait_for(lock, stop, timeout, [this] { return synced_; });
+  return syncChanged_.wait_for(lock, std::move(stop), timeout, [this] { return synced_; });
 }
 
 }  // namespace tenantshift::kube

@@ -59,7 +59,7 @@ Reflector::Reflector(KubeClient& client, ReflectorOptions options, ReflectorHand
       random_(random),
       backoff_(options_.backoff, random) {}
 
-void Reflector::run(std::stop_token stop) {
+void Reflector::run(const std::stop_token& stop) {
   const std::string resource = options_.collection.displayName();
   bool needList = true;
   while (!stop.stop_requested()) {

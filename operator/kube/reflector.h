@@ -52,7 +52,7 @@ class Reflector {
 
   // Runs until stop is requested, then returns promptly (an ongoing list, watch or backoff
   // wait is interrupted). Errors are logged and retried; nothing is thrown.
-  void run(std::stop_token stop);
+  void run(const std::stop_token& stop);
 
  private:
   // Lists every page and hands the objects to the handler; returns the resourceVersion.

@@ -15,7 +15,7 @@ nlohmann::json updateWithRetry(KubeClient& client, const ResourceRef& ref,
     throw std::invalid_argument("updateWithRetry needs at least one attempt");
   }
   for (int attempt = 1;; ++attempt) {
-    const nlohmann::json current = client.get(ref);
+    nlohmann::json current = client.get(ref);
     nlohmann::json changed = current;
     mutate(changed);
     if (changed == current) {

@@ -15,7 +15,7 @@ namespace tenantshift::kube {
 class WatchDecoder {
  public:
   // An event larger than this is refused (the API server limits objects to a few MiB).
-  static constexpr std::size_t kMaxEventBytes = 64 * 1024 * 1024;
+  static constexpr std::size_t kMaxEventBytes = std::size_t{64} * 1024 * 1024;
 
   // The events completed by `chunk`, in order. Throws WatchStreamError for a malformed event;
   // the stream cannot continue after that.
