@@ -9,6 +9,7 @@
 # certificates, kubeconfigs, logs, pid files and env, a file to source:
 #   KUBECONFIG            admin kubeconfig (client certificate in system:masters)
 #   E2E_STATE_DIR, E2E_API_SERVER, E2E_NODE, E2E_PODRUNNER_STATE, E2E_CA_FILE
+#   E2E_ETCD_URL          etcd's client URL (plain http on loopback), e.g. to compact it
 # The state dir's path is the last line printed. Stop everything with down.sh STATE_DIR.
 set -euo pipefail
 
@@ -182,6 +183,7 @@ export E2E_API_SERVER='$api'
 export E2E_CA_FILE='$pki/ca.crt'
 export E2E_NODE='$node'
 export E2E_PODRUNNER_STATE='$state/podrunner'
+export E2E_ETCD_URL='http://127.0.0.1:$etcd_port'
 EOF
 trap - ERR
 log "control plane up at $api; source $state/env (KUBECONFIG=$state/admin.kubeconfig)"
