@@ -312,6 +312,21 @@ TEST_F(Cluster, KubectlLogsPreviousShowsTheFailedAttemptBeforeTheRestart) {
   EXPECT_EQ(kubectlOk("logs retried -n " + ns_ + " --previous"), "attempt one\n");
 }
 
+// Deleting a running pod sends its processes SIGTERM: the container ends the way it chooses, its
+// exit code is recorded, and the pod leaves the API once it stopped.
+TEST_F(Cluster, DeletingARunningPodStopsItWithSigterm) {
+  applyOk(shellPod(ns_, "graceful",
+                   "trap 'echo got TERM; exit 0' TERM; echo up; while :; do sleep 0.2; done"));
+  kubectlOk("wait --for=condition=Ready pod/graceful -n " + ns_ + " --timeout=120s");
+  const std::string uid =
+      kubectlOk("get pod graceful -n " + ns_ + " -o jsonpath='{.metadata.uid}'");
+  kubectlOk("delete pod graceful -n " + ns_ + " --wait=true --timeout=60s");
+  const fs::path records = stateDir() / "podrunner" / "pods" / uid / "c";
+  EXPECT_NE(readFile(records / "main-main-0.log").find("got TERM\n"), std::string::npos)
+      << readFile(records / "main-main-0.log");
+  EXPECT_EQ(readFile(records / "main-main-0.exit"), "0\n");
+}
+
 // `kubectl logs -f` streams what a running container writes and ends when the container does.
 TEST_F(Cluster, KubectlLogsFollowsARunningPodUntilItEnds) {
   applyOk(shellPod(ns_, "talker", "echo first; sleep 3; echo second"));

@@ -14,6 +14,7 @@ import (
 	"github.com/virtual-kubelet/virtual-kubelet/node"
 	"github.com/virtual-kubelet/virtual-kubelet/node/api"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/labels"
@@ -66,7 +67,7 @@ func runKubelet(ctx context.Context, client kubernetes.Interface, p *provider, c
 	// environment variables. That is off (SkipDownwardAPIResolution: env.go does it, as the
 	// kubelet does), so this factory is never started: the node needs no right to list every
 	// secret of the cluster, which the Node authorizer would refuse.
-	unused := informers.NewSharedInformerFactory(client, 0)
+	envResolverInformers := informers.NewSharedInformerFactory(client, 0)
 
 	events := record.NewBroadcaster()
 	events.StartRecordingToSink(&corev1client.EventSinkImpl{Interface: client.CoreV1().Events(corev1.NamespaceAll)})
@@ -77,16 +78,27 @@ func runKubelet(ctx context.Context, client kubernetes.Interface, p *provider, c
 		PodInformer:               pods,
 		EventRecorder:             events.NewRecorder(scheme.Scheme, corev1.EventSource{Component: path.Join(cfg.node, "pod-controller"), Host: cfg.node}),
 		Provider:                  p,
-		SecretInformer:            unused.Core().V1().Secrets(),
-		ConfigMapInformer:         unused.Core().V1().ConfigMaps(),
-		ServiceInformer:           unused.Core().V1().Services(),
+		SecretInformer:            envResolverInformers.Core().V1().Secrets(),
+		ConfigMapInformer:         envResolverInformers.Core().V1().ConfigMaps(),
+		ServiceInformer:           envResolverInformers.Core().V1().Services(),
 		SkipDownwardAPIResolution: true,
 	})
 	if err != nil {
 		return fmt.Errorf("creating the pod controller: %w", err)
 	}
-	nc, err := node.NewNodeController(node.NaiveNodeProvider{}, nodeObject(cfg.node, kubeletPort), client.CoreV1().Nodes(),
-		node.WithNodeEnableLeaseV1(client.CoordinationV1().Leases(corev1.NamespaceNodeLease), node.DefaultLeaseDuration))
+	nodes := client.CoreV1().Nodes()
+	nc, err := node.NewNodeController(node.NaiveNodeProvider{}, nodeObject(cfg.node, kubeletPort), nodes,
+		node.WithNodeEnableLeaseV1(client.CoordinationV1().Leases(corev1.NamespaceNodeLease), node.DefaultLeaseDuration),
+		// A node deleted from the API is registered again, as the kubelet does, at the next
+		// status update (every minute).
+		node.WithNodeStatusUpdateErrorHandler(func(ctx context.Context, err error) error {
+			if !apierrors.IsNotFound(err) {
+				return err
+			}
+			klog.InfoS("the node was deleted from the API; registering it again", "node", cfg.node)
+			_, err = nodes.Create(ctx, nodeObject(cfg.node, kubeletPort), metav1.CreateOptions{})
+			return err
+		}))
 	if err != nil {
 		return fmt.Errorf("creating the node controller: %w", err)
 	}
@@ -174,7 +186,6 @@ func serveKubeletAPI(client kubernetes.Interface, p *provider, cfg kubeletConfig
 	mux := http.NewServeMux()
 	api.AttachPodRoutes(api.PodHandlerConfig{
 		GetContainerLogs:      p.GetContainerLogs,
-		GetPods:               p.GetPods,
 		GetPodsFromKubernetes: podsFromAPI,
 	}, mux, false)
 
@@ -224,9 +235,9 @@ func withAuth(authn authenticator.Request, authz authorizer.Authorizer, nodeName
 	})
 }
 
-// nodeAttributes is what a request to the kubelet API is authorized as, the kubelet's mapping:
-// a verb from the method on nodes/<subresource> of this node; /containerLogs and /pods, all this
-// API serves, are nodes/proxy.
+// nodeAttributes is what a request to the kubelet API is authorized as, as the kubelet maps it: a
+// verb from the method, on nodes/proxy of this node (the kubelet's subresource for /containerLogs,
+// /exec, /attach and /portForward; for /pods a 1.34 kubelet tries nodes/pods first, then this).
 func nodeAttributes(info *authenticator.Response, nodeName string, r *http.Request) authorizer.AttributesRecord {
 	verb := map[string]string{http.MethodGet: "get", http.MethodHead: "get", http.MethodPost: "create",
 		http.MethodPut: "update", http.MethodPatch: "patch", http.MethodDelete: "delete"}[r.Method]

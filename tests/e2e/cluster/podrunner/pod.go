@@ -10,6 +10,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/klog/v2"
@@ -24,7 +25,7 @@ func (p *provider) sync(ctx context.Context, key string) (time.Duration, error) 
 	case e == nil:
 		return 0, nil
 	case e.deleting:
-		return p.terminate(key, e)
+		return p.terminate(ctx, key, e)
 	case !e.confirmed:
 		return 0, nil // restored; waits for the pod controller to hand it over again
 	}
@@ -58,8 +59,11 @@ func setPodIPs(st *corev1.PodStatus) {
 }
 
 // terminate stops a deleted pod's processes (SIGTERM, SIGKILL once the grace period is over) and,
-// once none is left, reports the pod's final status, every container terminated, and forgets it.
-func (p *provider) terminate(key string, e *podEntry) (time.Duration, error) {
+// once none is left, reports the pod's final status, every container terminated, removes the pod
+// from the API and forgets it. Removing it is the kubelet's rule (a deleted pod goes as soon as its
+// containers stopped); virtual-kubelet's pod controller would remove it only at the end of the
+// grace period, 30 s by default, however soon the processes ended.
+func (p *provider) terminate(ctx context.Context, key string, e *podEntry) (time.Duration, error) {
 	sig := syscall.SIGTERM
 	if !time.Now().Before(e.deadline) {
 		sig = syscall.SIGKILL
@@ -78,6 +82,13 @@ func (p *provider) terminate(key string, e *podEntry) (time.Duration, error) {
 			return 0, err
 		}
 		p.report(key, e.pod.UID, st)
+		err = p.client.CoreV1().Pods(e.pod.Namespace).Delete(ctx, e.pod.Name, metav1.DeleteOptions{
+			GracePeriodSeconds: ptr.To[int64](0),
+			Preconditions:      &metav1.Preconditions{UID: ptr.To(e.pod.UID)},
+		})
+		if err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
+			return 0, fmt.Errorf("removing the stopped pod from the API: %w", err)
+		}
 	}
 	p.forget(key, e.pod.UID, e.dir)
 	klog.InfoS("pod stopped", "pod", key, "uid", e.pod.UID)

@@ -311,6 +311,9 @@ func (p *provider) start(ctx context.Context, pod *corev1.Pod, dir, kind string,
 	var s strings.Builder
 	s.WriteString("# podrunner wrapper: runs in a private mount namespace (unshare --mount)\n")
 	s.WriteString("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n")
+	// SIGTERM and SIGINT go to the whole process group: the command decides what to do with them,
+	// and this shell, with a trap that does nothing, waits for it and records its exit code.
+	s.WriteString("trap : TERM INT\n")
 	s.WriteString("fail() { echo \"podrunner: $*\" >" + q(prefix+".term") + "; echo 128 >" + q(prefix+".exit.tmp") +
 		"; mv " + q(prefix+".exit.tmp") + " " + q(prefix+".exit") + "; exit 128; }\n")
 	for _, m := range mounts {
