@@ -116,7 +116,11 @@ func newestAttempt(dir, kind, name string) int {
 // the attempt and starting it) is recorded as lost, once; a running one started by an earlier
 // podrunner is adopted.
 func (p *provider) lastAttempt(dir, kind, name string) (*attempt, error) {
-	a, err := readAttempt(dir, kind, name, newestAttempt(dir, kind, name))
+	n := newestAttempt(dir, kind, name)
+	if n < 0 {
+		return nil, nil
+	}
+	a, err := readAttempt(dir, kind, name, n)
 	if a == nil || err != nil || a.exited || p.alive(a.prefix) {
 		return a, err
 	}
