@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -14,28 +15,25 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/types"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/klog/v2"
 )
 
-const (
-	syscallTerm = syscall.SIGTERM
-	syscallKill = syscall.SIGKILL
-	lostMessage = "The container could not be located when the pod was terminated"
-)
+// lostMessage is the kubelet's message for a container it can no longer find.
+const lostMessage = "The container could not be located when the pod was terminated"
 
-// proc is a wrapper process started by this runner (reaped by Wait) or adopted from an earlier one
-// (watched through /proc).
+// proc is a wrapper process started by this podrunner (reaped by Wait) or adopted from an earlier
+// one (watched through /proc).
 type proc struct {
 	pid int
-	own bool // started by this runner, reaped by its Wait
+	own bool // started by this podrunner, reaped by its Wait
 }
 
 // attempt is one run of one container, as recorded under <pod dir>/c/<kind>-<name>-<n>.*:
 //
 //	.started  written (O_EXCL) before the process starts: the attempt can never start twice
 //	.sh       the wrapper script; .pid its pid; .log stdout and stderr; .term the termination log
-//	.exit     "<code>" written by the wrapper when the command ends, or "137 lost" by the runner
+//	.exit     "<code>" written by the wrapper when the command ends, or "137 lost" by the podrunner
 type attempt struct {
 	prefix   string
 	attempt  int
@@ -48,6 +46,15 @@ type attempt struct {
 
 func (a *attempt) containerID() string {
 	return "podrunner://" + filepath.Base(filepath.Dir(filepath.Dir(a.prefix))) + "-" + filepath.Base(a.prefix)
+}
+
+// terminated is the container state of an attempt that exited.
+func (a *attempt) terminated(c corev1.Container) *corev1.ContainerStateTerminated {
+	return &corev1.ContainerStateTerminated{
+		ExitCode: int32(a.exitCode), Reason: a.reason(), Message: a.message(c),
+		StartedAt: metav1.NewTime(a.started), FinishedAt: metav1.NewTime(a.finished),
+		ContainerID: a.containerID(),
+	}
 }
 
 func (a *attempt) reason() string {
@@ -77,35 +84,50 @@ func (a *attempt) message(c corev1.Container) string {
 	return ""
 }
 
-// lastAttempt reads the newest attempt of a container, or nil if it never started.
-func (r *runner) lastAttempt(dir, kind, name string) (*attempt, error) {
-	n := -1
-	for {
-		if _, err := os.Stat(attemptPrefix(dir, kind, name, n+1) + ".started"); err != nil {
-			break
-		}
-		n++
-	}
-	if n < 0 {
-		return nil, nil
-	}
+// readAttempt reads attempt n of a container as recorded, or nil if it never started. It only
+// reads: an attempt whose process is gone without an exit code still reads as not exited.
+func readAttempt(dir, kind, name string, n int) (*attempt, error) {
 	a := &attempt{prefix: attemptPrefix(dir, kind, name, n), attempt: n}
 	b, err := os.ReadFile(a.prefix + ".started")
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
 	if err != nil {
 		return nil, err
 	}
 	a.started, _ = time.Parse(time.RFC3339Nano, strings.TrimSpace(string(b)))
-	if !readExit(a) {
-		if r.alive(a.prefix) {
-			return a, nil
+	readExit(a)
+	return a, nil
+}
+
+// newestAttempt is the number of the container's newest attempt, or -1 if it never started.
+func newestAttempt(dir, kind, name string) int {
+	n := -1
+	for {
+		if _, err := os.Stat(attemptPrefix(dir, kind, name, n+1) + ".started"); err != nil {
+			return n
 		}
-		// Neither running nor finished: the wrapper was killed, or the runner died between
-		// recording the attempt and starting it. Record it as lost, once.
-		if err := writeFileAtomic(a.prefix+".exit", "137 lost\n"); err != nil {
-			return nil, err
-		}
-		readExit(a)
+		n++
 	}
+}
+
+// lastAttempt reads the newest attempt of a container, or nil if it never started. An attempt
+// neither running nor finished (the wrapper was killed, or the podrunner died between recording
+// the attempt and starting it) is recorded as lost, once; a running one started by an earlier
+// podrunner is adopted.
+func (p *provider) lastAttempt(dir, kind, name string) (*attempt, error) {
+	n := newestAttempt(dir, kind, name)
+	if n < 0 {
+		return nil, nil
+	}
+	a, err := readAttempt(dir, kind, name, n)
+	if a == nil || err != nil || a.exited || p.alive(a.prefix) {
+		return a, err
+	}
+	if err := writeFileAtomic(a.prefix+".exit", "137 lost\n"); err != nil {
+		return nil, err
+	}
+	readExit(a)
 	return a, nil
 }
 
@@ -132,12 +154,12 @@ func attemptPrefix(dir, kind, name string, n int) string {
 	return filepath.Join(dir, "c", fmt.Sprintf("%s-%s-%d", kind, name, n))
 }
 
-func (r *runner) recordLost(dir, kind, name string, n int) error {
-	p := attemptPrefix(dir, kind, name, n)
-	if err := writeFileAtomic(p+".started", time.Now().UTC().Format(time.RFC3339Nano)); err != nil {
+func recordLost(dir, kind, name string, n int) error {
+	prefix := attemptPrefix(dir, kind, name, n)
+	if err := writeFileAtomic(prefix+".started", time.Now().UTC().Format(time.RFC3339Nano)); err != nil {
 		return err
 	}
-	return writeFileAtomic(p+".exit", "137 lost\n")
+	return writeFileAtomic(prefix+".exit", "137 lost\n")
 }
 
 func writeFileAtomic(path, content string) error {
@@ -148,46 +170,55 @@ func writeFileAtomic(path, content string) error {
 	return os.Rename(tmp, path)
 }
 
-// alive says whether the wrapper recorded in prefix.pid still runs (not a zombie, and still our
-// script, so that a reused pid does not count).
-func (r *runner) alive(prefix string) bool {
-	r.mu.Lock()
-	p, tracked := r.procs[prefix]
-	r.mu.Unlock()
-	if tracked && p.own {
-		// Our own child, not reaped yet (its /proc entry is unreliable while it execs).
-		return true
-	}
+// wrapperPid is the pid of the attempt's wrapper if it still runs (not a zombie, and still our
+// script, so that a reused pid does not count), else 0. It only reads /proc.
+func wrapperPid(prefix string) int {
 	b, err := os.ReadFile(prefix + ".pid")
 	if err != nil {
-		return false
+		return 0
 	}
 	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
 	if err != nil || pid <= 0 {
-		return false
+		return 0
 	}
 	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
-		return false
+		return 0
 	}
 	if i := bytes.LastIndexByte(stat, ')'); i < 0 || i+2 >= len(stat) || stat[i+2] == 'Z' {
-		return false
+		return 0
 	}
 	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
 	if err != nil || !bytes.Contains(cmdline, []byte(prefix+".sh")) {
+		return 0
+	}
+	return pid
+}
+
+// alive says whether the attempt's wrapper still runs. One started by an earlier podrunner is
+// adopted: watched until it exits, when its pod is looked at again.
+func (p *provider) alive(prefix string) bool {
+	p.procMu.Lock()
+	pr, tracked := p.procs[prefix]
+	p.procMu.Unlock()
+	if tracked && pr.own {
+		// Our own child, not reaped yet (its /proc entry is unreliable while it execs).
+		return true
+	}
+	pid := wrapperPid(prefix)
+	if pid == 0 {
 		return false
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if _, ok := r.procs[prefix]; !ok {
-		// Started by an earlier runner: watch it until it exits, then look at the pod again.
-		r.procs[prefix] = &proc{pid: pid}
-		go r.watchAdopted(prefix, pid)
+	p.procMu.Lock()
+	defer p.procMu.Unlock()
+	if _, ok := p.procs[prefix]; !ok {
+		p.procs[prefix] = &proc{pid: pid}
+		go p.watchAdopted(prefix, pid)
 	}
 	return true
 }
 
-func (r *runner) watchAdopted(prefix string, pid int) {
+func (p *provider) watchAdopted(prefix string, pid int) {
 	for {
 		time.Sleep(500 * time.Millisecond)
 		stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
@@ -195,73 +226,57 @@ func (r *runner) watchAdopted(prefix string, pid int) {
 			break
 		}
 	}
-	r.exited(prefix)
+	p.exited(prefix)
 }
 
-func (r *runner) exited(prefix string) {
-	r.mu.Lock()
-	delete(r.procs, prefix)
-	r.mu.Unlock()
-	if key, err := os.ReadFile(filepath.Join(filepath.Dir(filepath.Dir(prefix)), "pod")); err == nil {
-		r.queue.Add(strings.TrimSpace(string(key)))
+// exited forgets a wrapper that ended and looks at its pod again.
+func (p *provider) exited(prefix string) {
+	p.procMu.Lock()
+	delete(p.procs, prefix)
+	p.procMu.Unlock()
+	if key, ok := p.keyOfDir(filepath.Dir(filepath.Dir(prefix))); ok {
+		p.queue.Add(key)
 	}
 }
 
-// killAll signals every wrapper still running under a pod's state directory and returns how many
-// were running.
-func (r *runner) killAll(dir string, sig syscall.Signal) int {
-	pids, _ := filepath.Glob(filepath.Join(dir, "c", "*.pid"))
+// killAll sends sig to every wrapper still running under a pod's state directory (signal 0 sends
+// nothing) and returns how many were running.
+func (p *provider) killAll(dir string, sig syscall.Signal) int {
+	pidFiles, _ := filepath.Glob(filepath.Join(dir, "c", "*.pid"))
 	alive := 0
-	for _, p := range pids {
-		prefix := strings.TrimSuffix(p, ".pid")
-		if _, err := os.Stat(prefix + ".exit"); err == nil || !r.alive(prefix) {
+	for _, f := range pidFiles {
+		prefix := strings.TrimSuffix(f, ".pid")
+		if _, err := os.Stat(prefix + ".exit"); err == nil || !p.alive(prefix) {
 			continue
 		}
-		b, _ := os.ReadFile(p)
+		b, _ := os.ReadFile(f)
 		pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
 		alive++
-		klog.V(2).InfoS("signalling container", "prefix", prefix, "signal", sig)
-		_ = syscall.Kill(-pid, sig) // the wrapper leads its own session and process group
-	}
-	return alive
-}
-
-// reapOrphans kills the processes of pods that no longer exist in the API.
-func (r *runner) reapOrphans() error {
-	known := map[types.UID]bool{}
-	pods, err := r.pods.List(everything)
-	if err != nil {
-		return err
-	}
-	for _, p := range pods {
-		known[p.UID] = true
-	}
-	dirs, _ := filepath.Glob(filepath.Join(r.stateDir, "pods", "*"))
-	for _, d := range dirs {
-		if !known[types.UID(filepath.Base(d))] {
-			r.killAll(d, syscallKill)
+		if sig != 0 {
+			klog.V(2).InfoS("signalling container", "prefix", prefix, "signal", sig)
+			_ = syscall.Kill(-pid, sig) // the wrapper leads its own session and process group
 		}
 	}
-	return nil
+	return alive
 }
 
 type mount struct{ source, target string }
 
 // start runs attempt n of a container: records it, writes its wrapper script and starts it in a
 // private mount namespace with the pod's volumes bound at their mount paths.
-func (r *runner) start(ctx context.Context, pod *corev1.Pod, dir, kind string, c corev1.Container, n int32, volErr error) error {
+func (p *provider) start(ctx context.Context, pod *corev1.Pod, dir, kind string, c corev1.Container, n int32, volErr error) error {
 	if volErr != nil {
 		return volErr
 	}
-	env, err := r.containerEnv(ctx, pod, c)
+	env, err := p.containerEnv(ctx, pod, c)
 	if err != nil {
 		return err
 	}
 	argv := append(append([]string{}, c.Command...), c.Args...)
 	if len(c.Command) == 0 {
-		argv = append([]string{r.binary}, c.Args...) // the image's entrypoint
-	} else if filepath.Base(c.Command[0]) == r.image {
-		argv[0] = r.binary
+		argv = append([]string{p.binary}, c.Args...) // the image's entrypoint
+	} else if filepath.Base(c.Command[0]) == p.image {
+		argv[0] = p.binary
 	}
 	vars := map[string]string{}
 	for _, kv := range env {
@@ -274,7 +289,7 @@ func (r *runner) start(ctx context.Context, pod *corev1.Pod, dir, kind string, c
 
 	var mounts []mount
 	for _, vm := range c.VolumeMounts {
-		src, err := r.volumeSource(pod, dir, vm.Name)
+		src, err := p.volumeSource(pod, dir, vm.Name)
 		if err != nil {
 			return err
 		}
@@ -300,6 +315,9 @@ func (r *runner) start(ctx context.Context, pod *corev1.Pod, dir, kind string, c
 	var s strings.Builder
 	s.WriteString("# podrunner wrapper: runs in a private mount namespace (unshare --mount)\n")
 	s.WriteString("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n")
+	// SIGTERM and SIGINT go to the whole process group: the command decides what to do with them,
+	// and this shell, with a trap that does nothing, waits for it and records its exit code.
+	s.WriteString("trap : TERM INT\n")
 	s.WriteString("fail() { echo \"podrunner: $*\" >" + q(prefix+".term") + "; echo 128 >" + q(prefix+".exit.tmp") +
 		"; mv " + q(prefix+".exit.tmp") + " " + q(prefix+".exit") + "; exit 128; }\n")
 	for _, m := range mounts {
@@ -347,42 +365,16 @@ func (r *runner) start(ctx context.Context, pod *corev1.Pod, dir, kind string, c
 	if err := writeFileAtomic(prefix+".pid", strconv.Itoa(cmd.Process.Pid)); err != nil {
 		return err
 	}
-	r.mu.Lock()
-	r.procs[prefix] = &proc{pid: cmd.Process.Pid, own: true}
-	r.mu.Unlock()
+	p.procMu.Lock()
+	p.procs[prefix] = &proc{pid: cmd.Process.Pid, own: true}
+	p.procMu.Unlock()
 	klog.InfoS("started container", "pod", klog.KObj(pod), "container", c.Name, "attempt", n, "argv", argv)
 	go func() {
 		_ = cmd.Wait()
-		r.exited(prefix)
+		p.exited(prefix)
 	}()
 	return nil
 }
 
 // q quotes s for the POSIX shell.
 func q(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
-
-// expand replaces $(VAR) with the variable's value as the kubelet does; $$(VAR) stays literal.
-func expand(s string, vars map[string]string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '$' && i+1 < len(s) {
-			switch s[i+1] {
-			case '$':
-				b.WriteByte('$')
-				i++
-				continue
-			case '(':
-				if j := strings.IndexByte(s[i+2:], ')'); j >= 0 {
-					name := s[i+2 : i+2+j]
-					if v, ok := vars[name]; ok {
-						b.WriteString(v)
-						i += j + 2
-						continue
-					}
-				}
-			}
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
-}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -12,69 +13,152 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/client-go/tools/cache"
 	"k8s.io/klog/v2"
 	"k8s.io/utils/ptr"
 )
 
 // sync brings one pod a step closer to its spec and reports what is so. It decides from the pod
 // and the files under its state directory only, so it can be called any number of times.
-func (r *runner) sync(ctx context.Context, key string) (time.Duration, error) {
-	ns, name, err := cache.SplitMetaNamespaceKey(key)
-	if err != nil {
+func (p *provider) sync(ctx context.Context, key string) (time.Duration, error) {
+	e := p.entry(key)
+	switch {
+	case e == nil:
 		return 0, nil
+	case e.deleting:
+		return p.terminate(ctx, key, e)
+	case !e.confirmed:
+		return 0, nil // restored; waits for the pod controller to hand it over again
 	}
-	pod, err := r.pods.Pods(ns).Get(name)
-	if apierrors.IsNotFound(err) {
-		return 0, r.reapOrphans()
-	}
-	if err != nil {
-		return 0, err
-	}
-	dir := filepath.Join(r.stateDir, "pods", string(pod.UID))
-
-	if pod.DeletionTimestamp != nil {
-		return r.terminate(ctx, pod, dir)
-	}
+	pod := e.pod
 	if pod.Status.Phase == corev1.PodSucceeded || pod.Status.Phase == corev1.PodFailed {
-		r.killAll(dir, syscallKill)
 		return 0, nil
 	}
-	if err := os.MkdirAll(filepath.Join(dir, "c"), 0o755); err != nil {
-		return 0, err
-	}
-	startTime, err := podStartTime(dir, pod)
+	startTime, err := podStartTime(e.dir, pod)
 	if err != nil {
 		return 0, err
 	}
-	_ = os.WriteFile(filepath.Join(dir, "pod"), []byte(key+"\n"), 0o644)
 
 	st := pod.Status.DeepCopy()
-	st.HostIP, st.PodIP = "127.0.0.1", "127.0.0.1"
-	st.HostIPs = []corev1.HostIP{{IP: "127.0.0.1"}}
-	st.PodIPs = []corev1.PodIP{{IP: "127.0.0.1"}}
+	setPodIPs(st)
 	st.StartTime = &startTime
-
-	requeue, err := r.advance(ctx, pod, dir, startTime, st)
+	requeue, err := p.advance(ctx, pod, e.dir, startTime, st)
 	if err != nil {
 		return 0, err
 	}
-	setPodConditions(pod, st)
+	setPodConditions(st)
 	if !apiequality.Semantic.DeepEqual(&pod.Status, st) {
-		p := pod.DeepCopy()
-		p.Status = *st
-		if _, err := r.client.CoreV1().Pods(ns).UpdateStatus(ctx, p, metav1.UpdateOptions{}); err != nil {
-			if apierrors.IsConflict(err) || apierrors.IsNotFound(err) {
-				return time.Second, nil // the informer brings the newer pod
-			}
-			return 0, err
-		}
+		p.report(key, pod.UID, st)
 	}
 	return requeue, nil
 }
 
+func setPodIPs(st *corev1.PodStatus) {
+	st.HostIP, st.PodIP = "127.0.0.1", "127.0.0.1"
+	st.HostIPs = []corev1.HostIP{{IP: "127.0.0.1"}}
+	st.PodIPs = []corev1.PodIP{{IP: "127.0.0.1"}}
+}
+
+// terminate stops a deleted pod's processes (SIGTERM, SIGKILL once the grace period is over) and,
+// once none is left, reports the pod's final status, every container terminated, removes the pod
+// from the API and forgets it. Removing it is the kubelet's rule (a deleted pod goes as soon as its
+// containers stopped); virtual-kubelet's pod controller would remove it only at the end of the
+// grace period, 30 s by default, however soon the processes ended.
+func (p *provider) terminate(ctx context.Context, key string, e *podEntry) (time.Duration, error) {
+	sig := syscall.SIGTERM
+	if !time.Now().Before(e.deadline) {
+		sig = syscall.SIGKILL
+	} else if e.termSent {
+		sig = 0 // signalled already: only count who is left
+	}
+	if alive := p.killAll(e.dir, sig); alive > 0 {
+		if sig == syscall.SIGTERM {
+			p.setTermSent(key, e.pod.UID)
+		}
+		return min(max(time.Until(e.deadline), 0)+100*time.Millisecond, 500*time.Millisecond), nil
+	}
+	if e.confirmed {
+		st, err := p.finalStatus(e.pod, e.dir)
+		if err != nil {
+			return 0, err
+		}
+		p.report(key, e.pod.UID, st)
+		err = p.client.CoreV1().Pods(e.pod.Namespace).Delete(ctx, e.pod.Name, metav1.DeleteOptions{
+			GracePeriodSeconds: ptr.To[int64](0),
+			Preconditions:      &metav1.Preconditions{UID: ptr.To(e.pod.UID)},
+		})
+		if err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
+			return 0, fmt.Errorf("removing the stopped pod from the API: %w", err)
+		}
+	}
+	p.forget(key, e.pod.UID, e.dir)
+	klog.InfoS("pod stopped", "pod", key, "uid", e.pod.UID)
+	return 0, nil
+}
+
+func (p *provider) setTermSent(key string, uid types.UID) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if cur, ok := p.pods[key]; ok && cur.pod.UID == uid {
+		cur.termSent = true
+	}
+}
+
+// finalStatus is the status of a pod whose processes are all gone: every container terminated,
+// with the exit code of its last attempt, or lost (137) if it never ran. Like the kubelet's, the
+// phase is Succeeded only if every container exited 0.
+func (p *provider) finalStatus(pod *corev1.Pod, dir string) (*corev1.PodStatus, error) {
+	st := pod.Status.DeepCopy()
+	setPodIPs(st)
+	if st.StartTime == nil {
+		st.StartTime = ptr.To(metav1.NewTime(time.Now().Truncate(time.Second)))
+	}
+	final := func(kind string, c corev1.Container) (corev1.ContainerStatus, error) {
+		cs := corev1.ContainerStatus{Name: c.Name, Image: c.Image, ImageID: "podrunner://" + c.Image, Started: ptr.To(false)}
+		if !p.isOwnImage(c.Image) {
+			cs.ContainerID = "podrunner://pretend-" + c.Name
+			cs.State.Terminated = &corev1.ContainerStateTerminated{Reason: "Completed",
+				StartedAt: *st.StartTime, FinishedAt: metav1.Now(), ContainerID: cs.ContainerID}
+			return cs, nil
+		}
+		last, err := p.lastAttempt(dir, kind, c.Name)
+		if err != nil {
+			return cs, err
+		}
+		if last == nil || !last.exited {
+			cs.State.Terminated = &corev1.ContainerStateTerminated{ExitCode: 137,
+				Reason: "ContainerStatusUnknown", Message: lostMessage, FinishedAt: metav1.Now()}
+			return cs, nil
+		}
+		cs.RestartCount = int32(last.attempt)
+		cs.ContainerID = last.containerID()
+		cs.State.Terminated = last.terminated(c)
+		return cs, nil
+	}
+	st.InitContainerStatuses, st.ContainerStatuses = nil, nil
+	for _, c := range pod.Spec.InitContainers {
+		cs, err := final("init", c)
+		if err != nil {
+			return nil, err
+		}
+		st.InitContainerStatuses = append(st.InitContainerStatuses, cs)
+	}
+	st.Phase = corev1.PodSucceeded
+	for _, c := range pod.Spec.Containers {
+		cs, err := final("main", c)
+		if err != nil {
+			return nil, err
+		}
+		if cs.State.Terminated.ExitCode != 0 {
+			st.Phase = corev1.PodFailed
+		}
+		st.ContainerStatuses = append(st.ContainerStatuses, cs)
+	}
+	setPodConditions(st)
+	return st, nil
+}
+
 // advance starts what must start and fills in container statuses and the phase.
-func (r *runner) advance(ctx context.Context, pod *corev1.Pod, dir string, startTime metav1.Time, st *corev1.PodStatus) (time.Duration, error) {
+func (p *provider) advance(ctx context.Context, pod *corev1.Pod, dir string, startTime metav1.Time, st *corev1.PodStatus) (time.Duration, error) {
 	var requeue time.Duration
 	soonest := func(d time.Duration) {
 		if d > 0 && (requeue == 0 || d < requeue) {
@@ -83,11 +167,11 @@ func (r *runner) advance(ctx context.Context, pod *corev1.Pod, dir string, start
 	}
 	needsRun := false
 	for _, c := range append(append([]corev1.Container{}, pod.Spec.InitContainers...), pod.Spec.Containers...) {
-		needsRun = needsRun || r.isOwnImage(c.Image)
+		needsRun = needsRun || p.isOwnImage(c.Image)
 	}
 	var volErr error
 	if needsRun {
-		volErr = r.materialiseVolumes(ctx, pod, dir)
+		volErr = p.materialiseVolumes(ctx, pod, dir)
 	}
 	st.Phase = corev1.PodPending
 
@@ -99,11 +183,11 @@ func (r *runner) advance(ctx context.Context, pod *corev1.Pod, dir string, start
 			st.InitContainerStatuses = append(st.InitContainerStatuses, waiting(c, "PodInitializing", ""))
 			continue
 		}
-		if !r.isOwnImage(c.Image) {
+		if !p.isOwnImage(c.Image) {
 			st.InitContainerStatuses = append(st.InitContainerStatuses, completed(c, startTime))
 			continue
 		}
-		cs, done, d, err := r.container(ctx, pod, dir, "init", c, volErr, true)
+		cs, done, d, err := p.container(ctx, pod, dir, "init", c, volErr, true)
 		if err != nil {
 			return 0, err
 		}
@@ -130,12 +214,12 @@ func (r *runner) advance(ctx context.Context, pod *corev1.Pod, dir string, start
 			allTerminated = false
 			continue
 		}
-		if !r.isOwnImage(c.Image) {
+		if !p.isOwnImage(c.Image) {
 			st.ContainerStatuses = append(st.ContainerStatuses, pretendRunning(c, startTime))
 			allTerminated, anyRunning = false, true
 			continue
 		}
-		cs, done, d, err := r.container(ctx, pod, dir, "main", c, volErr, false)
+		cs, done, d, err := p.container(ctx, pod, dir, "main", c, volErr, false)
 		if err != nil {
 			return 0, err
 		}
@@ -165,10 +249,10 @@ func (r *runner) advance(ctx context.Context, pod *corev1.Pod, dir string, start
 
 // container reports one of the project's containers, starting its next attempt when due. done is
 // true once the container has finished for good (no restart will follow).
-func (r *runner) container(ctx context.Context, pod *corev1.Pod, dir, kind string, c corev1.Container,
+func (p *provider) container(ctx context.Context, pod *corev1.Pod, dir, kind string, c corev1.Container,
 	volErr error, isInit bool) (cs corev1.ContainerStatus, done bool, requeue time.Duration, err error) {
 	base := corev1.ContainerStatus{Name: c.Name, Image: c.Image, ImageID: "podrunner://" + c.Image}
-	last, err := r.lastAttempt(dir, kind, c.Name)
+	last, err := p.lastAttempt(dir, kind, c.Name)
 	if err != nil {
 		return base, false, 0, err
 	}
@@ -176,10 +260,10 @@ func (r *runner) container(ctx context.Context, pod *corev1.Pod, dir, kind strin
 		// The API says this container ran, but this state directory has no record of it: it ran
 		// under a state directory that is gone. Never run it again; report it lost, like the
 		// kubelet does for a container it can no longer find.
-		if err := r.recordLost(dir, kind, c.Name, 0); err != nil {
+		if err := recordLost(dir, kind, c.Name, 0); err != nil {
 			return base, false, 0, err
 		}
-		if last, err = r.lastAttempt(dir, kind, c.Name); err != nil {
+		if last, err = p.lastAttempt(dir, kind, c.Name); err != nil {
 			return base, false, 0, err
 		}
 	}
@@ -189,11 +273,7 @@ func (r *runner) container(ctx context.Context, pod *corev1.Pod, dir, kind strin
 			policy != corev1.RestartPolicyNever && last.exitCode != 0
 		base.RestartCount = int32(last.attempt)
 		base.LastTerminationState = corev1.ContainerState{}
-		term := &corev1.ContainerStateTerminated{
-			ExitCode: int32(last.exitCode), Reason: last.reason(), Message: last.message(c),
-			StartedAt: metav1.NewTime(last.started), FinishedAt: metav1.NewTime(last.finished),
-			ContainerID: last.containerID(),
-		}
+		term := last.terminated(c)
 		if !restart {
 			base.State.Terminated = term
 			base.Ready = false
@@ -210,10 +290,10 @@ func (r *runner) container(ctx context.Context, pod *corev1.Pod, dir, kind strin
 		}
 		base.LastTerminationState.Terminated = term
 		last = nil
-		if err := r.start(ctx, pod, dir, kind, c, base.RestartCount+1, volErr); err != nil {
+		if err := p.start(ctx, pod, dir, kind, c, base.RestartCount+1, volErr); err != nil {
 			return base, false, 0, err
 		}
-		if last, err = r.lastAttempt(dir, kind, c.Name); err != nil {
+		if last, err = p.lastAttempt(dir, kind, c.Name); err != nil {
 			return base, false, 0, err
 		}
 	}
@@ -222,11 +302,11 @@ func (r *runner) container(ctx context.Context, pod *corev1.Pod, dir, kind strin
 			base.State.Waiting = &corev1.ContainerStateWaiting{Reason: "CreateContainerConfigError", Message: volErr.Error()}
 			return base, false, 2 * time.Second, nil
 		}
-		if err := r.start(ctx, pod, dir, kind, c, 0, nil); err != nil {
+		if err := p.start(ctx, pod, dir, kind, c, 0, nil); err != nil {
 			base.State.Waiting = &corev1.ContainerStateWaiting{Reason: "CreateContainerConfigError", Message: err.Error()}
 			return base, false, 2 * time.Second, nil
 		}
-		if last, err = r.lastAttempt(dir, kind, c.Name); err != nil {
+		if last, err = p.lastAttempt(dir, kind, c.Name); err != nil {
 			return base, false, 0, err
 		}
 	}
@@ -276,7 +356,7 @@ func pretendRunning(c corev1.Container, at metav1.Time) corev1.ContainerStatus {
 		Ready:       true, Started: ptr.To(true)}
 }
 
-// podStartTime is when this runner first saw the pod, kept in its state directory.
+// podStartTime is when this podrunner first saw the pod, kept in its state directory.
 func podStartTime(dir string, pod *corev1.Pod) (metav1.Time, error) {
 	if pod.Status.StartTime != nil {
 		return *pod.Status.StartTime, nil
@@ -291,7 +371,7 @@ func podStartTime(dir string, pod *corev1.Pod) (metav1.Time, error) {
 	return now, os.WriteFile(f, []byte(now.UTC().Format(time.RFC3339)), 0o644)
 }
 
-func setPodConditions(pod *corev1.Pod, st *corev1.PodStatus) {
+func setPodConditions(st *corev1.PodStatus) {
 	allReady, initialized := len(st.ContainerStatuses) > 0, true
 	for _, cs := range st.ContainerStatuses {
 		allReady = allReady && cs.Ready
@@ -327,28 +407,4 @@ func setPodConditions(pod *corev1.Pod, st *corev1.PodStatus) {
 	set(corev1.PodInitialized, b(initialized || terminal), reason)
 	set(corev1.ContainersReady, b(allReady && !terminal), reason)
 	set(corev1.PodReady, b(allReady && !terminal), reason)
-}
-
-// terminate stops the pod's processes (SIGTERM, then SIGKILL once the grace period is over) and,
-// once none is left, removes the pod from the API as the kubelet does.
-func (r *runner) terminate(ctx context.Context, pod *corev1.Pod, dir string) (time.Duration, error) {
-	deadline := pod.DeletionTimestamp.Time
-	sig := syscallTerm
-	if !time.Now().Before(deadline) {
-		sig = syscallKill
-	}
-	if alive := r.killAll(dir, sig); alive > 0 {
-		return min(max(time.Until(deadline), 0)+100*time.Millisecond, 500*time.Millisecond), nil
-	}
-	err := r.client.CoreV1().Pods(pod.Namespace).Delete(ctx, pod.Name, metav1.DeleteOptions{
-		GracePeriodSeconds: ptr.To[int64](0),
-		Preconditions:      &metav1.Preconditions{UID: ptr.To(types.UID(pod.UID))},
-	})
-	if err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
-		return 0, err
-	}
-	if len(pod.Finalizers) > 0 {
-		klog.V(2).InfoS("pod waits for its finalizers", "pod", klog.KObj(pod), "finalizers", pod.Finalizers)
-	}
-	return 0, nil
 }
