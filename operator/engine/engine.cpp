@@ -10,11 +10,11 @@
 #include "api/spec_parser.h"
 #include "db/catalog_reader.h"
 #include "db/connection.h"
-#include "engine/advisory_lock.h"
 #include "engine/backfill_runner.h"
 #include "engine/execution.h"
 #include "engine/ledger.h"
 #include "engine/rollback_planner.h"
+#include "engine/runner_lock.h"
 #include "engine/step_executor.h"
 #include "engine/verifier.h"
 #include "engine/verify_failed_error.h"
@@ -160,13 +160,14 @@ plan::Plan Engine::plan() {
 
 RunResult Engine::run(const RunOptions& options) {
   const api::MigrationSpec& spec = migration_.spec;
-  const Ledger ledger(migration_.metadata.name);
+  Ledger ledger(migration_.metadata.name);
   // Plan first: a spec that does not fit the database fails here, before anything changes.
   plan();
 
-  auto lock = AdvisoryLock::acquire(databaseUrl_);
   Session session([url = databaseUrl_] { return db::connect(url); });
   Ledger::ensureSchema(session.connection());
+  auto lock = RunnerLock::acquire(databaseUrl_, migration_.metadata.name, "run");
+  ledger.setRunnerId(lock->runnerId());
 
   // Load or create the migration's record; plan from its snapshot.
   std::optional<MigrationRecord> record = loadRecord(session.connection(), ledger);
@@ -313,11 +314,18 @@ MigrationStatus Engine::status() {
 
 RollbackResult Engine::rollback(RollbackScenario scenario, bool allowDataLoss) {
   const api::MigrationSpec& spec = migration_.spec;
-  const Ledger ledger(migration_.metadata.name);
-  auto lock = AdvisoryLock::acquire(databaseUrl_);
+  Ledger ledger(migration_.metadata.name);
   Session session([url = databaseUrl_] { return db::connect(url); });
-  const auto record = loadRecord(session.connection(), ledger);
   RollbackResult result;
+  if (!loadRecord(session.connection(), ledger)) {
+    spdlog::info("rollback: no migration named {} is recorded in this database; nothing to undo",
+                 ledger.migration());
+    return result;
+  }
+  Ledger::ensureSchema(session.connection());
+  auto lock = RunnerLock::acquire(databaseUrl_, migration_.metadata.name, "rollback");
+  ledger.setRunnerId(lock->runnerId());
+  const auto record = loadRecord(session.connection(), ledger);
   if (!record) {
     spdlog::info("rollback: no migration named {} is recorded in this database; nothing to undo",
                  ledger.migration());

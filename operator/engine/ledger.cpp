@@ -5,7 +5,6 @@
 #include <cctype>
 #include <set>
 
-#include "engine/advisory_lock.h"
 #include "engine/ledger_sql.h"
 
 namespace tenantshift::engine {
@@ -34,15 +33,19 @@ std::string text(const pqxx::field& field) {
 
 }  // namespace
 
-void Ledger::ensureSchema(pqxx::connection& connection) {
+namespace {
+
+// Applies the ledger files not applied yet, each in its own transaction. Once the ledger exists,
+// its version table is locked first (EXCLUSIVE: readers go on), which serialises concurrent
+// runners; only tenantshift's runners can take that lock, as nobody else has a privilege on the
+// ledger. Before it exists, concurrent creators race on CREATE SCHEMA and all but one fail with
+// a duplicate, and try again.
+void applyMissingFiles(pqxx::connection& connection) {
   for (const LedgerSqlFile& file : ledgerSqlFiles()) {
     const int version = versionOf(file.name);
     pqxx::work tx(connection);
-    // Serialises concurrent first-time creation (two `status`/`run` callers at once) without
-    // touching the runners' session lock.
-    tx.exec_params("SELECT pg_advisory_xact_lock($1::bigint)",
-                   std::to_string(AdvisoryLock::kKey + 1));
-    if (schemaExists(tx)) {
+    if (Ledger::schemaExists(tx)) {
+      tx.exec0("LOCK TABLE tenantshift.ledger_version IN EXCLUSIVE MODE");
       const pqxx::result applied =
           tx.exec_params("SELECT 1 FROM tenantshift.ledger_version WHERE version = $1::integer",
                          std::to_string(version));
@@ -56,6 +59,25 @@ void Ledger::ensureSchema(pqxx::connection& connection) {
         std::to_string(version), file.name);
     tx.commit();
     spdlog::info("ledger schema applied version={} file={}", version, file.name);
+  }
+}
+
+}  // namespace
+
+void Ledger::ensureSchema(pqxx::connection& connection) {
+  for (int attempt = 1;; ++attempt) {
+    try {
+      applyMissingFiles(connection);
+      return;
+    } catch (const pqxx::sql_error& error) {
+      // 23505 unique_violation (pg_namespace, pg_type), 42P06 duplicate_schema, 42P07
+      // duplicate_table: another runner created the ledger at the same moment.
+      const std::string state = error.sqlstate();
+      const bool race = state == "23505" || state == "42P06" || state == "42P07";
+      if (!race || attempt >= 3) {
+        throw;
+      }
+    }
   }
 }
 
@@ -174,11 +196,12 @@ void Ledger::syncSteps(pqxx::transaction_base& tx, const std::vector<plan::Step>
 
 void Ledger::markRunning(pqxx::transaction_base& tx, const std::string& stepId,
                          bool firstAttempt) const {
+  const char* runner = runnerId_.empty() ? nullptr : runnerId_.c_str();
   tx.exec_params(
       "UPDATE tenantshift.step SET state = 'running', attempts = attempts + 1, error = NULL, "
       "started_at = CASE WHEN $3::boolean OR started_at IS NULL THEN now() ELSE started_at END, "
-      "finished_at = NULL WHERE migration = $1 AND step_id = $2",
-      migration_, stepId, firstAttempt ? "true" : "false");
+      "finished_at = NULL, runner_id = $4 WHERE migration = $1 AND step_id = $2",
+      migration_, stepId, firstAttempt ? "true" : "false", runner);
   tx.exec_params("UPDATE tenantshift.migration SET updated_at = now() WHERE name = $1", migration_);
 }
 

@@ -45,9 +45,11 @@ class Ledger {
  public:
   explicit Ledger(std::string migration) : migration_(std::move(migration)) {}
   const std::string& migration() const { return migration_; }
+  // The runner (RunnerLock::runnerId) that marks steps running from now on.
+  void setRunnerId(std::string runnerId) { runnerId_ = std::move(runnerId); }
 
   // Applies the ledger's SQL files not yet applied (each once, in order, each in its own
-  // transaction, under a transaction-level advisory lock). Safe to call any number of times.
+  // transaction). Safe to call any number of times, also concurrently.
   static void ensureSchema(pqxx::connection& connection);
   // Whether the ledger's tables exist (read-only callers: plan, verify, status).
   static bool schemaExists(pqxx::transaction_base& tx);
@@ -87,6 +89,7 @@ class Ledger {
 
  private:
   std::string migration_;
+  std::string runnerId_;
 };
 
 }  // namespace tenantshift::engine

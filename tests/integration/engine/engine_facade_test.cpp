@@ -2,8 +2,10 @@
 
 #include "api/spec_error.h"
 #include "api/spec_parser.h"
-#include "engine/advisory_lock.h"
+#include "db/connection.h"
 #include "engine/engine.h"
+#include "engine/ledger.h"
+#include "engine/runner_lock.h"
 #include "engine_fixture.h"
 #include "plan/sql_identifier.h"
 
@@ -163,7 +165,8 @@ TEST_F(EngineFacade, ASecondRunnerIsRefusedAndBadSpecChangesNothing) {
   EXPECT_THROW(Engine(url_, bad, observer).run({}), api::SpecError);
   EXPECT_EQ(scalar("SELECT to_regnamespace('tenantshift') IS NULL"), "t");
 
-  auto held = AdvisoryLock::acquire(url_);
+  Ledger::ensureSchema(*db::connect(url_));
+  auto held = RunnerLock::acquire(url_, "other", "run");
   try {
     Engine(url_, migration_, observer).run({});
     FAIL() << "ran while another runner held the lock";
