@@ -10,28 +10,32 @@ namespace tenantshift::verify {
 
 ExpectedCondition observeExpectedCondition(pqxx::connection& connection,
                                            const VerifyOptions& options,
-                                           const VerifyInputs& inputs,
+                                           const VerifyInputs& inputs, const std::string& column,
                                            const std::string& columnType) {
-  const plan::PlanContext context{inputs.spec, inputs.before, inputs.spec.database.schema,
-                                  api::sqlTypeName(inputs.spec.tenant.idType), {}, {}, {}};
-  const std::string condition =
-      inputs.strict ? plan::strictCondition(context) : plan::permissiveCondition(context);
+  // The plan's conditions name spec.tenant.column; the tenants table's name its id column.
+  api::MigrationSpec spec = inputs.spec;
+  spec.tenant.column = column;
+  const plan::PlanContext context{spec, inputs.before, spec.database.schema,
+                                  api::sqlTypeName(spec.tenant.idType), {}, {}, {}};
   ExpectedCondition expected;
   const UnitRun run = runUnit(
-      connection, options, "computing the expected policy condition", [&](pqxx::connection& c) {
+      connection, options, "computing the expected policy conditions", [&](pqxx::connection& c) {
         pqxx::work tx(c, "tenantshift_verify_condition");
-        setLockTimeout(tx, inputs.spec.ddl.lockTimeout);
+        setLockTimeout(tx, spec.ddl.lockTimeout);
         tx.exec_params("CREATE TEMP TABLE tenantshift_verify_condition (" +
-                       plan::quoteIdent(inputs.spec.tenant.column) + " " + columnType +
-                       ") ON COMMIT DROP");
-        tx.exec_params("CREATE POLICY tenantshift_verify ON pg_temp.tenantshift_verify_condition"
-                       " USING (" +
-                       condition + ")");
-        expected.text = tx.exec_params1(
-                              "SELECT pg_catalog.pg_get_expr(polqual, polrelid) FROM "
-                              "pg_catalog.pg_policy WHERE polrelid = "
-                              "'pg_temp.tenantshift_verify_condition'::regclass")[0]
-                            .as<std::string>();
+                       plan::quoteIdent(column) + " " + columnType + ") ON COMMIT DROP");
+        tx.exec_params("CREATE POLICY strict ON pg_temp.tenantshift_verify_condition USING (" +
+                       plan::strictCondition(context) + ")");
+        tx.exec_params(
+            "CREATE POLICY permissive ON pg_temp.tenantshift_verify_condition USING (" +
+            plan::permissiveCondition(context) + ")");
+        for (const auto& row : tx.exec_params(
+                 "SELECT polname, pg_catalog.pg_get_expr(polqual, polrelid) FROM "
+                 "pg_catalog.pg_policy WHERE polrelid = "
+                 "'pg_temp.tenantshift_verify_condition'::regclass")) {
+          (row[0].as<std::string>() == "strict" ? expected.strict : expected.permissive) =
+              row[1].as<std::string>();
+        }
         tx.abort();
       });
   expected.ran = run.done;

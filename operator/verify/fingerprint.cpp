@@ -15,7 +15,10 @@ planned AS (
      AND c.relname IN (SELECT json_array_elements_text($2::json))
 ),
 scope AS (
-  SELECT t.relid AS oid FROM planned p, LATERAL pg_catalog.pg_partition_tree(p.oid) t
+  SELECT oid FROM planned
+  UNION
+  -- pg_partition_tree lists nothing for a table that is not partitioned.
+  SELECT t.relid FROM planned p, LATERAL pg_catalog.pg_partition_tree(p.oid) t
   UNION
   SELECT c.oid FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
    WHERE n.nspname = $1 AND c.relname = $3 AND c.relkind IN ('r', 'p')

@@ -21,8 +21,10 @@ class ProbeJudge {
 
   std::vector<CheckResult> run() {
     select();
-    writeOther("isolation.update", "UPDATE", seen_.access.update, seen_.update);
-    writeOther("isolation.delete", "DELETE", seen_.access.remove, seen_.remove);
+    writeOther("isolation.update", "UPDATE", seen_.access.update, seen_.update,
+               seen_.blindUpdate, "UPDATE ... SET " + column_ + " = " + seen_.blindTenant);
+    writeOther("isolation.delete", "DELETE", seen_.access.remove, seen_.remove,
+               seen_.blindRemove, "DELETE");
     insert();
     onConflict();
     move();
@@ -79,20 +81,43 @@ class ProbeJudge {
   }
 
   void writeOther(const std::string& check, const std::string& verb, bool allowed,
-                  const StatementResult& statement) {
+                  const StatementResult& statement, const StatementResult& blind,
+                  const std::string& blindVerb) {
     if (!allowed) {
       noPrivilege(check, verb);
-    } else if (!seen_.access.select) {
+      return;
+    }
+    if (!seen_.access.select) {
       unaddressable(check, verb);
-    } else if (statement.refused()) {
+      return;
+    }
+    const std::string withZ = "with tenant " + seen_.blindTenant + " (no rows) set, ";
+    if (blind.failed() && !blind.refused()) {
+      add(check, CheckOutcome::Failed,
+          withZ + blindVerb + " of every row reached rows of other tenants, and only an error "
+                              "stopped it (" +
+              blind.error + "): " + hint());
+      return;
+    }
+    if (!blind.refused() && blind.affected > 0) {
+      add(check, CheckOutcome::Failed,
+          withZ + "the app role's " + blindVerb + " of every row reached " +
+              std::to_string(blind.affected) + " rows of other tenants: the " + verb +
+              " policy must filter (USING) on " + column_ + "; " + hint());
+      return;
+    }
+    if (statement.refused()) {
       add(check, CheckOutcome::Passed,
-          withY() + verb + " of " + row_ + " is refused: " + statement.error);
+          withY() + verb + " of " + row_ + " is refused (" + statement.error + "), and " +
+              withZ + blindVerb + " of every row reaches none");
     } else if (statement.failed()) {
       add(check, CheckOutcome::Failed,
           withY() + verb + " reached " + row_ + " and only an error stopped it (" +
               statement.error + "): " + hint());
     } else if (statement.affected == 0) {
-      add(check, CheckOutcome::Passed, withY() + verb + " of " + row_ + " affects no row");
+      add(check, CheckOutcome::Passed,
+          withY() + verb + " of " + row_ + " affects no row, and " + withZ + blindVerb +
+              " of every row reaches none");
     } else {
       add(check, CheckOutcome::Failed,
           withY() + "the app role's " + verb + " reached " + row_ + ": " + hint());
@@ -161,22 +186,43 @@ class ProbeJudge {
     const std::string what = "moving its own " + row_ + " to tenant " + seen_.sessionTenant;
     if (!seen_.access.update) {
       noPrivilege(check, "UPDATE");
-    } else if (!seen_.access.select) {
+      return;
+    }
+    if (!seen_.access.select) {
       unaddressable(check, "UPDATE");
-    } else if (seen_.move.refused()) {
+      return;
+    }
+    const std::string needsCheck =
+        "the UPDATE policy needs WITH CHECK (" + column_ + " = the session's tenant)";
+    if (!seen_.blindMove.refused() && seen_.blindMove.failed()) {
+      add(check, CheckOutcome::Failed,
+          withX + "UPDATE ... SET " + column_ + " = " + seen_.sessionTenant +
+              " of every row was not stopped by row-level security but by: " +
+              seen_.blindMove.error + "; " + needsCheck);
+      return;
+    }
+    if (!seen_.blindMove.refused() && seen_.blindMove.affected > 0) {
+      add(check, CheckOutcome::Failed,
+          withX + "the app role's UPDATE ... SET " + column_ + " = " + seen_.sessionTenant +
+              " (reading no column, so only the UPDATE policy applies) moved " +
+              std::to_string(seen_.blindMove.affected) + " of its rows to another tenant: " +
+              needsCheck);
+      return;
+    }
+    if (seen_.move.refused()) {
       add(check, CheckOutcome::Passed, withX + what + " is refused: " + seen_.move.error);
     } else if (seen_.move.failed()) {
       add(check, CheckOutcome::Failed,
           withX + what + " was not stopped by row-level security but by: " + seen_.move.error +
-              "; the UPDATE policy needs WITH CHECK (" + column_ + " = the session's tenant)");
+              "; " + needsCheck);
     } else if (seen_.move.affected == 0) {
       add(check, CheckOutcome::Failed,
           "isolation not proven: " + withX + "the app role's UPDATE does not reach its own " +
               row_ + ", so the policies hide a tenant's own rows: " + hint());
     } else {
       add(check, CheckOutcome::Failed,
-          withX + "the app role moved " + row_ + " to tenant " + seen_.sessionTenant +
-              ": the UPDATE policy needs WITH CHECK (" + column_ + " = the session's tenant)");
+          withX + "the app role moved " + row_ + " to tenant " + seen_.sessionTenant + ": " +
+              needsCheck);
     }
   }
 

@@ -39,13 +39,21 @@ struct ProbeObservation {
   std::int64_t othersVisible = 0;
   std::int64_t rowVisible = 0;
   std::int64_t visible = 0;
-  StatementResult update;      // UPDATE R with Y set
-  StatementResult remove;      // DELETE R with Y set
+  StatementResult update;      // UPDATE R (by its ctid) with Y set
+  StatementResult remove;      // DELETE R (by its ctid) with Y set
   StatementResult insert;      // INSERT a copy of R with Y set
   StatementResult onConflict;  // INSERT a copy of R for Y, ON CONFLICT (R's key) DO UPDATE
   std::string conflictTarget;  // the key it names; "" when the relation has none usable
   bool rowChangedByConflict = false;
-  StatementResult move;  // UPDATE R to another tenant with X set
+  StatementResult move;  // UPDATE R (by its ctid) to Y with X set
+  // Statements that read no column, so that only the UPDATE / DELETE policies (not SELECT's)
+  // stand in their way: with Z (a tenant without rows in the relation) set, UPDATE ... SET
+  // tenant = Z and DELETE of every row must reach none; with X set, UPDATE ... SET tenant = Y
+  // of every row must be refused.
+  std::string blindTenant;  // Z
+  StatementResult blindUpdate;
+  StatementResult blindRemove;
+  StatementResult blindMove;
 };
 
 // isolation.select, isolation.update, isolation.delete, isolation.insert, isolation.on-conflict,

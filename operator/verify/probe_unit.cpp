@@ -70,6 +70,16 @@ class Prober {
       seen_.update = asOther("UPDATE " + rel_ + " SET " + column_ + " = " + column_ + byRow(1),
                              seen_.access.update);
       seen_.remove = asOther("DELETE FROM " + rel_ + byRow(1), seen_.access.remove);
+      pickBlindTenant();
+      // Without row-level security every row is reachable anyway (rls.enabled fails): no
+      // statement needs to touch them all to show it.
+      const bool rls = relation_.rowSecurity;
+      seen_.blindUpdate =
+          blind(seen_.blindTenant, "UPDATE " + rel_ + " SET " + column_ + " = $1::" + type_,
+                seen_.blindTenant, rls && seen_.access.update);
+      seen_.blindRemove =
+          blind(seen_.blindTenant, "DELETE FROM " + rel_ + " WHERE $1::text IS NOT NULL",
+                seen_.blindTenant, rls && seen_.access.remove);
     }
     probeInsert();
     if (seen_.access.select && seen_.access.insert && seen_.access.update) {
@@ -77,6 +87,9 @@ class Prober {
     }
     if (seen_.access.select && seen_.access.update) {
       probeMove();
+      seen_.blindMove =
+          blind(seen_.rowTenant, "UPDATE " + rel_ + " SET " + column_ + " = $1::" + type_,
+                seen_.sessionTenant, relation_.rowSecurity);
     }
   }
 
@@ -149,6 +162,43 @@ class Prober {
       }
     }
     seen_.sessionTenant = absentTenant(type_, seen_.rowTenant);
+  }
+
+  // Z: a tenant without rows in the relation, for the statements that read no column.
+  void pickBlindTenant() {
+    const std::string first = absentTenant(type_, seen_.rowTenant);
+    const std::string second = absentTenant(type_, first);
+    for (const std::string& candidate : {seen_.sessionTenant, first, second}) {
+      if (candidate == seen_.rowTenant) {
+        continue;
+      }
+      const bool has = tx_.exec_params1("SELECT EXISTS (SELECT 1 FROM " + rel_ + " WHERE " +
+                                            column_ + " = $1::" + type_ + ")",
+                                        candidate)[0]
+                           .as<bool>();
+      if (!has) {
+        seen_.blindTenant = candidate;
+        return;
+      }
+    }
+    seen_.blindTenant = second;
+  }
+
+  // `sql` (which reads no column of the relation: only the UPDATE / DELETE policies apply) as
+  // the app role with `tenant` set; $1 is `value`.
+  StatementResult blind(const std::string& tenant, const std::string& sql,
+                        const std::string& value, bool allowed) {
+    StatementResult out;
+    if (!allowed) {
+      return out;
+    }
+    asApp(tx_, spec_.database.appRole, spec_.tenant.setting, tenant,
+          [&](pqxx::transaction_base& app) {
+            out = attempt(app, [&](pqxx::transaction_base& s) {
+              return s.exec_params(sql, value).affected_rows();
+            });
+          });
+    return out;
   }
 
   void makeCopy() {

@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "verify/expected_condition.h"
 #include "verify/relation_facts.h"
 #include "verify/verify_report.h"
 
@@ -18,8 +19,10 @@ std::string describePolicies(const RelationFacts& relation);
 // tenant-column.exists, rls.enabled, rls.forced, rls.policies (permissive policies applying to
 // the app role cover SELECT, INSERT, UPDATE and DELETE) and rls.extra-policy for every other
 // permissive policy applying to the app role (it is OR-ed with tenantshift's and can open the
-// table).
+// table) unless its expressions are tenantshift's condition (`expected`: the strict one, or
+// before the flag the permissive one too), which admits no more than tenantshift's own.
 std::vector<CheckResult> checkRowSecurity(const RelationFacts& relation,
-                                          const std::string& specSchema);
+                                          const std::string& specSchema,
+                                          const ExpectedCondition& expected, bool strict);
 
 }  // namespace tenantshift::verify

@@ -138,7 +138,7 @@ class Verifier {
   void checkCatalog() {
     add(checkRoles(catalog_.role, catalog_.relations, schema_));
     for (const RelationFacts& relation : catalog_.relations) {
-      add(checkRowSecurity(relation, schema_));
+      add(checkRowSecurity(relation, schema_, expectedCondition(relation), inputs_.strict));
     }
     add(checkSettingDefaults(catalog_.setting, spec_.database.appRole));
     for (const RelationFacts& relation : catalog_.relations) {
@@ -228,19 +228,25 @@ class Verifier {
       options_.afterRelationProbed(relation.label(schema_));
     }
     if (seen.ran && seen.empty) {
-      add(checkEmptyTable(relation, schema_, expectedCondition(relation.tenantColumnType),
-                          inputs_.strict));
+      add(checkEmptyTable(relation, schema_, expectedCondition(relation), inputs_.strict));
       return;
     }
     add(checkProbes(relation, schema_, seen));
   }
 
-  const ExpectedCondition& expectedCondition(const std::string& columnType) {
-    auto it = expected_.find(columnType);
+  // The plan's policy conditions for the relation's tenant column, computed once per column.
+  const ExpectedCondition& expectedCondition(const RelationFacts& relation) {
+    static const ExpectedCondition none;
+    if (!relation.exists || !relation.hasTenantColumn) {
+      return none;
+    }
+    const std::string key = relation.tenantColumn + " " + relation.tenantColumnType;
+    auto it = expected_.find(key);
     if (it == expected_.end()) {
       it = expected_
-               .emplace(columnType,
-                        observeExpectedCondition(connection_, options_, inputs_, columnType))
+               .emplace(key, observeExpectedCondition(connection_, options_, inputs_,
+                                                      relation.tenantColumn,
+                                                      relation.tenantColumnType))
                .first;
     }
     return it->second;

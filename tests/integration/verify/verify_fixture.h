@@ -4,6 +4,8 @@
 
 #include <chrono>
 #include <cstdint>
+#include <cstdlib>
+#include <iostream>
 #include <map>
 #include <memory>
 #include <pqxx/pqxx>
@@ -56,6 +58,7 @@ class VerifyTest : public ::testing::Test {
     items.sourceForeignKey = "Order Items_user_id_fkey";
     plan_.decisions = {users, items};
     baseline_ = {{"users", 6}, {"Order Items", 8}};
+    admin_ = std::make_unique<pqxx::connection>(url_);
     connection_ = std::make_unique<pqxx::connection>(url_);
     options_.retry.retries = 2;
     options_.sleep = [this](std::chrono::milliseconds wait) { sleeps_.push_back(wait); };
@@ -115,14 +118,17 @@ class VerifyTest : public ::testing::Test {
         matches + ";");
   }
 
+  // Setup and inspection as the superuser, on a connection of their own.
   void sql(const std::string& text) {
-    pqxx::work tx(*connection_);
+    pqxx::work tx(*admin_);
     tx.exec(text);
     tx.commit();
   }
 
-  std::string scalar(const std::string& query) {
-    pqxx::work tx(*connection_);
+  std::string scalar(const std::string& query) { return scalarOn(*admin_, query); }
+
+  static std::string scalarOn(pqxx::connection& connection, const std::string& query) {
+    pqxx::work tx(connection);
     auto field = tx.exec1(query)[0];
     std::string value = field.is_null() ? std::string("NULL") : field.as<std::string>();
     tx.commit();
@@ -138,6 +144,9 @@ class VerifyTest : public ::testing::Test {
     VerifyInputs inputs{spec_, before_, plan_, baseline_, strict};
     VerifyReport report = verifyMigration(*connection_, inputs, options_);
     lastReport_ = formatReport(report);
+    if (std::getenv("TENANTSHIFT_PRINT_REPORTS") != nullptr) {
+      std::cout << lastReport_;  // for people reading a test's reports
+    }
     return report;
   }
 
@@ -152,21 +161,21 @@ class VerifyTest : public ::testing::Test {
     return out;
   }
 
-  // The one result of `check` for `table`; fails the test when there is not exactly one.
-  const CheckResult& find(const VerifyReport& report, const std::string& check,
+  // The one result of `check` for `table` (a copy: the report may be a temporary); fails the
+  // test when there is not exactly one.
+  CheckResult find(const VerifyReport& report, const std::string& check,
                           const std::string& table) {
     auto found = all(report, check, table);
     if (found.size() != 1) {
       ADD_FAILURE() << found.size() << " results for " << check << " " << table << "\n"
                     << lastReport_;
-      static const CheckResult missing = result("missing", "", CheckOutcome::Failed, "");
-      return missing;
+      return result("missing", "", CheckOutcome::Failed, "");
     }
     return *found.front();
   }
 
-  // The one result of `check` for `table` whose detail mentions `text`.
-  const CheckResult& findMentioning(const VerifyReport& report, const std::string& check,
+  // The one result of `check` for `table` whose detail mentions `text` (a copy).
+  CheckResult findMentioning(const VerifyReport& report, const std::string& check,
                                     const std::string& table, const std::string& text) {
     const CheckResult* match = nullptr;
     int matches = 0;
@@ -180,8 +189,7 @@ class VerifyTest : public ::testing::Test {
       ADD_FAILURE() << matches << " results for " << check << " " << table << " mentioning "
                     << text << "\n"
                     << lastReport_;
-      static const CheckResult missing = result("missing", "", CheckOutcome::Failed, "");
-      return missing;
+      return result("missing", "", CheckOutcome::Failed, "");
     }
     return *match;
   }
@@ -207,7 +215,8 @@ class VerifyTest : public ::testing::Test {
   plan::Catalog before_;
   plan::Plan plan_;
   std::map<std::string, std::int64_t> baseline_;
-  std::unique_ptr<pqxx::connection> connection_;
+  std::unique_ptr<pqxx::connection> admin_;
+  std::unique_ptr<pqxx::connection> connection_;  // the one verify runs on
   VerifyOptions options_;
   std::vector<std::chrono::milliseconds> sleeps_;
   std::string lastReport_;
