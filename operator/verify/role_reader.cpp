@@ -29,13 +29,16 @@ RoleFacts readRoleFacts(pqxx::transaction_base& tx, const std::string& appRole,
   appOid = rows[0][0].as<std::string>();
   facts.superuser = rows[0][1].as<bool>();
   facts.bypassRls = rows[0][2].as<bool>();
-  for (const auto& row : tx.exec_params(
-           "SELECT b.rolname FROM pg_catalog.pg_roles b"
-           " WHERE (b.rolsuper OR b.rolbypassrls) AND b.oid <> $1::oid"
-           "   AND pg_catalog.pg_has_role($1::oid, b.oid, 'MEMBER')"
-           " ORDER BY b.rolname",
-           appOid)) {
-    facts.bypassingRolesReachable.push_back(row[0].as<std::string>());
+  // A superuser is a member of every role (and already fails role.not-superuser).
+  if (!facts.superuser) {
+    for (const auto& row : tx.exec_params(
+             "SELECT b.rolname FROM pg_catalog.pg_roles b"
+             " WHERE (b.rolsuper OR b.rolbypassrls) AND b.oid <> $1::oid"
+             "   AND pg_catalog.pg_has_role($1::oid, b.oid, 'MEMBER')"
+             " ORDER BY b.rolname",
+             appOid)) {
+      facts.bypassingRolesReachable.push_back(row[0].as<std::string>());
+    }
   }
   const StatementResult setRole = attempt(tx, [&](pqxx::transaction_base& statement) {
     statement.exec_params("SET LOCAL ROLE " + plan::quoteIdent(appRole));
