@@ -250,13 +250,12 @@ RunResult Engine::run(const RunOptions& options) {
           }
           // The verifier retries its own units; a lost connection is retried here.
           const verify::VerifyOptions verifyOptions = verifyOptionsFor(settings);
-          runWithRetries(step, session, settings, observer_,
-                         [&](pqxx::connection& connection, int) {
-                           report = verify::verifyMigration(
-                               connection,
-                               {spec, record->catalog, thePlan, record->baselineCounts, false},
-                               verifyOptions);
-                         });
+          runWithRetries(
+              step, session, settings, observer_, [&](pqxx::connection& connection, int) {
+                report = verify::verifyMigration(
+                    connection, {spec, record->catalog, thePlan, record->baselineCounts, false},
+                    verifyOptions);
+              });
         } catch (const pqxx::failure& error) {
           const std::string message = stepFailureMessage(step, error, settings);
           executor.recordFailure(step, message, since(start).count());
@@ -310,8 +309,8 @@ VerifyReport Engine::verify() {
   const ExecutionSettings settings = settingsFor(migration_.spec);
   const verify::VerifyOptions verifyOptions = verifyOptionsFor(settings);
   runWithRetries(verifying, session, settings, observer_, [&](pqxx::connection& connection, int) {
-    report = verify::verifyMigration(connection, {migration_.spec, before, thePlan, baseline, strict},
-                                     verifyOptions);
+    report = verify::verifyMigration(
+        connection, {migration_.spec, before, thePlan, baseline, strict}, verifyOptions);
   });
   return report;
 }

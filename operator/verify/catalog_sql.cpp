@@ -18,9 +18,10 @@ std::string grantsJson(const std::string& acl, const std::string& kind, const st
          "   'grantee', CASE WHEN g.grantee = 0 THEN '' "
          "                   ELSE pg_catalog.pg_get_userbyid(g.grantee)::text END,"
          "   'owner', g.grantee = " +
-         owner + ", 'privilege', g.privilege_type) ORDER BY g.grantee, g.privilege_type), "
-                 "'[]'::json)"
-                 "   FROM pg_catalog.aclexplode(COALESCE(" +
+         owner +
+         ", 'privilege', g.privilege_type) ORDER BY g.grantee, g.privilege_type), "
+         "'[]'::json)"
+         "   FROM pg_catalog.aclexplode(COALESCE(" +
          acl + ", pg_catalog.acldefault(" + kind + ", " + owner +
          "))) g"
          "  WHERE g.privilege_type = ANY (" +

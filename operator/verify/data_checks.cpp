@@ -16,9 +16,9 @@ std::vector<CheckResult> checkData(const RelationFacts& relation, const std::str
   const std::string name = relation.label(specSchema);
   const std::string column = quoteIdent(relation.tenantColumn);
   if (!seen.ran) {
-    out.push_back(result("data.counts", name, CheckOutcome::Failed,
-                         "isolation not proven: the rows of " + name +
-                             " could not be counted: " + seen.error));
+    out.push_back(result(
+        "data.counts", name, CheckOutcome::Failed,
+        "isolation not proven: the rows of " + name + " could not be counted: " + seen.error));
     return out;
   }
   if (relation.kind == RelationKind::TenantTable) {
@@ -37,8 +37,8 @@ std::vector<CheckResult> checkData(const RelationFacts& relation, const std::str
     }
   }
   if (seen.nullTenants == 0) {
-    out.push_back(result("data.null-tenant", name, CheckOutcome::Passed,
-                         "no row has a NULL " + column));
+    out.push_back(
+        result("data.null-tenant", name, CheckOutcome::Passed, "no row has a NULL " + column));
   } else {
     out.push_back(result("data.null-tenant", name, CheckOutcome::Failed,
                          std::to_string(seen.nullTenants) + " rows have a NULL " + column +
@@ -70,8 +70,8 @@ std::vector<CheckResult> checkData(const RelationFacts& relation, const std::str
   std::int64_t probed = 0;
   for (const TenantVisibility& tenant : seen.perTenant) {
     if (!tenant.error.empty()) {
-      mismatches.push_back("with tenant " + tenant.tenant + " set, SELECT count(*) fails: " +
-                           tenant.error);
+      mismatches.push_back("with tenant " + tenant.tenant +
+                           " set, SELECT count(*) fails: " + tenant.error);
     } else if (tenant.visible != tenant.expected) {
       mismatches.push_back("with tenant " + tenant.tenant + " set the app role sees " +
                            std::to_string(tenant.visible) + " rows, but the table holds " +
@@ -91,12 +91,12 @@ std::vector<CheckResult> checkData(const RelationFacts& relation, const std::str
     out.push_back(result("data.tenant-sum", name, CheckOutcome::Passed,
                          "no row has a tenant yet, so there is no tenant to count"));
   } else {
-    out.push_back(result("data.tenant-sum", name, CheckOutcome::Passed,
-                         "with each of the " + std::to_string(seen.perTenant.size()) +
-                             " largest tenants set, the app role sees exactly that tenant's rows (" +
-                             joined(matches) + "; " + std::to_string(probed) + " of " +
-                             std::to_string(seen.rows) + " rows, " + std::to_string(seen.tenants) +
-                             " tenants)"));
+    out.push_back(result(
+        "data.tenant-sum", name, CheckOutcome::Passed,
+        "with each of the " + std::to_string(seen.perTenant.size()) +
+            " largest tenants set, the app role sees exactly that tenant's rows (" +
+            joined(matches) + "; " + std::to_string(probed) + " of " + std::to_string(seen.rows) +
+            " rows, " + std::to_string(seen.tenants) + " tenants)"));
   }
   return out;
 }

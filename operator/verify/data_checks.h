@@ -32,8 +32,8 @@ struct DataObservation {
   std::string error;  // could not run: why
   std::int64_t rows = 0;
   std::int64_t nullTenants = 0;
-  std::int64_t missingTenants = 0;  // tenant ids absent from the tenants table
-  std::size_t tenants = 0;          // distinct tenant ids
+  std::int64_t missingTenants = 0;   // tenant ids absent from the tenants table
+  std::size_t tenants = 0;           // distinct tenant ids
   std::vector<TenantCount> largest;  // the kSpotCheckTenants largest, largest first
   bool appProbed = false;            // the app role's per-tenant counts were taken
   bool appCanSelect = true;

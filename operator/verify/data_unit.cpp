@@ -35,17 +35,17 @@ VisibilityObservation observeUnset(pqxx::connection& connection, const VerifyOpt
                                    const api::MigrationSpec& spec, const RelationFacts& relation) {
   VisibilityObservation seen;
   seen.appCanSelect = relation.app.select;
-  const UnitRun run = runUnit(connection, options, "counting " + relation.label(spec.database.schema),
-                              [&](pqxx::connection& c) {
-                                RepeatableRead tx(c, "tenantshift_verify_unset");
-                                setLockTimeout(tx, spec.ddl.lockTimeout);
-                                seen.runnerRows = countRows(tx, relation);
-                                if (seen.appCanSelect) {
-                                  appCount(tx, spec, relation, std::nullopt, seen.appRows,
-                                           seen.appError);
-                                }
-                                tx.abort();
-                              });
+  const UnitRun run =
+      runUnit(connection, options, "counting " + relation.label(spec.database.schema),
+              [&](pqxx::connection& c) {
+                RepeatableRead tx(c, "tenantshift_verify_unset");
+                setLockTimeout(tx, spec.ddl.lockTimeout);
+                seen.runnerRows = countRows(tx, relation);
+                if (seen.appCanSelect) {
+                  appCount(tx, spec, relation, std::nullopt, seen.appRows, seen.appError);
+                }
+                tx.abort();
+              });
   seen.ran = run.done;
   seen.error = run.error;
   return seen;
@@ -65,9 +65,9 @@ DataUnitResult observeData(pqxx::connection& connection, const VerifyOptions& op
         RepeatableRead tx(c, "tenantshift_verify_data");
         setLockTimeout(tx, spec.ddl.lockTimeout);
         if (full) {
-          for (const auto& row : tx.exec_params("SELECT " + column + "::text, count(*) FROM " +
-                                                relation.qualified() +
-                                                " GROUP BY 1 ORDER BY 2 DESC, 1")) {
+          for (const auto& row :
+               tx.exec_params("SELECT " + column + "::text, count(*) FROM " + relation.qualified() +
+                              " GROUP BY 1 ORDER BY 2 DESC, 1")) {
             const auto count = row[1].as<std::int64_t>();
             data.rows += count;
             if (row[0].is_null()) {

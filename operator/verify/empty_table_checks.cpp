@@ -39,10 +39,10 @@ CheckResult checkEmptyTable(const RelationFacts& relation, const std::string& sp
                   "the tenants table has no row: there is no tenant to expose");
   }
   if (!expected.ran) {
-    return result("isolation", name, CheckOutcome::Failed,
-                  "isolation not proven: " + intro +
-                      ", and the expected policy condition could not be computed: " +
-                      expected.error);
+    return result(
+        "isolation", name, CheckOutcome::Failed,
+        "isolation not proven: " + intro +
+            ", and the expected policy condition could not be computed: " + expected.error);
   }
   const std::string& text = expected.forMode(strict);
   std::vector<std::string> problems;
@@ -81,9 +81,9 @@ CheckResult checkEmptyTable(const RelationFacts& relation, const std::string& sp
                       (strict ? "strict" : "transition") + " form: " + text + ")");
   }
   return result("isolation", name, CheckOutcome::Failed,
-                "isolation not proven: " + intro + ", and they are not exactly tenantshift's: " +
-                    joined(problems, "; ") + " (expected " + (strict ? "strict" : "transition") +
-                    " form: " + text +
+                "isolation not proven: " + intro +
+                    ", and they are not exactly tenantshift's: " + joined(problems, "; ") +
+                    " (expected " + (strict ? "strict" : "transition") + " form: " + text +
                     "); run the rls phase (tenantshift run) to recreate them, or add rows and "
                     "verify again");
 }

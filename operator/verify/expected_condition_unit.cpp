@@ -9,14 +9,14 @@
 namespace tenantshift::verify {
 
 ExpectedCondition observeExpectedCondition(pqxx::connection& connection,
-                                           const VerifyOptions& options,
-                                           const VerifyInputs& inputs, const std::string& column,
+                                           const VerifyOptions& options, const VerifyInputs& inputs,
+                                           const std::string& column,
                                            const std::string& columnType) {
   // The plan's conditions name spec.tenant.column; the tenants table's name its id column.
   api::MigrationSpec spec = inputs.spec;
   spec.tenant.column = column;
-  const plan::PlanContext context{spec, inputs.before, spec.database.schema,
-                                  api::sqlTypeName(spec.tenant.idType), {}, {}, {}};
+  const plan::PlanContext context{
+      spec, inputs.before, spec.database.schema, api::sqlTypeName(spec.tenant.idType), {}, {}, {}};
   ExpectedCondition expected;
   const UnitRun run = runUnit(
       connection, options, "computing the expected policy conditions", [&](pqxx::connection& c) {
@@ -26,13 +26,12 @@ ExpectedCondition observeExpectedCondition(pqxx::connection& connection,
                        plan::quoteIdent(column) + " " + columnType + ") ON COMMIT DROP");
         tx.exec_params("CREATE POLICY strict ON pg_temp.tenantshift_verify_condition USING (" +
                        plan::strictCondition(context) + ")");
-        tx.exec_params(
-            "CREATE POLICY permissive ON pg_temp.tenantshift_verify_condition USING (" +
-            plan::permissiveCondition(context) + ")");
-        for (const auto& row : tx.exec_params(
-                 "SELECT polname, pg_catalog.pg_get_expr(polqual, polrelid) FROM "
-                 "pg_catalog.pg_policy WHERE polrelid = "
-                 "'pg_temp.tenantshift_verify_condition'::regclass")) {
+        tx.exec_params("CREATE POLICY permissive ON pg_temp.tenantshift_verify_condition USING (" +
+                       plan::permissiveCondition(context) + ")");
+        for (const auto& row :
+             tx.exec_params("SELECT polname, pg_catalog.pg_get_expr(polqual, polrelid) FROM "
+                            "pg_catalog.pg_policy WHERE polrelid = "
+                            "'pg_temp.tenantshift_verify_condition'::regclass")) {
           (row[0].as<std::string>() == "strict" ? expected.strict : expected.permissive) =
               row[1].as<std::string>();
         }

@@ -12,8 +12,8 @@ namespace tenantshift::verify {
 // `columnType`, as pg_get_expr prints them: policies with them are created on a temporary table
 // in a transaction that is rolled back.
 ExpectedCondition observeExpectedCondition(pqxx::connection& connection,
-                                           const VerifyOptions& options,
-                                           const VerifyInputs& inputs, const std::string& column,
+                                           const VerifyOptions& options, const VerifyInputs& inputs,
+                                           const std::string& column,
                                            const std::string& columnType);
 
 }  // namespace tenantshift::verify

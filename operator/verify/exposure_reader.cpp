@@ -103,7 +103,8 @@ class ExposureReader {
             ","
             "       (SELECT json_agg(r.read_oid::text ORDER BY r.read_oid) FROM reads r"
             "         WHERE r.view_oid = v.oid AND r.read_oid IN (SELECT oid FROM scope))::text,"
-            "       (SELECT json_agg(rn.nspname || '.' || rc.relname ORDER BY rn.nspname, rc.relname) FROM reads r"
+            "       (SELECT json_agg(rn.nspname || '.' || rc.relname ORDER BY rn.nspname, "
+            "rc.relname) FROM reads r"
             "          JOIN pg_catalog.pg_class rc ON rc.oid = r.read_oid"
             "          JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace"
             "         WHERE r.view_oid = v.oid AND r.read_oid IN (SELECT oid FROM reaching))::text"
@@ -191,8 +192,7 @@ class ExposureReader {
     const std::string app = "$1::oid";
     auto rows = tx_.exec_params(
         "SELECT 'SCHEMA', quote_ident(n.nspname), " +
-            grantsJson("n.nspacl", "'n'::\"char\"", "n.nspowner", "ARRAY['USAGE', 'CREATE']",
-                       app) +
+            grantsJson("n.nspacl", "'n'::\"char\"", "n.nspowner", "ARRAY['USAGE', 'CREATE']", app) +
             "::text FROM pg_catalog.pg_namespace n WHERE n.nspname = 'tenantshift'"
             " UNION ALL "
             "SELECT CASE WHEN c.relkind = 'S' THEN 'SEQUENCE' ELSE 'TABLE' END,"

@@ -28,7 +28,6 @@ struct ExposureFacts {
 // `relations` are the relations in scope (their oids start the view search); `appOid` is the
 // app role's oid ("0" when it does not exist).
 ExposureFacts readExposures(pqxx::transaction_base& tx, const std::string& schema,
-                            const std::vector<RelationFacts>& relations,
-                            const std::string& appOid);
+                            const std::vector<RelationFacts>& relations, const std::string& appOid);
 
 }  // namespace tenantshift::verify

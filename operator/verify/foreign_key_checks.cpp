@@ -52,14 +52,14 @@ CheckResult checkForeignKey(const api::MigrationSpec& spec, const plan::Plan& pl
   const std::string field = tableFieldPath(spec, seen.table, "crossTenantRefs");
   if (seen.enforced && !accepted) {
     return result("data.foreign-key", seen.relation, CheckOutcome::Passed,
-                  what + " includes the tenant column on both sides and is validated: the "
-                         "database keeps every row in its parent's tenant");
+                  what +
+                      " includes the tenant column on both sides and is validated: the "
+                      "database keeps every row in its parent's tenant");
   }
   if (!seen.ran) {
     return result("data.foreign-key", seen.relation, CheckOutcome::Failed,
                   "isolation not proven: rows of " + what +
-                      " that reference another tenant's row could not be counted: " +
-                      seen.error);
+                      " that reference another tenant's row could not be counted: " + seen.error);
   }
   const std::string counted = std::to_string(seen.crossTenant) + " rows of " + seen.relation +
                               " reference a " + seen.parent + " row of another tenant through " +

@@ -19,13 +19,13 @@ struct CrossTenantSample {
 
 // What the data unit found for one foreign key between tenant tables.
 struct ForeignKeyObservation {
-  std::string table;        // the planned table the foreign key's relation belongs to (spec.tables)
-  std::string relation;     // the relation it is declared on, for people
-  std::string parent;       // the referenced relation, for people
+  std::string table;     // the planned table the foreign key's relation belongs to (spec.tables)
+  std::string relation;  // the relation it is declared on, for people
+  std::string parent;    // the referenced relation, for people
   ForeignKeyFacts fk;
-  bool enforced = false;    // the database keeps child and parent in one tenant
-  bool ran = false;         // counted (not needed when enforced)
-  std::string error;        // the count could not run
+  bool enforced = false;  // the database keeps child and parent in one tenant
+  bool ran = false;       // counted (not needed when enforced)
+  std::string error;      // the count could not run
   std::int64_t crossTenant = 0;
   std::vector<CrossTenantSample> samples;  // up to kForeignKeySamples
 };

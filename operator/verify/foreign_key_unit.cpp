@@ -26,8 +26,7 @@ std::string keyText(const std::vector<std::string>& columns, const pqxx::row& ro
 
 }  // namespace
 
-ForeignKeyObservation observeForeignKey(pqxx::connection& connection,
-                                        const VerifyOptions& options,
+ForeignKeyObservation observeForeignKey(pqxx::connection& connection, const VerifyOptions& options,
                                         const api::MigrationSpec& spec, const plan::Plan& plan,
                                         const RelationFacts& child, const ForeignKeyFacts& fk,
                                         const RelationFacts& parent) {
@@ -90,17 +89,17 @@ ForeignKeyObservation observeForeignKey(pqxx::connection& connection,
       [&](pqxx::connection& c) {
         pqxx::read_transaction tx(c, "tenantshift_verify_foreign_key");
         setLockTimeout(tx, spec.ddl.lockTimeout);
-        seen.crossTenant = tx.exec_params1("SELECT count(*) FROM " + child.qualified() +
-                                           " AS c WHERE " + where)[0]
-                               .as<std::int64_t>();
+        seen.crossTenant =
+            tx.exec_params1("SELECT count(*) FROM " + child.qualified() + " AS c WHERE " + where)[0]
+                .as<std::int64_t>();
         seen.samples.clear();
         if (seen.crossTenant > 0) {
-          auto rows = tx.exec_params(
-              "SELECT " + keySelect + ", " + childTenant + "::text, " + joined(fkParts) +
-                  ", (SELECT " + parentTenant + "::text FROM " + parent.qualified() +
-                  " AS p WHERE " + on + " AND " + parentTenant + " IS DISTINCT FROM " +
-                  childTenant + " LIMIT 1) FROM " + child.qualified() + " AS c WHERE " + where +
-                  " LIMIT " + std::to_string(kForeignKeySamples));
+          auto rows = tx.exec_params("SELECT " + keySelect + ", " + childTenant + "::text, " +
+                                     joined(fkParts) + ", (SELECT " + parentTenant +
+                                     "::text FROM " + parent.qualified() + " AS p WHERE " + on +
+                                     " AND " + parentTenant + " IS DISTINCT FROM " + childTenant +
+                                     " LIMIT 1) FROM " + child.qualified() + " AS c WHERE " +
+                                     where + " LIMIT " + std::to_string(kForeignKeySamples));
           for (const auto& row : rows) {
             const std::size_t tenantAt = keyColumns.size();
             const std::size_t parentAt = tenantAt + 1 + childColumns.size();

@@ -13,8 +13,7 @@ namespace tenantshift::verify {
 // Counts the rows of `child` that reference, through `fk`, a row of `parent` in another tenant
 // (and samples a few), in a read-only transaction of its own. Not counted when the database
 // enforces tenant consistency and the key is not accepted as cross-tenant.
-ForeignKeyObservation observeForeignKey(pqxx::connection& connection,
-                                        const VerifyOptions& options,
+ForeignKeyObservation observeForeignKey(pqxx::connection& connection, const VerifyOptions& options,
                                         const api::MigrationSpec& spec, const plan::Plan& plan,
                                         const RelationFacts& child, const ForeignKeyFacts& fk,
                                         const RelationFacts& parent);

@@ -55,39 +55,38 @@ std::vector<CheckResult> checkFunctions(const api::MigrationSpec& spec,
       ++filtered;
       continue;
     }
-    const std::string name = (function.schema == schema ? "" : function.schema + ".") +
-                             function.signature();
+    const std::string name =
+        (function.schema == schema ? "" : function.schema + ".") + function.signature();
     const std::string qualified =
         plan::qualified(function.schema, function.name) + "(" + function.argumentTypes + ")";
     const std::string what = "SECURITY DEFINER function " + name + " runs as its owner " +
                              quoteIdent(function.owner) + ", " + reason +
                              ", and the app role can execute it: whatever tenant rows it reads or "
                              "writes are not filtered by the policies";
-    const bool lookup =
-        !spec.tenant.lookupFunction.empty() &&
-        (spec.tenant.lookupFunction == function.name ||
-         spec.tenant.lookupFunction == function.schema + "." + function.name) &&
-        (function.schema == schema ||
-         spec.tenant.lookupFunction == function.schema + "." + function.name);
+    const bool lookup = !spec.tenant.lookupFunction.empty() &&
+                        (spec.tenant.lookupFunction == function.name ||
+                         spec.tenant.lookupFunction == function.schema + "." + function.name) &&
+                        (function.schema == schema ||
+                         spec.tenant.lookupFunction == function.schema + "." + function.name);
     if (lookup) {
       out.push_back(exposureResult("exposure.function", name, CheckOutcome::Accepted,
                                    what + " (it resolves a tenant at login, before one is set)",
                                    "by design (spec.tenant.lookupFunction)"));
       continue;
     }
-    const bool accepted =
-        std::any_of(spec.accept.functions.begin(), spec.accept.functions.end(),
-                    [&](const std::string& entry) { return functionMatches(entry, function, schema); });
+    const bool accepted = std::any_of(
+        spec.accept.functions.begin(), spec.accept.functions.end(),
+        [&](const std::string& entry) { return functionMatches(entry, function, schema); });
     if (accepted) {
-      out.push_back(
-          exposureResult("exposure.function", name, CheckOutcome::Accepted, what,
-                         "spec.accept.functions"));
+      out.push_back(exposureResult("exposure.function", name, CheckOutcome::Accepted, what,
+                                   "spec.accept.functions"));
       continue;
     }
     out.push_back(exposureResult(
         "exposure.function", name, CheckOutcome::Failed,
-        what + ": ALTER FUNCTION " + qualified + " SECURITY INVOKER, or REVOKE EXECUTE ON FUNCTION " +
-            qualified + " FROM PUBLIC, " + quoteIdent(spec.database.appRole) +
+        what + ": ALTER FUNCTION " + qualified +
+            " SECURITY INVOKER, or REVOKE EXECUTE ON FUNCTION " + qualified + " FROM PUBLIC, " +
+            quoteIdent(spec.database.appRole) +
             " (functions are executable by PUBLIC by default), or give it an owner that does "
             "not bypass row-level security; if it is reviewed and safe, " +
             acceptLine("functions", name)));

@@ -15,8 +15,7 @@ std::vector<CheckResult> checkGlobalTables(const api::MigrationSpec& spec,
       continue;
     }
     const std::string what =
-        "the app role can write global table " + table.name + " (" +
-        describeGrants(table.grants) +
+        "the app role can write global table " + table.name + " (" + describeGrants(table.grants) +
         "): it is not tenant-scoped, so one tenant's session can change rows that every tenant "
         "reads";
     if (contains(spec.accept.writableGlobalTables, table.name)) {
@@ -25,12 +24,12 @@ std::vector<CheckResult> checkGlobalTables(const api::MigrationSpec& spec,
                                    "spec.accept.writableGlobalTables"));
       continue;
     }
-    out.push_back(exposureResult(
-        "exposure.writable-global-table", table.name, CheckOutcome::Warning,
-        what + "; if the application should not write it: " +
-            joined(revokeStatements("TABLE", table.qualified, table.grants), "; ") +
-            " (tenantshift never changes privileges); if it should, " +
-            acceptLine("writableGlobalTables", table.name)));
+    out.push_back(
+        exposureResult("exposure.writable-global-table", table.name, CheckOutcome::Warning,
+                       what + "; if the application should not write it: " +
+                           joined(revokeStatements("TABLE", table.qualified, table.grants), "; ") +
+                           " (tenantshift never changes privileges); if it should, " +
+                           acceptLine("writableGlobalTables", table.name)));
   }
   if (out.empty()) {
     out.push_back(result("exposure.writable-global-table", "", CheckOutcome::Passed,

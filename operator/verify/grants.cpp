@@ -35,8 +35,8 @@ std::vector<std::string> revokeStatements(const std::string& kind, const std::st
       out.push_back("ALTER " + kind + " " + object +
                     " OWNER TO <a role the application does not use>");
     } else {
-      out.push_back("REVOKE " + joined(grant.privileges) + " ON " + kind + " " + object +
-                    " FROM " + granteeSql(grant));
+      out.push_back("REVOKE " + joined(grant.privileges) + " ON " + kind + " " + object + " FROM " +
+                    granteeSql(grant));
     }
   }
   return out;

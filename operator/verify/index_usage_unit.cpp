@@ -35,7 +35,7 @@ void collect(const nlohmann::json& node, std::vector<ScanNode>& out) {
     scan.relation = node["Relation Name"].get<std::string>();
     scan.schema = node.value("Schema", std::string());
     scan.nodeType = node.value("Node Type", std::string());
-    scan.index = node.contains("Index Name") ? node["Index Name"].get<std::string>()
+    scan.index = node.contains("Index Name")           ? node["Index Name"].get<std::string>()
                  : scan.nodeType == "Bitmap Heap Scan" ? firstIndexBelow(node)
                                                        : std::string();
     out.push_back(std::move(scan));
@@ -63,19 +63,20 @@ IndexUsage observeIndexUsage(pqxx::connection& connection, const VerifyOptions& 
                              const api::MigrationSpec& spec, const RelationFacts& table,
                              const std::string& tenant) {
   IndexUsage usage;
-  const UnitRun run = runUnit(
-      connection, options, "planning a tenant-filtered query on " + table.label(spec.database.schema),
-      [&](pqxx::connection& c) {
-        pqxx::work tx(c, "tenantshift_verify_explain");
-        setLockTimeout(tx, spec.ddl.lockTimeout);
-        tx.exec_params("SET LOCAL enable_seqscan = off");
-        auto explained = tx.exec_params1("EXPLAIN (FORMAT JSON) SELECT * FROM " + table.qualified() +
-                                            " WHERE " + plan::quoteIdent(table.tenantColumn) +
-                                            " = $1::" + table.tenantColumnType,
-                                    tenant);
-        usage.scans = scansOf(nlohmann::json::parse(explained[0].c_str()));
-        tx.abort();
-      });
+  const UnitRun run =
+      runUnit(connection, options,
+              "planning a tenant-filtered query on " + table.label(spec.database.schema),
+              [&](pqxx::connection& c) {
+                pqxx::work tx(c, "tenantshift_verify_explain");
+                setLockTimeout(tx, spec.ddl.lockTimeout);
+                tx.exec_params("SET LOCAL enable_seqscan = off");
+                auto explained = tx.exec_params1(
+                    "EXPLAIN (FORMAT JSON) SELECT * FROM " + table.qualified() + " WHERE " +
+                        plan::quoteIdent(table.tenantColumn) + " = $1::" + table.tenantColumnType,
+                    tenant);
+                usage.scans = scansOf(nlohmann::json::parse(explained[0].c_str()));
+                tx.abort();
+              });
   usage.ran = run.done;
   usage.error = run.error;
   return usage;

@@ -35,12 +35,12 @@ std::string keyName(const IndexFacts& index) {
   return index.constraint.empty() ? index.name : index.constraint;
 }
 
-const plan::IndexReplacement* replacementFor(const plan::Plan& plan,
-                                             const RelationFacts& relation,
+const plan::IndexReplacement* replacementFor(const plan::Plan& plan, const RelationFacts& relation,
                                              const IndexFacts& index) {
   for (const plan::IndexReplacement& entry : plan.indexReplacements) {
     if (entry.table == relation.name &&
-        (entry.index == index.name || (!index.constraint.empty() && entry.index == index.constraint))) {
+        (entry.index == index.name ||
+         (!index.constraint.empty() && entry.index == index.constraint))) {
       return &entry;
     }
   }
@@ -102,14 +102,14 @@ class KeyJudge {
                                 quoteIdent(entry->replacement) + " " + columnsText(*replacement) +
                                 " is built and valid; the flag phase drops the old one"));
     } else {
-      out_.push_back(result(
-          check, name_, CheckOutcome::Failed,
-          what + " is to be replaced by " + quoteIdent(entry->replacement) + ", which " +
-              (replacement == nullptr ? std::string("does not exist")
-               : !replacement->valid  ? std::string("is INVALID (a failed concurrent build)")
-                                      : "does not lead with " + column_) +
-              ": run the constraints phase again (tenantshift run), which drops an INVALID "
-              "leftover and builds it"));
+      out_.push_back(
+          result(check, name_, CheckOutcome::Failed,
+                 what + " is to be replaced by " + quoteIdent(entry->replacement) + ", which " +
+                     (replacement == nullptr ? std::string("does not exist")
+                      : !replacement->valid  ? std::string("is INVALID (a failed concurrent build)")
+                                             : "does not lead with " + column_) +
+                     ": run the constraints phase again (tenantshift run), which drops an INVALID "
+                     "leftover and builds it"));
     }
     return true;
   }
@@ -140,9 +140,8 @@ class KeyJudge {
     if (judgeReplacement("keys.unique", index, what)) {
       return;
     }
-    std::string detail =
-        what + " does not include " + column_ + ", so two tenants cannot hold the same value and " +
-        inference + ": ";
+    std::string detail = what + " does not include " + column_ +
+                         ", so two tenants cannot hold the same value and " + inference + ": ";
     const plan::IndexReplacement* entry = replacementFor(plan_, relation_, index);
     if (entry != nullptr && strict_) {
       detail += "the flag phase should have replaced it with " + quoteIdent(entry->replacement) +
@@ -176,8 +175,7 @@ class KeyJudge {
     const auto& keep = tableList(spec_, table_, &api::TableSpec::keepIndexes);
     if (contains(keep, index.name)) {
       out_.push_back(exposureResult("keys.leading-tenant", name_, CheckOutcome::Accepted,
-                                    what + channel,
-                                    tableFieldPath(spec_, table_, "keepIndexes")));
+                                    what + channel, tableFieldPath(spec_, table_, "keepIndexes")));
       return;
     }
     if (judgeReplacement("keys.leading-tenant", index, what)) {
@@ -188,8 +186,8 @@ class KeyJudge {
         "keys.leading-tenant", name_, CheckOutcome::Failed,
         what + channel + ": " +
             (entry != nullptr && strict_
-                 ? "the flag phase should have replaced it with " +
-                       quoteIdent(entry->replacement) + " (run the flag phase: tenantshift run); "
+                 ? "the flag phase should have replaced it with " + quoteIdent(entry->replacement) +
+                       " (run the flag phase: tenantshift run); "
                  : "rebuild it to lead with " + column_ +
                        " (spec.rewriteIndexes, then run the constraints phase), or ") +
             "to keep it, " + tableFieldLine(spec_, table_, "keepIndexes", index.name)));

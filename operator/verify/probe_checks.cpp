@@ -21,10 +21,10 @@ class ProbeJudge {
 
   std::vector<CheckResult> run() {
     select();
-    writeOther("isolation.update", "UPDATE", seen_.access.update, seen_.update,
-               seen_.blindUpdate, "UPDATE ... SET " + column_ + " = " + seen_.blindTenant);
-    writeOther("isolation.delete", "DELETE", seen_.access.remove, seen_.remove,
-               seen_.blindRemove, "DELETE");
+    writeOther("isolation.update", "UPDATE", seen_.access.update, seen_.update, seen_.blindUpdate,
+               "UPDATE ... SET " + column_ + " = " + seen_.blindTenant);
+    writeOther("isolation.delete", "DELETE", seen_.access.remove, seen_.remove, seen_.blindRemove,
+               "DELETE");
     insert();
     onConflict();
     move();
@@ -94,8 +94,9 @@ class ProbeJudge {
     const std::string withZ = "with tenant " + seen_.blindTenant + " (no rows) set, ";
     if (blind.failed() && !blind.refused()) {
       add(check, CheckOutcome::Failed,
-          withZ + blindVerb + " of every row reached rows of other tenants, and only an error "
-                              "stopped it (" +
+          withZ + blindVerb +
+              " of every row reached rows of other tenants, and only an error "
+              "stopped it (" +
               blind.error + "): " + hint());
       return;
     }
@@ -108,8 +109,8 @@ class ProbeJudge {
     }
     if (statement.refused()) {
       add(check, CheckOutcome::Passed,
-          withY() + verb + " of " + row_ + " is refused (" + statement.error + "), and " +
-              withZ + blindVerb + " of every row reaches none");
+          withY() + verb + " of " + row_ + " is refused (" + statement.error + "), and " + withZ +
+              blindVerb + " of every row reaches none");
     } else if (statement.failed()) {
       add(check, CheckOutcome::Failed,
           withY() + verb + " reached " + row_ + " and only an error stopped it (" +
@@ -134,9 +135,8 @@ class ProbeJudge {
           withY() + what + " is refused by row-level security: " + seen_.insert.error);
     } else if (seen_.insert.failed()) {
       add(check, CheckOutcome::Failed,
-          withY() + what + " was not stopped by row-level security but by: " +
-              seen_.insert.error + "; the INSERT policy needs WITH CHECK (" + column_ +
-              " = the session's tenant)");
+          withY() + what + " was not stopped by row-level security but by: " + seen_.insert.error +
+              "; the INSERT policy needs WITH CHECK (" + column_ + " = the session's tenant)");
     } else {
       add(check, CheckOutcome::Failed,
           withY() + "the app role inserted a row of tenant " + seen_.rowTenant +
@@ -159,19 +159,21 @@ class ProbeJudge {
     }
     if (seen_.conflictTarget.empty()) {
       add(check, CheckOutcome::Passed,
-          name_ + " has no unique key (without expressions or a predicate) that INSERT ... ON "
-                  "CONFLICT could name, so it cannot reach another tenant's row");
+          name_ +
+              " has no unique key (without expressions or a predicate) that INSERT ... ON "
+              "CONFLICT could name, so it cannot reach another tenant's row");
       return;
     }
-    const std::string what = "INSERT ... ON CONFLICT (" + seen_.conflictTarget +
-                             ") DO UPDATE with the key of " + row_;
+    const std::string what =
+        "INSERT ... ON CONFLICT (" + seen_.conflictTarget + ") DO UPDATE with the key of " + row_;
     if (seen_.onConflict.failed()) {
       add(check, CheckOutcome::Passed,
           withY() + what + " left it unchanged (" + seen_.onConflict.error + ")");
     } else if (seen_.rowChangedByConflict) {
       add(check, CheckOutcome::Failed,
-          withY() + what + " updated that other tenant's row: the UPDATE policy must filter "
-                           "(USING) on " +
+          withY() + what +
+              " updated that other tenant's row: the UPDATE policy must filter "
+              "(USING) on " +
               column_ + "; " + hint());
     } else {
       add(check, CheckOutcome::Passed,
@@ -205,8 +207,8 @@ class ProbeJudge {
       add(check, CheckOutcome::Failed,
           withX + "the app role's UPDATE ... SET " + column_ + " = " + seen_.sessionTenant +
               " (reading no column, so only the UPDATE policy applies) moved " +
-              std::to_string(seen_.blindMove.affected) + " of its rows to another tenant: " +
-              needsCheck);
+              std::to_string(seen_.blindMove.affected) +
+              " of its rows to another tenant: " + needsCheck);
       return;
     }
     if (seen_.move.refused()) {

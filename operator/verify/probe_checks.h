@@ -28,8 +28,8 @@ struct StatementResult {
 // with X set.
 struct ProbeObservation {
   bool ran = false;
-  std::string notProven;  // why the probes could not run
-  bool empty = false;     // no row with a tenant to probe
+  std::string notProven;      // why the probes could not run
+  bool empty = false;         // no row with a tenant to probe
   std::string rowTenant;      // X
   std::string sessionTenant;  // Y
   std::string row;            // R, for people: "(id)=(5)"

@@ -48,8 +48,8 @@ std::vector<std::string> conflictTarget(const RelationFacts& relation) {
 
 class Prober {
  public:
-  Prober(pqxx::transaction_base& tx, const api::MigrationSpec& spec,
-         const RelationFacts& relation, const RelationFacts* tenants, ProbeObservation& seen)
+  Prober(pqxx::transaction_base& tx, const api::MigrationSpec& spec, const RelationFacts& relation,
+         const RelationFacts* tenants, ProbeObservation& seen)
       : tx_(tx),
         spec_(spec),
         relation_(relation),
@@ -106,9 +106,9 @@ class Prober {
     for (const std::string& column : relation_.primaryKey) {
       key.push_back("x." + quoteIdent(column) + "::text");
     }
-    auto rows = tx_.exec_params("SELECT x.tableoid::text, x.ctid::text, x." + column_ +
-                                "::text" + (key.empty() ? "" : ", " + joined(key)) + " FROM " +
-                                rel_ + " AS x WHERE x." + column_ +
+    auto rows = tx_.exec_params("SELECT x.tableoid::text, x.ctid::text, x." + column_ + "::text" +
+                                (key.empty() ? "" : ", " + joined(key)) + " FROM " + rel_ +
+                                " AS x WHERE x." + column_ +
                                 " IS NOT NULL LIMIT 1 FOR NO KEY UPDATE OF x SKIP LOCKED");
     if (rows.empty()) {
       const bool any = tx_.exec_params1("SELECT EXISTS (SELECT 1 FROM " + rel_ + " WHERE " +
@@ -141,8 +141,8 @@ class Prober {
   // Y: a tenant with rows in the relation, else another tenant of the tenants table, else an id
   // no tenant has.
   void pickSessionTenant() {
-    auto other = tx_.exec_params("SELECT " + column_ + "::text FROM " + rel_ + " WHERE " +
-                                     column_ + " IS NOT NULL AND " + column_ +
+    auto other = tx_.exec_params("SELECT " + column_ + "::text FROM " + rel_ + " WHERE " + column_ +
+                                     " IS NOT NULL AND " + column_ +
                                      " IS DISTINCT FROM $1::" + type_ + " LIMIT 1",
                                  seen_.rowTenant);
     if (!other.empty()) {
@@ -152,10 +152,10 @@ class Prober {
     if (tenants_ != nullptr && tenants_->exists && tenants_->hasTenantColumn &&
         relation_.kind != RelationKind::TenantsTable) {
       const std::string id = quoteIdent(tenants_->tenantColumn);
-      auto rows = tx_.exec_params("SELECT " + id + "::text FROM " + tenants_->qualified() +
-                                      " WHERE " + id + "::text <> $1 ORDER BY " + id +
-                                      "::text = $2 DESC, 1 LIMIT 1",
-                                  seen_.rowTenant, spec_.tenant.defaultTenant.id);
+      auto rows =
+          tx_.exec_params("SELECT " + id + "::text FROM " + tenants_->qualified() + " WHERE " + id +
+                              "::text <> $1 ORDER BY " + id + "::text = $2 DESC, 1 LIMIT 1",
+                          seen_.rowTenant, spec_.tenant.defaultTenant.id);
       if (!rows.empty()) {
         seen_.sessionTenant = rows[0][0].as<std::string>();
         return;
@@ -186,8 +186,8 @@ class Prober {
 
   // `sql` (which reads no column of the relation: only the UPDATE / DELETE policies apply) as
   // the app role with `tenant` set; $1 is `value`.
-  StatementResult blind(const std::string& tenant, const std::string& sql,
-                        const std::string& value, bool allowed) {
+  StatementResult blind(const std::string& tenant, const std::string& sql, const std::string& value,
+                        bool allowed) {
     StatementResult out;
     if (!allowed) {
       return out;
@@ -239,8 +239,8 @@ class Prober {
                                           "SELECT count(*) FROM " + rel_ + " WHERE " + column_ +
                                               " IS DISTINCT FROM $1::" + type_,
                                           seen_.sessionTenant);
-              seen_.rowVisible = count(s, "SELECT count(*) FROM " + rel_ + byRow(1), tableoid_,
-                                       ctid_);
+              seen_.rowVisible =
+                  count(s, "SELECT count(*) FROM " + rel_ + byRow(1), tableoid_, ctid_);
               seen_.visible = count(s, "SELECT count(*) FROM " + rel_);
               return std::size_t{0};
             });
@@ -301,20 +301,19 @@ class Prober {
                             " AS c ON CONFLICT (" + seen_.conflictTarget + ") DO UPDATE SET " +
                             column_ + " = EXCLUDED." + column_;
     const std::string rowVisible = "SELECT count(*) FROM " + rel_ + byRow(1);
-    asApp(tx_, spec_.database.appRole, spec_.tenant.setting, seen_.rowTenant,
-          [&](pqxx::transaction_base& app) {
-            const std::int64_t before = count(app, rowVisible, tableoid_, ctid_);
-            app.exec_params("SELECT set_config($1, $2, true)", spec_.tenant.setting,
-                            seen_.sessionTenant);
-            seen_.onConflict = attempt(app, [&](pqxx::transaction_base& s) {
-              const std::size_t affected = s.exec_params(sql, seen_.sessionTenant).affected_rows();
-              s.exec_params("SELECT set_config($1, $2, true)", spec_.tenant.setting,
-                            seen_.rowTenant);
-              seen_.rowChangedByConflict =
-                  before == 1 && count(s, rowVisible, tableoid_, ctid_) == 0;
-              return affected;
-            });
+    asApp(
+        tx_, spec_.database.appRole, spec_.tenant.setting, seen_.rowTenant,
+        [&](pqxx::transaction_base& app) {
+          const std::int64_t before = count(app, rowVisible, tableoid_, ctid_);
+          app.exec_params("SELECT set_config($1, $2, true)", spec_.tenant.setting,
+                          seen_.sessionTenant);
+          seen_.onConflict = attempt(app, [&](pqxx::transaction_base& s) {
+            const std::size_t affected = s.exec_params(sql, seen_.sessionTenant).affected_rows();
+            s.exec_params("SELECT set_config($1, $2, true)", spec_.tenant.setting, seen_.rowTenant);
+            seen_.rowChangedByConflict = before == 1 && count(s, rowVisible, tableoid_, ctid_) == 0;
+            return affected;
           });
+        });
   }
 
   void probeMove() {
@@ -322,8 +321,7 @@ class Prober {
           [&](pqxx::transaction_base& app) {
             seen_.move = attempt(app, [&](pqxx::transaction_base& s) {
               return s
-                  .exec_params("UPDATE " + rel_ + " SET " + column_ + " = $1::" + type_ +
-                                   byRow(2),
+                  .exec_params("UPDATE " + rel_ + " SET " + column_ + " = $1::" + type_ + byRow(2),
                                seen_.sessionTenant, tableoid_, ctid_)
                   .affected_rows();
             });

@@ -206,9 +206,8 @@ class RelationReader {
 
 }  // namespace
 
-std::vector<RelationFacts> readRelations(pqxx::transaction_base& tx,
-                                         const api::MigrationSpec& spec, const plan::Plan& plan,
-                                         const std::string& appOid) {
+std::vector<RelationFacts> readRelations(pqxx::transaction_base& tx, const api::MigrationSpec& spec,
+                                         const plan::Plan& plan, const std::string& appOid) {
   RelationReader reader(tx, appOid);
   std::vector<RelationFacts> out;
   for (const ScopeEntry& entry : buildScope(spec, plan, reader.liveTables(spec, plan))) {

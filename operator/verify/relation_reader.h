@@ -14,8 +14,7 @@ namespace tenantshift::verify {
 // every level, the tenants table) as it is now: RLS flags, owner, policies with their
 // expressions, indexes, foreign keys, columns and the app role's privileges. `appOid` is the
 // app role's oid ("0" when it does not exist).
-std::vector<RelationFacts> readRelations(pqxx::transaction_base& tx,
-                                         const api::MigrationSpec& spec, const plan::Plan& plan,
-                                         const std::string& appOid);
+std::vector<RelationFacts> readRelations(pqxx::transaction_base& tx, const api::MigrationSpec& spec,
+                                         const plan::Plan& plan, const std::string& appOid);
 
 }  // namespace tenantshift::verify

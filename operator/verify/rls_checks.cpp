@@ -86,23 +86,22 @@ std::vector<CheckResult> checkRowSecurity(const RelationFacts& relation,
                          subject + " has no " + quoteIdent(relation.tenantColumn) +
                              " column: run the schema phase (tenantshift run)"));
   }
-  out.push_back(relation.rowSecurity
-                    ? result("rls.enabled", name, CheckOutcome::Passed,
-                             "row-level security is enabled")
-                    : result("rls.enabled", name, CheckOutcome::Failed,
-                             "row-level security is not enabled on " + subject +
-                                 ", so the app role sees and changes every row: ALTER TABLE " +
-                                 relation.qualified() +
-                                 " ENABLE ROW LEVEL SECURITY (run the rls phase)"));
-  out.push_back(relation.forceRowSecurity
-                    ? result("rls.forced", name, CheckOutcome::Passed,
-                             "row-level security is forced")
-                    : result("rls.forced", name, CheckOutcome::Failed,
-                             "row-level security is not forced on " + subject +
-                                 ", so its owner " + quoteIdent(relation.owner) +
-                                 " (and views and functions running as the owner) bypass it: "
-                                 "ALTER TABLE " +
-                                 relation.qualified() + " FORCE ROW LEVEL SECURITY"));
+  out.push_back(
+      relation.rowSecurity
+          ? result("rls.enabled", name, CheckOutcome::Passed, "row-level security is enabled")
+          : result("rls.enabled", name, CheckOutcome::Failed,
+                   "row-level security is not enabled on " + subject +
+                       ", so the app role sees and changes every row: ALTER TABLE " +
+                       relation.qualified() + " ENABLE ROW LEVEL SECURITY (run the rls phase)"));
+  out.push_back(
+      relation.forceRowSecurity
+          ? result("rls.forced", name, CheckOutcome::Passed, "row-level security is forced")
+          : result("rls.forced", name, CheckOutcome::Failed,
+                   "row-level security is not forced on " + subject + ", so its owner " +
+                       quoteIdent(relation.owner) +
+                       " (and views and functions running as the owner) bypass it: "
+                       "ALTER TABLE " +
+                       relation.qualified() + " FORCE ROW LEVEL SECURITY"));
 
   const std::array<std::pair<char, const char*>, 4> commands = {
       {{'r', "SELECT"}, {'a', "INSERT"}, {'w', "UPDATE"}, {'d', "DELETE"}}};
@@ -135,9 +134,10 @@ std::vector<CheckResult> checkRowSecurity(const RelationFacts& relation,
       continue;
     }
     std::string expression = policy.usingExpr.empty() ? policy.checkExpr : policy.usingExpr;
-    const bool harmless = expected.ran &&
-                          (policy.usingExpr.empty() || expected.admissible(policy.usingExpr, strict)) &&
-                          (policy.checkExpr.empty() || expected.admissible(policy.checkExpr, strict));
+    const bool harmless =
+        expected.ran &&
+        (policy.usingExpr.empty() || expected.admissible(policy.usingExpr, strict)) &&
+        (policy.checkExpr.empty() || expected.admissible(policy.checkExpr, strict));
     if (harmless) {
       out.push_back(result("rls.extra-policy", name, CheckOutcome::Passed,
                            "permissive policy " + quoteIdent(policy.name) + " (" +

@@ -31,13 +31,12 @@ std::vector<CheckResult> checkRoles(const RoleFacts& role,
     return out;
   }
   if (!role.exists) {
-    out.push_back(result("role.exists", "", CheckOutcome::Failed,
-                         "the app role " + app +
-                             " does not exist: create it or fix spec.database.appRole"));
+    out.push_back(
+        result("role.exists", "", CheckOutcome::Failed,
+               "the app role " + app + " does not exist: create it or fix spec.database.appRole"));
     return out;
   }
-  out.push_back(
-      result("role.exists", "", CheckOutcome::Passed, "the app role " + app + " exists"));
+  out.push_back(result("role.exists", "", CheckOutcome::Passed, "the app role " + app + " exists"));
   out.push_back(role.superuser
                     ? result("role.not-superuser", "", CheckOutcome::Failed,
                              "the app role " + app +
@@ -60,12 +59,11 @@ std::vector<CheckResult> checkRoles(const RoleFacts& role,
     for (const std::string& granted : role.bypassingRolesReachable) {
       revokes.push_back("REVOKE " + quoteIdent(granted) + " FROM " + app);
     }
-    out.push_back(result("role.no-bypassing-membership", "", CheckOutcome::Failed,
-                         "the app role " + app + " is a member of " +
-                             joined(role.bypassingRolesReachable) +
-                             ", which bypass row-level security, and can SET ROLE to them: " +
-                             joined(revokes, "; ") +
-                             " (or revoke the membership that leads there)"));
+    out.push_back(
+        result("role.no-bypassing-membership", "", CheckOutcome::Failed,
+               "the app role " + app + " is a member of " + joined(role.bypassingRolesReachable) +
+                   ", which bypass row-level security, and can SET ROLE to them: " +
+                   joined(revokes, "; ") + " (or revoke the membership that leads there)"));
   }
   std::vector<std::string> owned;
   for (const RelationFacts& relation : relations) {
@@ -78,8 +76,8 @@ std::vector<CheckResult> checkRoles(const RoleFacts& role,
                          "the app role owns no tenant table (nor is a member of an owner)"));
   } else {
     out.push_back(result("role.not-owner", "", CheckOutcome::Failed,
-                         "the app role " + app +
-                             " owns (or is a member of the owner of) " + joined(owned) +
+                         "the app role " + app + " owns (or is a member of the owner of) " +
+                             joined(owned) +
                              "; an owner can disable row-level security and drop the policies, "
                              "and bypasses them unless FORCE is set: ALTER TABLE ... OWNER TO a "
                              "role the application does not use (or revoke the membership)"));

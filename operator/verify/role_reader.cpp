@@ -31,12 +31,12 @@ RoleFacts readRoleFacts(pqxx::transaction_base& tx, const std::string& appRole,
   facts.bypassRls = rows[0][2].as<bool>();
   // A superuser is a member of every role (and already fails role.not-superuser).
   if (!facts.superuser) {
-    for (const auto& row : tx.exec_params(
-             "SELECT b.rolname FROM pg_catalog.pg_roles b"
-             " WHERE (b.rolsuper OR b.rolbypassrls) AND b.oid <> $1::oid"
-             "   AND pg_catalog.pg_has_role($1::oid, b.oid, 'MEMBER')"
-             " ORDER BY b.rolname",
-             appOid)) {
+    for (const auto& row :
+         tx.exec_params("SELECT b.rolname FROM pg_catalog.pg_roles b"
+                        " WHERE (b.rolsuper OR b.rolbypassrls) AND b.oid <> $1::oid"
+                        "   AND pg_catalog.pg_has_role($1::oid, b.oid, 'MEMBER')"
+                        " ORDER BY b.rolname",
+                        appOid)) {
       facts.bypassingRolesReachable.push_back(row[0].as<std::string>());
     }
   }

@@ -25,8 +25,8 @@ std::string settingName(const std::string& name) {
   std::size_t start = 0;
   while (true) {
     const std::size_t dot = name.find('.', start);
-    out += quoteIdent(name.substr(start, dot == std::string::npos ? std::string::npos
-                                                                  : dot - start));
+    out +=
+        quoteIdent(name.substr(start, dot == std::string::npos ? std::string::npos : dot - start));
     if (dot == std::string::npos) {
       return out;
     }
@@ -93,8 +93,9 @@ CheckResult checkSettingDefaults(const SettingFacts& facts, const std::string& a
   const std::vector<SettingDefault> defaults = effectiveDefaults(facts);
   if (defaults.empty()) {
     return result("setting.no-default", "", CheckOutcome::Passed,
-                  facts.name + " has no default at server, database or role level: a session "
-                               "that sets no tenant starts without one");
+                  facts.name +
+                      " has no default at server, database or role level: a session "
+                      "that sets no tenant starts without one");
   }
   std::vector<std::string> found;
   for (const SettingDefault& entry : defaults) {

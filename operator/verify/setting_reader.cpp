@@ -38,10 +38,10 @@ SettingFacts readSettingFacts(pqxx::transaction_base& tx, const std::string& set
     entry.database = row[2].as<std::string>();
     entry.role = row[3].as<std::string>();
     entry.value = row[4].as<std::string>();
-    entry.level = anyRole ? (anyDatabase ? SettingDefault::Level::AllRoles
-                                         : SettingDefault::Level::Database)
-                          : (anyDatabase ? SettingDefault::Level::Role
-                                         : SettingDefault::Level::RoleInDatabase);
+    entry.level =
+        anyRole
+            ? (anyDatabase ? SettingDefault::Level::AllRoles : SettingDefault::Level::Database)
+            : (anyDatabase ? SettingDefault::Level::Role : SettingDefault::Level::RoleInDatabase);
     facts.defaults.push_back(std::move(entry));
   }
   // pg_file_settings is for superusers (and pg_read_all_settings) only.
@@ -50,11 +50,10 @@ SettingFacts readSettingFacts(pqxx::transaction_base& tx, const std::string& set
                         "'SELECT')")[0]
                       .as<bool>();
   if (readable) {
-    for (const auto& row : tx.exec_params(
-             "SELECT COALESCE(sourcefile, ''), COALESCE(setting, '')"
-             "  FROM pg_catalog.pg_file_settings"
-             " WHERE lower(name) = lower($1) AND applied",
-             setting)) {
+    for (const auto& row : tx.exec_params("SELECT COALESCE(sourcefile, ''), COALESCE(setting, '')"
+                                          "  FROM pg_catalog.pg_file_settings"
+                                          " WHERE lower(name) = lower($1) AND applied",
+                                          setting)) {
       SettingDefault entry;
       entry.level = SettingDefault::Level::ConfigurationFile;
       entry.file = row[0].as<std::string>();

@@ -19,10 +19,9 @@ long specIndex(const api::MigrationSpec& spec, const std::string& table) {
 }  // namespace
 
 std::string yamlName(const std::string& name) {
-  const bool plain =
-      !name.empty() && std::all_of(name.begin(), name.end(), [](unsigned char c) {
-        return std::isalnum(c) != 0 || c == '_' || c == '.' || c == '-' || c == '$';
-      });
+  const bool plain = !name.empty() && std::all_of(name.begin(), name.end(), [](unsigned char c) {
+    return std::isalnum(c) != 0 || c == '_' || c == '.' || c == '-' || c == '$';
+  });
   if (plain && name.front() != '-') {
     return name;
   }

@@ -7,8 +7,8 @@
 
 namespace tenantshift::verify {
 
-UnitRun runUnit(pqxx::connection& connection, const VerifyOptions& options,
-                const std::string& what, const std::function<void(pqxx::connection&)>& unit) {
+UnitRun runUnit(pqxx::connection& connection, const VerifyOptions& options, const std::string& what,
+                const std::function<void(pqxx::connection&)>& unit) {
   UnitRun run;
   for (int number = 1;; ++number) {
     run.attempts = number;

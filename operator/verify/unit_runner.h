@@ -20,7 +20,7 @@ struct UnitRun {
 // others) is retried after options.retry's backoff, through the injected sleep, at most
 // options.retry.retries times; another database error ends it at once. A lost connection is
 // rethrown (the caller reconnects). `what` names the unit in messages.
-UnitRun runUnit(pqxx::connection& connection, const VerifyOptions& options,
-                const std::string& what, const std::function<void(pqxx::connection&)>& unit);
+UnitRun runUnit(pqxx::connection& connection, const VerifyOptions& options, const std::string& what,
+                const std::function<void(pqxx::connection&)>& unit);
 
 }  // namespace tenantshift::verify

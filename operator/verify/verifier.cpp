@@ -58,8 +58,8 @@ class Verifier {
     checkCatalog();
     for (const RelationFacts& relation : probed()) {
       if (appUsable_) {
-        add(checkVisibility("setting.unset", relation, schema_, spec_.tenant.setting,
-                            sqlTypeName(), unsetHow(sessionValue),
+        add(checkVisibility("setting.unset", relation, schema_, spec_.tenant.setting, sqlTypeName(),
+                            unsetHow(sessionValue),
                             observeUnset(connection_, options_, spec_, relation), inputs_.strict));
       }
     }
@@ -76,11 +76,10 @@ class Verifier {
                  "assume (see role.exists / role.assumable)"));
     }
     checkFingerprintStable();
-    spdlog::info(
-        "verify done checks={} failed={} warnings={} accepted={} unaccepted_exposures={}",
-        report_.checks.size(), report_.count(CheckOutcome::Failed),
-        report_.count(CheckOutcome::Warning), report_.count(CheckOutcome::Accepted),
-        report_.unacceptedExposures().size());
+    spdlog::info("verify done checks={} failed={} warnings={} accepted={} unaccepted_exposures={}",
+                 report_.checks.size(), report_.count(CheckOutcome::Failed),
+                 report_.count(CheckOutcome::Warning), report_.count(CheckOutcome::Accepted),
+                 report_.unacceptedExposures().size());
     return std::move(report_);
   }
 
@@ -122,8 +121,7 @@ class Verifier {
           catalog.setting =
               readSettingFacts(tx, spec_.tenant.setting, spec_.database.appRole, sessionValue);
           catalog.exposures = readExposures(tx, schema_, catalog.relations, catalog.appOid);
-          catalog.fingerprint =
-              schemaFingerprint(tx, fingerprintScope(spec_, inputs_.plan));
+          catalog.fingerprint = schemaFingerprint(tx, fingerprintScope(spec_, inputs_.plan));
           tx.abort();
           catalog_ = std::move(catalog);
         });
@@ -193,8 +191,8 @@ class Verifier {
       add(verify::checkData(relation, schema_, tenantsLabel(), baseline, observed.data));
     }
     if (appUsable_) {
-      add(checkVisibility("setting.empty", relation, schema_, spec_.tenant.setting,
-                          sqlTypeName(), "set to ''", observed.empty, inputs_.strict));
+      add(checkVisibility("setting.empty", relation, schema_, spec_.tenant.setting, sqlTypeName(),
+                          "set to ''", observed.empty, inputs_.strict));
     }
     if (relation.kind == RelationKind::TenantsTable) {
       return;
@@ -204,9 +202,9 @@ class Verifier {
       if (parent == nullptr || parent->kind == RelationKind::TenantsTable) {
         continue;  // not between tenant tables
       }
-      add(checkForeignKey(spec_, inputs_.plan,
-                          observeForeignKey(connection_, options_, spec_, inputs_.plan, relation,
-                                            fk, *parent)));
+      add(checkForeignKey(
+          spec_, inputs_.plan,
+          observeForeignKey(connection_, options_, spec_, inputs_.plan, relation, fk, *parent)));
     }
     if (relation.kind == RelationKind::TenantTable) {
       const std::string tenant = observed.data.largest.empty()
@@ -223,7 +221,8 @@ class Verifier {
   }
 
   void checkIsolation(const RelationFacts& relation) {
-    const ProbeObservation seen = observeIsolation(connection_, options_, spec_, relation, tenants());
+    const ProbeObservation seen =
+        observeIsolation(connection_, options_, spec_, relation, tenants());
     if (options_.afterRelationProbed) {
       options_.afterRelationProbed(relation.label(schema_));
     }
@@ -244,9 +243,9 @@ class Verifier {
     auto it = expected_.find(key);
     if (it == expected_.end()) {
       it = expected_
-               .emplace(key, observeExpectedCondition(connection_, options_, inputs_,
-                                                      relation.tenantColumn,
-                                                      relation.tenantColumnType))
+               .emplace(key,
+                        observeExpectedCondition(connection_, options_, inputs_,
+                                                 relation.tenantColumn, relation.tenantColumnType))
                .first;
     }
     return it->second;

@@ -38,8 +38,7 @@ std::string formatReport(const VerifyReport& report) {
       << " unaccepted exposure(s)\n";
   if (report.isolated()) {
     out << "Tenant isolation is proven"
-        << (report.count(CheckOutcome::Accepted) > 0 ? ", with the accepted exceptions listed"
-                                                     : "")
+        << (report.count(CheckOutcome::Accepted) > 0 ? ", with the accepted exceptions listed" : "")
         << ".\n";
   } else if (report.passed()) {
     out << "No check failed, but the exposures marked below are open: close them or accept "

@@ -68,8 +68,8 @@ class ViewJudge {
         }
       } else {
         problems.push_back((self ? std::string("it") : "view " + culpritName) + " reads " +
-                           culprit.relation + " as its owner " +
-                           quoteIdent(culprit.view->owner) + ", " + culprit.reason +
+                           culprit.relation + " as its owner " + quoteIdent(culprit.view->owner) +
+                           ", " + culprit.reason +
                            ", so the app role sees every tenant's rows through it");
         fixes.push_back("ALTER VIEW " + qualifiedView(*culprit.view) +
                         " SET (security_invoker = true) (the app role then needs SELECT on what "

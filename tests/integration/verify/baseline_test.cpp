@@ -29,8 +29,9 @@ TEST_F(VerifyBaseline, CorrectlyMigratedDatabaseIsIsolatedWithItsPrimaryKeysAcce
     EXPECT_EQ(primary.outcome, CheckOutcome::Accepted) << lastReport_;
     EXPECT_TRUE(primary.exposure);
     EXPECT_EQ(primary.acceptedBy, "by design (primary key)");
-    EXPECT_TRUE(mentions(primary, "existence of a primary key value in another tenant can be "
-                                  "inferred"))
+    EXPECT_TRUE(mentions(primary,
+                         "existence of a primary key value in another tenant can be "
+                         "inferred"))
         << primary.detail;
   }
   EXPECT_EQ(find(report, "data.foreign-key", "Order Items").outcome, CheckOutcome::Passed);
@@ -84,9 +85,9 @@ TEST_F(VerifyBaseline, ChangesNothingAndHoldsNoLockBetweenTables) {
   EXPECT_EQ(probed, (std::vector<std::string>{"users", "Order Items", "tenants"}));
   EXPECT_EQ(scalar(content), before);
   EXPECT_EQ(scalarOn(*connection_, "SELECT current_user"), "postgres");
-  EXPECT_EQ(scalarOn(*connection_,
-                     "SELECT coalesce(current_setting('app.current_tenant_id', true), '')"),
-            "");
+  EXPECT_EQ(
+      scalarOn(*connection_, "SELECT coalesce(current_setting('app.current_tenant_id', true), '')"),
+      "");
   EXPECT_EQ(scalar("SELECT count(*) FROM pg_class WHERE relname LIKE 'tenantshift_verify%'"), "0");
   EXPECT_EQ(scalar("SELECT count(*) FROM tenants"), "2");
   // And it runs again on the same connection with the same verdict.
@@ -135,8 +136,8 @@ TEST_F(VerifyBaseline, BigintTenantIdsWithASingleTenantAreProbedWithAnAbsentTena
       "; GRANT SELECT ON tenants TO " + role() + ";");
   const std::string current =
       "(SELECT NULLIF(current_setting('app.current_tenant_id', true), '')::bigint)";
-  for (const auto& [table, column] :
-       std::vector<std::pair<std::string, std::string>>{{"notes", "tenant_id"}, {"tenants", "id"}}) {
+  for (const auto& [table, column] : std::vector<std::pair<std::string, std::string>>{
+           {"notes", "tenant_id"}, {"tenants", "id"}}) {
     enableRls(table);
     sql("CREATE POLICY tenantshift_all ON " + table + " USING (" + column + " = " + current +
         ") WITH CHECK (" + column + " = " + current + ")");

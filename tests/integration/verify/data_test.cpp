@@ -53,8 +53,9 @@ TEST_F(VerifyData, NullableForeignKeyToAnotherTenantsRowFailsWithTheSpecLineThat
   EXPECT_TRUE(mentions(fk, "(id)=(1) of tenant " + std::string(kDefaultTenant) +
                                " -> users (id)=(5) of tenant " + kAcme))
       << fk.detail;
-  EXPECT_TRUE(mentions(fk, "add spec.tables: [{name: \"Order Items\", crossTenantRefs: "
-                           "[\"Order Items_user_id_fkey\"]}]"))
+  EXPECT_TRUE(mentions(fk,
+                       "add spec.tables: [{name: \"Order Items\", crossTenantRefs: "
+                       "[\"Order Items_user_id_fkey\"]}]"))
       << fk.detail;
 
   // Listed in spec.tables without the key: the line names its index.
@@ -64,8 +65,9 @@ TEST_F(VerifyData, NullableForeignKeyToAnotherTenantsRowFailsWithTheSpecLineThat
   items.name = "Order Items";
   spec_.tables = std::vector<api::TableSpec>{users, items};
   const CheckResult& listed = find(verify(), "data.foreign-key", "Order Items");
-  EXPECT_TRUE(mentions(listed, "add crossTenantRefs: [\"Order Items_user_id_fkey\"] to "
-                               "spec.tables[1] (Order Items)"))
+  EXPECT_TRUE(mentions(listed,
+                       "add crossTenantRefs: [\"Order Items_user_id_fkey\"] to "
+                       "spec.tables[1] (Order Items)"))
       << listed.detail;
 
   // Accepted: listed with its counts, the verdict holds.

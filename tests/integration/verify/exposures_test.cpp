@@ -15,9 +15,11 @@ TEST_F(VerifyExposures, DefinerViewOwnedByASuperuserFailsInvokerPassesAcceptedIs
   const CheckResult& definer = find(report, "exposure.view", "User Emails");
   EXPECT_EQ(definer.outcome, CheckOutcome::Failed) << lastReport_;
   EXPECT_TRUE(definer.exposure);
-  EXPECT_TRUE(mentions(definer, "reads users as its owner \"postgres\", a superuser")) << definer.detail;
-  EXPECT_TRUE(mentions(definer, "ALTER VIEW \"public\".\"User Emails\" SET (security_invoker = "
-                                "true)"))
+  EXPECT_TRUE(mentions(definer, "reads users as its owner \"postgres\", a superuser"))
+      << definer.detail;
+  EXPECT_TRUE(mentions(definer,
+                       "ALTER VIEW \"public\".\"User Emails\" SET (security_invoker = "
+                       "true)"))
       << definer.detail;
   EXPECT_TRUE(mentions(definer, "add \"User Emails\" to spec.accept.views")) << definer.detail;
   const CheckResult& invoker = find(report, "exposure.view", "safe_emails");
@@ -104,8 +106,9 @@ TEST_F(VerifyExposures, SecurityDefinerFunctionFailsUnlessAcceptedOrTheLookupFun
   const CheckResult& function = find(report, "exposure.function", "user_count(bigint)");
   EXPECT_EQ(function.outcome, CheckOutcome::Failed) << lastReport_;
   EXPECT_TRUE(mentions(function, "runs as its owner \"postgres\", a superuser")) << function.detail;
-  EXPECT_TRUE(mentions(function, "ALTER FUNCTION \"public\".\"user_count\"(bigint) SECURITY "
-                                 "INVOKER"))
+  EXPECT_TRUE(mentions(function,
+                       "ALTER FUNCTION \"public\".\"user_count\"(bigint) SECURITY "
+                       "INVOKER"))
       << function.detail;
   EXPECT_TRUE(mentions(function, "add \"user_count(bigint)\" to spec.accept.functions"))
       << function.detail;
@@ -147,8 +150,8 @@ TEST_F(VerifyExposures, WritableExcludedTableIsAWarningExposureUntilAccepted) {
   const CheckResult& global = find(report, "exposure.writable-global-table", "feature_flags");
   EXPECT_EQ(global.outcome, CheckOutcome::Warning) << lastReport_;
   EXPECT_TRUE(global.exposure);
-  EXPECT_TRUE(mentions(global, "REVOKE INSERT, UPDATE ON TABLE public.feature_flags FROM " +
-                                   role()))
+  EXPECT_TRUE(
+      mentions(global, "REVOKE INSERT, UPDATE ON TABLE public.feature_flags FROM " + role()))
       << global.detail;
   EXPECT_TRUE(report.passed()) << lastReport_;
   EXPECT_FALSE(report.isolated());

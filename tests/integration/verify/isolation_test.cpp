@@ -25,7 +25,8 @@ TEST_F(VerifyIsolation, InsertAndUpdatePoliciesThatIgnoreTheTenantFail) {
   // UPDATE that reads no column is checked by the UPDATE policy alone, and moves every row.
   const CheckResult& move = find(report, "isolation.update-move", "Order Items");
   EXPECT_EQ(move.outcome, CheckOutcome::Failed) << lastReport_;
-  EXPECT_TRUE(mentions(move, "reading no column, so only the UPDATE policy applies")) << move.detail;
+  EXPECT_TRUE(mentions(move, "reading no column, so only the UPDATE policy applies"))
+      << move.detail;
   EXPECT_EQ(find(report, "isolation.insert", "users").outcome, CheckOutcome::Passed);
 }
 
@@ -44,7 +45,8 @@ TEST_F(VerifyIsolation, UpdateOrDeletePolicyThatIgnoresTheTenantFails) {
   EXPECT_TRUE(mentions(update, "of every row reached rows of other tenants")) << update.detail;
   const CheckResult& remove = find(report, "isolation.delete", "users");
   EXPECT_EQ(remove.outcome, CheckOutcome::Failed) << lastReport_;
-  EXPECT_TRUE(mentions(remove, "DELETE of every row reached rows of other tenants")) << remove.detail;
+  EXPECT_TRUE(mentions(remove, "DELETE of every row reached rows of other tenants"))
+      << remove.detail;
   EXPECT_EQ(scalar("SELECT count(*) FROM users"), "6");  // all of it rolled back
 }
 
@@ -71,7 +73,7 @@ TEST_F(VerifyIsolation, ProbeBlockedByRowLocksIsRetriedThenNotProven) {
   EXPECT_TRUE(mentions(isolation, "isolation not proven")) << isolation.detail;
   EXPECT_TRUE(mentions(isolation, "locked by other sessions")) << isolation.detail;
   EXPECT_TRUE(mentions(isolation, "3 attempts")) << isolation.detail;
-  EXPECT_EQ(sleeps_.size(), 2U);  // options_.retry.retries
+  EXPECT_EQ(sleeps_.size(), 2U);                            // options_.retry.retries
   EXPECT_EQ(sleeps_.at(0), std::chrono::milliseconds(75));  // 100 ms * jitter 0.75
   EXPECT_EQ(sleeps_.at(1), std::chrono::milliseconds(150));
   EXPECT_EQ(find(report, "isolation.select", "Order Items").outcome, CheckOutcome::Passed);
@@ -127,9 +129,9 @@ TEST_F(VerifyIsolation, SetupNeedsNoProbeTenantWhateverTheTenantsTableLooksLike)
   baseline_ = {{"notes", 2}};
   VerifyReport report = verify();
   EXPECT_TRUE(report.passed()) << lastReport_;
-  for (const std::string check : {"isolation.select", "isolation.update", "isolation.delete",
-                                  "isolation.insert", "isolation.on-conflict",
-                                  "isolation.update-move"}) {
+  for (const std::string check :
+       {"isolation.select", "isolation.update", "isolation.delete", "isolation.insert",
+        "isolation.on-conflict", "isolation.update-move"}) {
     EXPECT_EQ(find(report, check, "notes").outcome, CheckOutcome::Passed) << check;
     EXPECT_EQ(find(report, check, "tenants").outcome, CheckOutcome::Passed) << check;
   }

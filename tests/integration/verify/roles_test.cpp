@@ -71,8 +71,7 @@ TEST_F(VerifyRoles, RunnerThatIsNotSuperuserIsWarnedAndMustBeAbleToSetRole) {
   sql("CREATE ROLE " + runner + " LOGIN; GRANT USAGE ON SCHEMA public TO " + runner +
       "; GRANT SELECT, UPDATE ON users, \"Order Items\", tenants TO " + runner + ";");
   std::string runnerUrl = url_;
-  runnerUrl.replace(runnerUrl.find("postgres@"), std::string("postgres@").size(),
-                    runnerName + "@");
+  runnerUrl.replace(runnerUrl.find("postgres@"), std::string("postgres@").size(), runnerName + "@");
   connection_ = std::make_unique<pqxx::connection>(runnerUrl);
   VerifyReport report = verify();
   const CheckResult& warning = find(report, "runner.bypass-rls", "");

@@ -50,8 +50,7 @@ TEST_F(VerifyRowSecurity, ExtraPermissivePolicyFailsNamingItUntilItIsRestrictive
 TEST_F(VerifyRowSecurity, PolicyForARoleTheAppIsNotIsIgnored) {
   createMigratedDatabase();
   const std::string admin = plan::quoteIdent("admin " + database_);
-  sql("CREATE ROLE " + admin + "; CREATE POLICY admin_all ON users TO " + admin +
-      " USING (true);");
+  sql("CREATE ROLE " + admin + "; CREATE POLICY admin_all ON users TO " + admin + " USING (true);");
   VerifyReport report = verify();
   EXPECT_TRUE(all(report, "rls.extra-policy", "users").empty()) << lastReport_;
   EXPECT_TRUE(report.isolated()) << lastReport_;

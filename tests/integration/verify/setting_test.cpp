@@ -25,8 +25,7 @@ TEST_F(VerifySetting, DefaultAtRoleOrDatabaseLevelFailsWithTheResetStatement) {
 
   // An empty default means no tenant: harmless.
   sql("ALTER DATABASE " + plan::quoteIdent(database_) + " SET app.current_tenant_id = '';");
-  EXPECT_EQ(find(verify(), "setting.no-default", "").outcome, CheckOutcome::Passed)
-      << lastReport_;
+  EXPECT_EQ(find(verify(), "setting.no-default", "").outcome, CheckOutcome::Passed) << lastReport_;
 }
 
 TEST_F(VerifySetting, PolicyThatFailsOnAnEmptySettingFails) {

@@ -110,10 +110,10 @@ class VerifyTest : public ::testing::Test {
 
   void createPolicies(const std::string& table, const std::string& column, bool strict) {
     const std::string matches = "(" + tenantCondition(column, strict) + ")";
-    sql("CREATE POLICY tenantshift_select ON " + table + " FOR SELECT TO PUBLIC USING " +
-        matches + "; CREATE POLICY tenantshift_insert ON " + table +
-        " FOR INSERT TO PUBLIC WITH CHECK " + matches + "; CREATE POLICY tenantshift_update ON " +
-        table + " FOR UPDATE TO PUBLIC USING " + matches + " WITH CHECK " + matches +
+    sql("CREATE POLICY tenantshift_select ON " + table + " FOR SELECT TO PUBLIC USING " + matches +
+        "; CREATE POLICY tenantshift_insert ON " + table + " FOR INSERT TO PUBLIC WITH CHECK " +
+        matches + "; CREATE POLICY tenantshift_update ON " + table +
+        " FOR UPDATE TO PUBLIC USING " + matches + " WITH CHECK " + matches +
         "; CREATE POLICY tenantshift_delete ON " + table + " FOR DELETE TO PUBLIC USING " +
         matches + ";");
   }
@@ -163,8 +163,7 @@ class VerifyTest : public ::testing::Test {
 
   // The one result of `check` for `table` (a copy: the report may be a temporary); fails the
   // test when there is not exactly one.
-  CheckResult find(const VerifyReport& report, const std::string& check,
-                          const std::string& table) {
+  CheckResult find(const VerifyReport& report, const std::string& check, const std::string& table) {
     auto found = all(report, check, table);
     if (found.size() != 1) {
       ADD_FAILURE() << found.size() << " results for " << check << " " << table << "\n"
@@ -176,7 +175,7 @@ class VerifyTest : public ::testing::Test {
 
   // The one result of `check` for `table` whose detail mentions `text` (a copy).
   CheckResult findMentioning(const VerifyReport& report, const std::string& check,
-                                    const std::string& table, const std::string& text) {
+                             const std::string& table, const std::string& text) {
     const CheckResult* match = nullptr;
     int matches = 0;
     for (const CheckResult* candidate : all(report, check, table)) {
@@ -186,8 +185,8 @@ class VerifyTest : public ::testing::Test {
       }
     }
     if (matches != 1) {
-      ADD_FAILURE() << matches << " results for " << check << " " << table << " mentioning "
-                    << text << "\n"
+      ADD_FAILURE() << matches << " results for " << check << " " << table << " mentioning " << text
+                    << "\n"
                     << lastReport_;
       return result("missing", "", CheckOutcome::Failed, "");
     }

@@ -113,8 +113,9 @@ TEST(DataChecks, ChangedCountIsAWarningNullsMissingAndMismatchesFail) {
   EXPECT_EQ(findResult(results, "data.missing-tenant")->outcome, CheckOutcome::Failed);
   const CheckResult* sum = findResult(results, "data.tenant-sum");
   EXPECT_EQ(sum->outcome, CheckOutcome::Failed);
-  EXPECT_TRUE(contains(sum->detail, "with tenant b set the app role sees 6 rows, but the table "
-                                    "holds 2"))
+  EXPECT_TRUE(contains(sum->detail,
+                       "with tenant b set the app role sees 6 rows, but the table "
+                       "holds 2"))
       << sum->detail;
   EXPECT_EQ(findResult(checkData(tenantTable("users"), "public", "tenants", std::nullopt, seen),
                        "data.row-count")
@@ -173,11 +174,13 @@ TEST(ForeignKeyChecks, CrossTenantRowsFailWithSamplesAndTheLineThatAcceptsThem) 
   plan::Plan plan;
   const CheckResult failed = checkForeignKey(spec, plan, foreignKey(3));
   EXPECT_EQ(failed.outcome, CheckOutcome::Failed);
-  EXPECT_TRUE(contains(failed.detail, "3 rows of rentals reference a customers row of another "
-                                      "tenant"));
+  EXPECT_TRUE(contains(failed.detail,
+                       "3 rows of rentals reference a customers row of another "
+                       "tenant"));
   EXPECT_TRUE(contains(failed.detail, "(id)=(5) of tenant a -> customers (id)=(7) of tenant b"));
-  EXPECT_TRUE(contains(failed.detail, "add spec.tables: [{name: rentals, crossTenantRefs: "
-                                      "[rentals_customer_id_fkey]}]"))
+  EXPECT_TRUE(contains(failed.detail,
+                       "add spec.tables: [{name: rentals, crossTenantRefs: "
+                       "[rentals_customer_id_fkey]}]"))
       << failed.detail;
   EXPECT_EQ(checkForeignKey(spec, plan, foreignKey(0)).outcome, CheckOutcome::Passed);
 

@@ -45,11 +45,10 @@ const CheckResult& resultFor(const std::vector<CheckResult>& results, const std:
 TEST(ViewChecks, WhoReadsTheTableDecides) {
   const std::vector<RelationFacts> relations = {tenantTable("users")};
   api::MigrationSpec spec;
-  std::vector<ViewFacts> views = {view("definer", false, "postgres", {"users"}),
-                                  view("invoker", true, "postgres", {"users"}),
-                                  view("reporting", false, "reporting", {"users"}),
-                                  view("owned", false, "owner", {"users"}),
-                                  view("hidden", false, "postgres", {"users"})};
+  std::vector<ViewFacts> views = {
+      view("definer", false, "postgres", {"users"}), view("invoker", true, "postgres", {"users"}),
+      view("reporting", false, "reporting", {"users"}), view("owned", false, "owner", {"users"}),
+      view("hidden", false, "postgres", {"users"})};
   views.back().appCanSelect = false;
   auto results = checkViews(spec, views, roles(), relations);
   EXPECT_EQ(resultFor(results, "definer").outcome, CheckOutcome::Failed);
@@ -65,8 +64,9 @@ TEST(ViewChecks, WhoReadsTheTableDecides) {
   unforced[0].forceRowSecurity = false;
   results = checkViews(spec, views, roles(), unforced);
   EXPECT_EQ(resultFor(results, "owned").outcome, CheckOutcome::Failed);
-  EXPECT_TRUE(contains(resultFor(results, "owned").detail, "the owner of users, which is not "
-                                                           "FORCE'd"));
+  EXPECT_TRUE(contains(resultFor(results, "owned").detail,
+                       "the owner of users, which is not "
+                       "FORCE'd"));
 }
 
 TEST(ViewChecks, NestedViewsAreJudgedByTheDefinerOnThePath) {
@@ -137,8 +137,9 @@ TEST(FunctionChecks, DefinerFunctionsOfBypassingOwnersFailUnlessAccepted) {
   ASSERT_EQ(results.size(), 2U);
   EXPECT_EQ(results[0].table, "balance(integer)");
   EXPECT_EQ(results[0].outcome, CheckOutcome::Failed);
-  EXPECT_TRUE(contains(results[0].detail, "REVOKE EXECUTE ON FUNCTION \"public\".\"balance\"("
-                                          "integer) FROM PUBLIC, \"\""))
+  EXPECT_TRUE(contains(results[0].detail,
+                       "REVOKE EXECUTE ON FUNCTION \"public\".\"balance\"("
+                       "integer) FROM PUBLIC, \"\""))
       << results[0].detail;
   EXPECT_TRUE(contains(results[0].detail, "spec.accept.functions"));
   EXPECT_EQ(results[1].outcome, CheckOutcome::Accepted);
@@ -171,8 +172,9 @@ TEST(LedgerChecks, PrivilegesOnTheLedgerFailWithARevokePerGrant) {
   EXPECT_EQ(check.outcome, CheckOutcome::Failed);
   EXPECT_TRUE(check.exposure);
   EXPECT_TRUE(contains(check.detail, "REVOKE USAGE ON SCHEMA tenantshift FROM \"app\""));
-  EXPECT_TRUE(contains(check.detail, "REVOKE SELECT, INSERT ON TABLE tenantshift.step FROM "
-                                     "PUBLIC"));
+  EXPECT_TRUE(contains(check.detail,
+                       "REVOKE SELECT, INSERT ON TABLE tenantshift.step FROM "
+                       "PUBLIC"));
   EXPECT_TRUE(contains(check.detail, "ALTER TABLE tenantshift.migration OWNER TO"));
 }
 
@@ -184,8 +186,9 @@ TEST(GlobalTableChecks, WritableGlobalTablesAreWarningExposuresUnlessAccepted) {
   ASSERT_EQ(results.size(), 1U);
   EXPECT_EQ(results[0].outcome, CheckOutcome::Warning);
   EXPECT_TRUE(results[0].exposure);
-  EXPECT_TRUE(contains(results[0].detail, "REVOKE INSERT, UPDATE ON TABLE public.flags FROM "
-                                          "\"writers\""));
+  EXPECT_TRUE(contains(results[0].detail,
+                       "REVOKE INSERT, UPDATE ON TABLE public.flags FROM "
+                       "\"writers\""));
   EXPECT_TRUE(contains(results[0].detail, "never changes privileges"));
   spec.accept.writableGlobalTables = {"flags"};
   results = checkGlobalTables(spec, tables);

@@ -26,8 +26,8 @@ std::vector<CheckResult> judge(const RelationFacts& table, const api::MigrationS
 }
 
 TEST(KeyChecks, KeysAndIndexesLeadingWithTheTenantPassAndThePrimaryKeyIsAcceptedByDesign) {
-  auto results = judge(withIndexes({primaryKey(), index("users_tenant_email", {"tenant_id", "email"},
-                                                        true)}));
+  auto results =
+      judge(withIndexes({primaryKey(), index("users_tenant_email", {"tenant_id", "email"}, true)}));
   ASSERT_EQ(results.size(), 2U);
   EXPECT_EQ(results[0].check, "keys.unique");
   EXPECT_EQ(results[0].outcome, CheckOutcome::Accepted);
@@ -44,8 +44,9 @@ TEST(KeyChecks, GlobalUniqueKeyFailsUnlessKeptGlobal) {
   ASSERT_EQ(results.size(), 1U);
   EXPECT_EQ(results[0].outcome, CheckOutcome::Failed);
   EXPECT_TRUE(results[0].exposure);
-  EXPECT_TRUE(contains(results[0].detail, "add spec.tables: [{name: users, keepUnique: "
-                                          "[users_email_key]}]"))
+  EXPECT_TRUE(contains(results[0].detail,
+                       "add spec.tables: [{name: users, keepUnique: "
+                       "[users_email_key]}]"))
       << results[0].detail;
 
   api::MigrationSpec spec;

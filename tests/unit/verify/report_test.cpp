@@ -10,12 +10,12 @@ namespace {
 
 VerifyReport sample() {
   VerifyReport report;
-  report.checks = {result("rls.enabled", "users", CheckOutcome::Passed, "ok"),
-                   exposureResult("exposure.writable-global-table", "flags",
-                                  CheckOutcome::Warning, "revoke it"),
-                   exposureResult("keys.unique", "users", CheckOutcome::Accepted, "global pk",
-                                  "by design (primary key)"),
-                   result("data.row-count", "users", CheckOutcome::Warning, "7 rows now")};
+  report.checks = {
+      result("rls.enabled", "users", CheckOutcome::Passed, "ok"),
+      exposureResult("exposure.writable-global-table", "flags", CheckOutcome::Warning, "revoke it"),
+      exposureResult("keys.unique", "users", CheckOutcome::Accepted, "global pk",
+                     "by design (primary key)"),
+      result("data.row-count", "users", CheckOutcome::Warning, "7 rows now")};
   report.fingerprint = "abc";
   return report;
 }
@@ -63,10 +63,12 @@ TEST(VerifyReport, TextListsFailuresWarningsAcceptedThenPassed) {
             0U)
       << text;
   const auto failed = text.find("[rls.forced] users: not forced");
-  const auto warning = text.find("[exposure.writable-global-table] flags: revoke it (unaccepted "
-                                 "exposure)");
-  const auto accepted = text.find("ACCEPTED EXCEPTIONS\n  [keys.unique] users: global pk "
-                                  "(accepted: by design (primary key))");
+  const auto warning = text.find(
+      "[exposure.writable-global-table] flags: revoke it (unaccepted "
+      "exposure)");
+  const auto accepted = text.find(
+      "ACCEPTED EXCEPTIONS\n  [keys.unique] users: global pk "
+      "(accepted: by design (primary key))");
   const auto passed = text.find("[rls.enabled] users: ok");
   ASSERT_NE(failed, std::string::npos) << text;
   ASSERT_NE(warning, std::string::npos) << text;

@@ -83,8 +83,8 @@ ExpectedCondition expected() {
 }
 
 TEST(RowSecurityChecks, CorrectTablePasses) {
-  for (const CheckResult& item : checkRowSecurity(tenantTable("users"), "public", expected(),
-                                                  false)) {
+  for (const CheckResult& item :
+       checkRowSecurity(tenantTable("users"), "public", expected(), false)) {
     EXPECT_EQ(item.outcome, CheckOutcome::Passed) << item.check << ": " << item.detail;
   }
 }
@@ -164,8 +164,8 @@ TEST(RowSecurityChecks, MissingTableColumnAndDetachedPartition) {
   results = checkRowSecurity(detached, "public", expected(), false);
   EXPECT_EQ(findResult(results, "table.attached")->outcome, CheckOutcome::Warning);
   EXPECT_EQ(findResult(results, "tenant-column.exists")->outcome, CheckOutcome::Failed);
-  EXPECT_TRUE(contains(findResult(results, "table.attached")->detail,
-                       "no longer attached to events"));
+  EXPECT_TRUE(
+      contains(findResult(results, "table.attached")->detail, "no longer attached to events"));
 
   RelationFacts tenants = tenantTable("tenants");
   tenants.kind = RelationKind::TenantsTable;
