@@ -75,12 +75,14 @@ ForeignKeyObservation observeForeignKey(pqxx::connection& connection, const Veri
     keySelect = "c.ctid::text";
   } else {
     std::vector<std::string> parts;
+    parts.reserve(keyColumns.size());
     for (const std::string& column : keyColumns) {
       parts.push_back("c." + quoteIdent(column) + "::text");
     }
     keySelect = joined(parts);
   }
   std::vector<std::string> fkParts;
+  fkParts.reserve(childColumns.size());
   for (const std::string& column : childColumns) {
     fkParts.push_back("c." + quoteIdent(column) + "::text");
   }

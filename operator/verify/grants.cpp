@@ -18,6 +18,7 @@ std::string granteeSql(const Grant& grant) {
 
 std::string describeGrants(const std::vector<Grant>& grants) {
   std::vector<std::string> items;
+  items.reserve(grants.size());
   for (const Grant& grant : grants) {
     items.push_back(joined(grant.privileges) + " (" +
                     (grant.owner ? "as owner " + quoteIdent(grant.grantee)

@@ -208,11 +208,7 @@ class Prober {
         overriding_ = overriding_ || column.identityAlways;
       }
     }
-    std::vector<std::string> quoted;
-    for (const std::string& column : columns_) {
-      quoted.push_back(quoteIdent(column));
-    }
-    columnList_ = joined(quoted);
+    columnList_ = plan::quoteIdentList(columns_);
     tx_.exec_params("CREATE TEMP TABLE " + std::string(kCopy) + " ON COMMIT DROP AS SELECT " +
                     columnList_ + " FROM " + rel_ + " WITH NO DATA");
     tx_.exec_params("INSERT INTO pg_temp." + std::string(kCopy) + " SELECT " + columnList_ +
@@ -287,11 +283,7 @@ class Prober {
     if (target.empty()) {
       return;
     }
-    std::vector<std::string> quotedTarget;
-    for (const std::string& column : target) {
-      quotedTarget.push_back(quoteIdent(column));
-    }
-    seen_.conflictTarget = joined(quotedTarget);
+    seen_.conflictTarget = plan::quoteIdentList(target);
     std::vector<std::string> values;
     for (const std::string& column : columns_) {
       values.push_back(column == relation_.tenantColumn ? "$1::" + type_

@@ -98,6 +98,7 @@ CheckResult checkSettingDefaults(const SettingFacts& facts, const std::string& a
                       "that sets no tenant starts without one");
   }
   std::vector<std::string> found;
+  found.reserve(defaults.size());
   for (const SettingDefault& entry : defaults) {
     found.push_back(describe(entry, facts.name));
   }
