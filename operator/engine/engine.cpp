@@ -16,10 +16,10 @@
 #include "engine/rollback_planner.h"
 #include "engine/runner_lock.h"
 #include "engine/step_executor.h"
-#include "engine/verifier.h"
 #include "engine/verify_failed_error.h"
 #include "plan/planner.h"
 #include "plan/sql_identifier.h"
+#include "verify/verifier.h"
 
 namespace tenantshift::engine {
 
@@ -38,6 +38,15 @@ ExecutionSettings settingsFor(const api::MigrationSpec& spec) {
   settings.retry.retries = spec.ddl.retries;
   settings.backfillPause = spec.backfill.pause;
   return settings;
+}
+
+// The verifier retries a unit blocked by locks with the engine's backoff and injected sleep.
+verify::VerifyOptions verifyOptionsFor(const ExecutionSettings& settings) {
+  verify::VerifyOptions options;
+  options.retry = settings.retry;
+  options.sleep = [&settings](std::chrono::milliseconds wait) { settings.sleepFor(wait); };
+  options.random = [&settings] { return settings.unitRandom(); };
+  return options;
 }
 
 std::size_t phaseIndex(plan::Phase phase) {
@@ -241,13 +250,14 @@ RunResult Engine::run(const RunOptions& options) {
             ledger.markRunning(tx, step.id, true);
             tx.commit();
           }
-          // The verifier reads one REPEATABLE READ snapshot: when the application updates a row
-          // it probes, that is a serialization failure, retried on a fresh snapshot.
-          runWithRetries(step, session, settings, observer_,
-                         [&](pqxx::connection& connection, int) {
-                           report = verifyMigration(connection, spec, record->catalog, thePlan,
-                                                    record->baselineCounts, false);
-                         });
+          // The verifier retries its own units; a lost connection is retried here.
+          const verify::VerifyOptions verifyOptions = verifyOptionsFor(settings);
+          runWithRetries(
+              step, session, settings, observer_, [&](pqxx::connection& connection, int) {
+                report = verify::verifyMigration(
+                    connection, {spec, record->catalog, thePlan, record->baselineCounts, false},
+                    verifyOptions);
+              });
         } catch (const pqxx::failure& error) {
           const std::string message = stepFailureMessage(step, error, settings);
           executor.recordFailure(step, message, since(start).count());
@@ -297,12 +307,13 @@ VerifyReport Engine::verify() {
   verifying.id = "verify/isolation";
   verifying.summary = "verify tenant isolation as " + migration_.spec.database.appRole;
   VerifyReport report;
-  // A serialization failure (the application updated a probed row) is retried on a new snapshot.
-  runWithRetries(verifying, session, settingsFor(migration_.spec), observer_,
-                 [&](pqxx::connection& connection, int) {
-                   report = verifyMigration(connection, migration_.spec, before, thePlan, baseline,
-                                            strict);
-                 });
+  // The verifier retries its own units; a lost connection is retried here.
+  const ExecutionSettings settings = settingsFor(migration_.spec);
+  const verify::VerifyOptions verifyOptions = verifyOptionsFor(settings);
+  runWithRetries(verifying, session, settings, observer_, [&](pqxx::connection& connection, int) {
+    report = verify::verifyMigration(
+        connection, {migration_.spec, before, thePlan, baseline, strict}, verifyOptions);
+  });
   return report;
 }
 
