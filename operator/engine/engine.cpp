@@ -17,6 +17,7 @@
 #include "engine/runner_lock.h"
 #include "engine/step_executor.h"
 #include "engine/verify_failed_error.h"
+#include "engine/verify_step.h"
 #include "plan/planner.h"
 #include "plan/sql_identifier.h"
 #include "verify/verifier.h"
@@ -38,15 +39,6 @@ ExecutionSettings settingsFor(const api::MigrationSpec& spec) {
   settings.retry.retries = spec.ddl.retries;
   settings.backfillPause = spec.backfill.pause;
   return settings;
-}
-
-// The verifier retries a unit blocked by locks with the engine's backoff and injected sleep.
-verify::VerifyOptions verifyOptionsFor(const ExecutionSettings& settings) {
-  verify::VerifyOptions options;
-  options.retry = settings.retry;
-  options.sleep = [&settings](std::chrono::milliseconds wait) { settings.sleepFor(wait); };
-  options.random = [&settings] { return settings.unitRandom(); };
-  return options;
 }
 
 std::size_t phaseIndex(plan::Phase phase) {
@@ -127,23 +119,6 @@ plan::Catalog catalogFor(Session& session, const std::optional<MigrationRecord>&
   return readLiveCatalog(session, spec, observer);
 }
 
-std::string verifySummary(const VerifyReport& report) {
-  std::string summary = std::to_string(report.count(CheckOutcome::Failed)) + " check(s) failed";
-  int shown = 0;
-  for (const CheckResult& check : report.checks) {
-    if (check.outcome != CheckOutcome::Failed) {
-      continue;
-    }
-    if (shown++ == 5) {
-      summary += "; ...";
-      break;
-    }
-    summary += "; " + check.check + (check.table.empty() ? "" : " on " + check.table) + ": " +
-               check.detail;
-  }
-  return summary;
-}
-
 bool flagPhaseDone(const plan::Plan& plan, const std::map<std::string, StepRecord>& states) {
   const auto flagSteps = plan.stepsOf(plan::Phase::Flag);
   if (flagSteps.empty()) {
@@ -219,18 +194,50 @@ RunResult Engine::run(const RunOptions& options) {
   StepExecutor executor(session, ledger, settings, observer_);
   BackfillRunner backfill(session, ledger, settings, observer_, spec.backfill.batchSize,
                           spec.tenant.defaultTenant.id);
+  VerifyStep verifying(session, ledger, settings, observer_, spec, record->catalog, thePlan,
+                       record->baselineCounts);
+  const plan::Step* verifyStep = nullptr;
+  for (const plan::Step& step : thePlan.steps) {
+    if (step.execution == plan::Execution::Verify) {
+      verifyStep = &step;
+    }
+  }
   RunResult result;
+  auto verifyNow = [&](bool strict) {
+    observer_.stepStarted(*verifyStep);
+    const auto start = Clock::now();
+    result.verifyReport = verifying.run(*verifyStep, strict);
+    observer_.stepFinished(*verifyStep, 0, since(start));
+  };
+  bool flagChecked = false;
   for (const plan::Step& step : thePlan.steps) {
     if (options.until && phaseIndex(step.phase) > phaseIndex(*options.until)) {
       break;
     }
     const auto recorded = states.find(step.id);
-    if (recorded != states.end() && recorded->second.state == "done") {
+    const bool done = recorded != states.end() && recorded->second.state == "done";
+    // Before the flag flips, the verification must hold for the schema as it is now: a change
+    // since (`run --until verify`, then someone's DDL, then `run`) means verifying again.
+    if (step.phase == plan::Phase::Flag && !done && !flagChecked && verifyStep != nullptr) {
+      flagChecked = true;
+      lock->ensureHeld();
+      if (!verifying.stillHolds(*verifyStep)) {
+        verifyNow(false);
+      }
+    }
+    if (done) {
       observer_.stepAlreadyDone(step);
       continue;
     }
     lock->ensureHeld();
     spdlog::debug("step started id={} execution={}", step.id, plan::toString(step.execution));
+    if (step.execution == plan::Execution::Verify) {
+      pqxx::read_transaction tx(session.connection());
+      const bool strict = flagPhaseDone(thePlan, ledger.steps(tx));
+      tx.commit();
+      verifyNow(strict);
+      continue;
+    }
     observer_.stepStarted(step);
     const auto start = Clock::now();
     std::int64_t rows = 0;
@@ -242,49 +249,26 @@ RunResult Engine::run(const RunOptions& options) {
       case plan::Execution::Backfill:
         rows = backfill.run(step);
         break;
-      case plan::Execution::Verify: {
-        VerifyReport report;
-        try {
-          {
-            pqxx::work tx(session.connection());
-            ledger.markRunning(tx, step.id, true);
-            tx.commit();
-          }
-          // The verifier retries its own units; a lost connection is retried here.
-          const verify::VerifyOptions verifyOptions = verifyOptionsFor(settings);
-          runWithRetries(
-              step, session, settings, observer_, [&](pqxx::connection& connection, int) {
-                report = verify::verifyMigration(
-                    connection, {spec, record->catalog, thePlan, record->baselineCounts, false},
-                    verifyOptions);
-              });
-        } catch (const pqxx::failure& error) {
-          const std::string message = stepFailureMessage(step, error, settings);
-          executor.recordFailure(step, message, since(start).count());
-          throw EngineError(message);
-        }
-        pqxx::work tx(session.connection());
-        ledger.setReport(tx, step.id, report.toJson());
-        if (!report.passed()) {
-          const std::string message =
-              "step " + step.id + " failed: verification " + verifySummary(report) +
-              "; fix what the report shows (the full report is in tenantshift.step.report and "
-              "from `tenantshift verify`), then run again";
-          ledger.markFailed(tx, step.id, message, since(start).count());
-          tx.commit();
-          spdlog::debug("step failed id={} error={}", step.id, message);
-          observer_.stepFailed(step, message);
-          throw VerifyFailedError(message, report);
-        }
-        ledger.markDone(tx, step.id, 0, since(start).count());
-        tx.commit();
-        spdlog::info("step done id={} checks={} warnings={}", step.id, report.checks.size(),
-                     report.count(CheckOutcome::Warning));
-        result.verifyReport = std::move(report);
+      case plan::Execution::Verify:
         break;
-      }
     }
     observer_.stepFinished(step, rows, since(start));
+  }
+  // Once enforced, the verdict the run ends with is a strict one on the schema as it is now.
+  if (verifyStep != nullptr && (!options.until || *options.until == plan::Phase::Flag)) {
+    pqxx::read_transaction tx(session.connection());
+    const bool enforced = flagPhaseDone(thePlan, ledger.steps(tx));
+    tx.commit();
+    if (enforced) {
+      lock->ensureHeld();
+      const auto last = verifying.recorded(*verifyStep);
+      if (!last || !last->strict || !verifying.stillHolds(*verifyStep)) {
+        verifyNow(true);
+      }
+    }
+  }
+  if (verifyStep != nullptr) {
+    result.verification = verifying.recorded(*verifyStep);
   }
   result.complete = true;
   return result;

@@ -235,8 +235,21 @@ void Ledger::markRolledBack(pqxx::transaction_base& tx, const std::string& stepI
 void Ledger::setReport(pqxx::transaction_base& tx, const std::string& stepId,
                        const nlohmann::json& report) const {
   tx.exec_params(
-      "UPDATE tenantshift.step SET report = $3::jsonb WHERE migration = $1 AND step_id = $2",
-      migration_, stepId, report.dump());
+      "UPDATE tenantshift.step SET report = $3::jsonb, verified_fingerprint = $4 "
+      "WHERE migration = $1 AND step_id = $2",
+      migration_, stepId, report.dump(), report.value("fingerprint", std::string()));
+}
+
+std::optional<nlohmann::json> Ledger::report(pqxx::transaction_base& tx,
+                                             const std::string& stepId) const {
+  const pqxx::result rows = tx.exec_params(
+      "SELECT report::text FROM tenantshift.step WHERE migration = $1 AND step_id = $2 AND "
+      "report IS NOT NULL",
+      migration_, stepId);
+  if (rows.empty()) {
+    return std::nullopt;
+  }
+  return nlohmann::json::parse(rows[0][0].as<std::string>());
 }
 
 std::optional<BackfillCursor> Ledger::cursor(pqxx::transaction_base& tx,

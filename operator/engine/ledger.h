@@ -78,6 +78,8 @@ class Ledger {
   void markRolledBack(pqxx::transaction_base& tx, const std::string& stepId) const;
   void setReport(pqxx::transaction_base& tx, const std::string& stepId,
                  const nlohmann::json& report) const;
+  // The report recorded for `stepId`, if any.
+  std::optional<nlohmann::json> report(pqxx::transaction_base& tx, const std::string& stepId) const;
 
   std::optional<BackfillCursor> cursor(pqxx::transaction_base& tx, const std::string& table) const;
   void saveCursor(pqxx::transaction_base& tx, const std::string& table,

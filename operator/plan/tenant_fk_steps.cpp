@@ -136,6 +136,7 @@ std::vector<TenantConsistentFk> tenantConsistentFks(const PlanContext& ctx,
       rewrite.name = boundedName(fk.name, "_tenant");
       rewrite.definition = definitionOf(ctx, child, fk);
       rewrite.keepOriginal = fk.matchFull && fk.columns.size() > 1;
+      rewrite.early = child.sourceForeignKey == fk.name && child.existingColumn == nullptr;
       if (child.sourceForeignKey == fk.name && fk.onUpdate != "CASCADE") {
         notes.push_back("foreign key '" + fk.name + "' of '" + child.name() +
                         "' becomes ON UPDATE CASCADE (it was " + fk.onUpdate + "): the rows of '" +
@@ -170,6 +171,9 @@ void addTenantFkSchemaSteps(const PlanContext& ctx, const std::vector<TenantCons
     }
   }
   for (const TenantConsistentFk& rewrite : fks) {
+    if (!rewrite.early) {
+      continue;
+    }
     for (Step& step : constraintNotValidSteps(
              ctx, Phase::Schema,
              "schema/tenant-fk/" + rewrite.child->name() + "/" + rewrite.fk->name,
@@ -182,6 +186,18 @@ void addTenantFkSchemaSteps(const PlanContext& ctx, const std::vector<TenantCons
 
 void addTenantFkConstraintSteps(const PlanContext& ctx, const std::vector<TenantConsistentFk>& fks,
                                 std::vector<Step>& steps) {
+  for (const TenantConsistentFk& rewrite : fks) {
+    if (rewrite.early) {
+      continue;
+    }
+    for (Step& step : constraintNotValidSteps(
+             ctx, Phase::Constraints,
+             "constraints/tenant-fk/" + rewrite.child->name() + "/" + rewrite.fk->name + "/add",
+             rewrite.child->name(), rewrite.parent->name(), rewrite.name, rewrite.definition,
+             "the tenant-consistent form of " + rewrite.fk->name)) {
+      steps.push_back(std::move(step));
+    }
+  }
   for (const TenantConsistentFk& rewrite : fks) {
     const std::string& child = rewrite.child->name();
     const std::string field =

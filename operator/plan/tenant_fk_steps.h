@@ -21,6 +21,11 @@ struct TenantConsistentFk {
   std::string name;              // the new constraint while the original exists
   std::string definition;        // FOREIGN KEY (...) REFERENCES ... (what follows the name)
   bool keepOriginal = false;     // a MATCH FULL multi-column original stays alongside
+  // Added (NOT VALID) in the schema phase rather than the constraints phase: only for the key a
+  // table without a tenant column of its own derives its tenant through, since only then is a
+  // new row's tenant NULL (unchecked) whenever its parent's is not backfilled yet. The others
+  // would refuse the application's rows that reference a parent not backfilled yet.
+  bool early = false;
 };
 
 // The foreign keys the plan makes tenant-consistent (spec.tenantForeignKeys), and a note for each
@@ -29,15 +34,15 @@ std::vector<TenantConsistentFk> tenantConsistentFks(const PlanContext& ctx,
                                                     std::vector<std::string>& notes);
 
 // Schema phase, after the tenant columns and triggers: each referenced parent's unique
-// (tenant, key) index, built CONCURRENTLY, then each rewritten foreign key added NOT VALID (so
-// rows written from now on are checked, and a parent moving to another tenant takes the rows
-// that derive their tenant from it along: ON UPDATE CASCADE on the derivation's key).
+// (tenant, key) index, built CONCURRENTLY, then the early foreign keys (see `early`) added NOT
+// VALID, so that from now on a parent moving to another tenant takes the rows that derive their
+// tenant from it along (ON UPDATE CASCADE on the derivation's key).
 void addTenantFkSchemaSteps(const PlanContext& ctx, const std::vector<TenantConsistentFk>& fks,
                             std::vector<Step>& steps);
 
-// Constraints phase: validate each rewritten foreign key (a failure names the rows' foreign key
-// and the spec field that accepts it as a cross-tenant reference), then replace the original by
-// it under the original's name.
+// Constraints phase, after every backfill: the other foreign keys added NOT VALID, then each
+// rewritten foreign key validated (a failure names the foreign key and the spec field that
+// accepts it as a cross-tenant reference) and put in place of the original, under its name.
 void addTenantFkConstraintSteps(const PlanContext& ctx, const std::vector<TenantConsistentFk>& fks,
                                 std::vector<Step>& steps);
 

@@ -288,7 +288,9 @@ void checkCrossTenantRefs(const PlanContext& ctx, const PlannedTable& pt) {
                                       "', which is not a tenant table: its rows belong to no "
                                       "tenant, so there is no cross-tenant reference to accept");
     }
-    if (pt.kind == Kind::Parent && fk->name == pt.sourceForeignKey) {
+    // A table that already had the tenant column keeps its values, which may differ from the
+    // parent's (only its NULLs are derived): there the derivation's key may be cross-tenant.
+    if (pt.kind == Kind::Parent && fk->name == pt.sourceForeignKey && !pt.existingColumn) {
       throw api::SpecError(field, "foreign key '" + refs[j] + "' is where the rows of '" +
                                       pt.name() +
                                       "' get their tenant (spec.tables[].from), so a row always "
