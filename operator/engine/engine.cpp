@@ -158,11 +158,12 @@ RunResult Engine::run(const RunOptions& options) {
   plan::Plan thePlan;
   const std::string hash = api::specHash(spec);
   const nlohmann::json specJson = api::toJson(spec);
+  std::vector<plan::Step> noLongerPlanned;
   if (record) {
     thePlan = plan::buildPlan(spec, record->catalog);
     pqxx::work tx(session.connection());
     ledger.updateSpec(tx, hash, specJson);
-    ledger.syncSteps(tx, thePlan.steps);
+    noLongerPlanned = ledger.syncSteps(tx, thePlan.steps);
     tx.commit();
   } else {
     MigrationRecord created;
@@ -192,6 +193,19 @@ RunResult Engine::run(const RunOptions& options) {
 
   const ExecutionSettings settings = settingsFor(spec);
   StepExecutor executor(session, ledger, settings, observer_);
+  // What an earlier spec did and this one no longer plans (e.g. a tenant-consistent form of a
+  // foreign key now accepted as a cross-tenant reference) is undone first, latest first.
+  for (const plan::Step& step : noLongerPlanned) {
+    lock->ensureHeld();
+    spdlog::info("step no longer planned id={}: the spec changed; undoing it", step.id);
+    observer_.stepStarted(step);
+    const auto start = Clock::now();
+    executor.runDown(step);
+    pqxx::work tx(session.connection());
+    ledger.forgetStep(tx, step.id);
+    tx.commit();
+    observer_.stepFinished(step, 0, since(start));
+  }
   BackfillRunner backfill(session, ledger, settings, observer_, spec.backfill.batchSize,
                           spec.tenant.defaultTenant.id);
   VerifyStep verifying(session, ledger, settings, observer_, spec, record->catalog, thePlan,

@@ -150,7 +150,34 @@ std::map<std::string, StepRecord> Ledger::steps(pqxx::transaction_base& tx) cons
   return out;
 }
 
-void Ledger::syncSteps(pqxx::transaction_base& tx, const std::vector<plan::Step>& planned) const {
+namespace {
+
+nlohmann::json statementsJson(const std::vector<plan::Statement>& statements) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& statement : statements) {
+    out.push_back({{"sql", statement.sql},
+                   {"params", statement.params},
+                   {"concurrentIndex", statement.concurrentIndex}});
+  }
+  return out;
+}
+
+std::vector<plan::Statement> statementsFrom(const nlohmann::json& json) {
+  std::vector<plan::Statement> out;
+  for (const auto& item : json) {
+    plan::Statement statement;
+    statement.sql = item.value("sql", std::string());
+    statement.params = item.value("params", std::vector<std::string>{});
+    statement.concurrentIndex = item.value("concurrentIndex", false);
+    out.push_back(std::move(statement));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<plan::Step> Ledger::syncSteps(pqxx::transaction_base& tx,
+                                          const std::vector<plan::Step>& planned) const {
   const std::map<std::string, StepRecord> recorded = steps(tx);
   std::set<std::string> plannedIds;
   for (std::size_t ordinal = 0; ordinal < planned.size(); ++ordinal) {
@@ -167,31 +194,58 @@ void Ledger::syncSteps(pqxx::transaction_base& tx, const std::vector<plan::Step>
                         "run again");
     }
     tx.exec_params(
-        "INSERT INTO tenantshift.step (migration, step_id, phase, ordinal, checksum) "
-        "VALUES ($1, $2, $3, $4::integer, $5) "
+        "INSERT INTO tenantshift.step (migration, step_id, phase, ordinal, checksum, down, "
+        "down_execution, down_risk) VALUES ($1, $2, $3, $4::integer, $5, $6::jsonb, $7, $8) "
         "ON CONFLICT (migration, step_id) DO UPDATE SET phase = EXCLUDED.phase, "
-        "ordinal = EXCLUDED.ordinal, checksum = EXCLUDED.checksum, "
+        "ordinal = EXCLUDED.ordinal, checksum = EXCLUDED.checksum, down = EXCLUDED.down, "
+        "down_execution = EXCLUDED.down_execution, down_risk = EXCLUDED.down_risk, "
         "state = CASE WHEN tenantshift.step.state = 'rolled_back' THEN 'pending' "
         "ELSE tenantshift.step.state END",
         migration_, step.id, std::string(plan::toString(step.phase)), std::to_string(ordinal),
-        checksum);
+        checksum, statementsJson(step.down).dump(), std::string(plan::toString(step.downExecution)),
+        std::string(plan::toString(step.downRisk)));
   }
-  for (const auto& [id, record] : recorded) {
-    if (record.state == "done" && plannedIds.count(id) == 0) {
-      throw EngineError("step " + id +
-                        " is done but no longer in the plan: the spec changed under a half-done "
-                        "migration; restore the spec it was started with, or roll back "
-                        "(rollback --scenario full) and run again");
+  // Done steps no longer planned: undone when that loses nothing, else the spec may not change.
+  std::vector<plan::Step> toUndo;
+  const pqxx::result gone = tx.exec_params(
+      "SELECT step_id, state, coalesce(down::text, '[]'), coalesce(down_execution, ''), "
+      "coalesce(down_risk, ''), phase FROM tenantshift.step WHERE migration = $1 "
+      "ORDER BY ordinal DESC",
+      migration_);
+  for (const auto& row : gone) {
+    const std::string id = row[0].as<std::string>();
+    if (plannedIds.count(id) > 0) {
+      continue;
     }
-  }
-  // Steps that were recorded but are no longer planned and never took effect are dropped, so
-  // that status shows the plan being run.
-  for (const auto& [id, record] : recorded) {
-    if (plannedIds.count(id) == 0) {
-      tx.exec_params("DELETE FROM tenantshift.step WHERE migration = $1 AND step_id = $2",
-                     migration_, id);
+    const std::string state = row[1].as<std::string>();
+    if (state == "done" || state == "failed" || state == "running") {
+      if (row[4].as<std::string>() != "none") {
+        throw EngineError("step " + id +
+                          " is done but no longer in the plan, and undoing it could lose data: the "
+                          "spec changed under a half-done migration; restore the spec it was "
+                          "started with, or roll back (rollback --scenario full) and run again");
+      }
+      plan::Step step;
+      step.id = id;
+      step.phase = plan::phaseFromString(row[5].as<std::string>()).value_or(plan::Phase::Schema);
+      step.summary = "undo " + id + ", which the spec no longer plans";
+      step.down = statementsFrom(nlohmann::json::parse(row[2].as<std::string>()));
+      step.downExecution = row[3].as<std::string>() == "concurrent"
+                               ? plan::Execution::Concurrent
+                               : plan::Execution::Transactional;
+      toUndo.push_back(std::move(step));
+      continue;
     }
+    // Recorded but never took effect: dropped, so that status shows the plan being run.
+    tx.exec_params("DELETE FROM tenantshift.step WHERE migration = $1 AND step_id = $2", migration_,
+                   id);
   }
+  return toUndo;
+}
+
+void Ledger::forgetStep(pqxx::transaction_base& tx, const std::string& stepId) const {
+  tx.exec_params("DELETE FROM tenantshift.step WHERE migration = $1 AND step_id = $2", migration_,
+                 stepId);
 }
 
 void Ledger::markRunning(pqxx::transaction_base& tx, const std::string& stepId,

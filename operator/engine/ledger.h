@@ -64,10 +64,15 @@ class Ledger {
   void remove(pqxx::transaction_base& tx) const;
 
   std::map<std::string, StepRecord> steps(pqxx::transaction_base& tx) const;
-  // Records the planned steps: new ones as pending; not-done ones get the planned checksum and
-  // ordinal (and rolled_back ones become pending again). Throws EngineError when a done step's
-  // checksum differs from the plan's, or a done step is no longer planned.
-  void syncSteps(pqxx::transaction_base& tx, const std::vector<plan::Step>& steps) const;
+  // Records the planned steps (with what undoes each): new ones as pending; not-done ones get the
+  // planned checksum and ordinal (and rolled_back ones become pending again). Throws EngineError
+  // when a done step's checksum differs from the plan's, or a done step that is no longer
+  // planned cannot be undone without a data-loss risk. Returns the done steps no longer planned
+  // that can be (their recorded down SQL, latest first): the caller undoes them.
+  std::vector<plan::Step> syncSteps(pqxx::transaction_base& tx,
+                                    const std::vector<plan::Step>& steps) const;
+  // Forgets a step (after its undo, when it is no longer planned).
+  void forgetStep(pqxx::transaction_base& tx, const std::string& stepId) const;
 
   // attempts + 1, state running, started_at now() (first attempt of this execution only).
   void markRunning(pqxx::transaction_base& tx, const std::string& stepId, bool firstAttempt) const;

@@ -90,6 +90,39 @@ TEST(Ledger, RecordsStepsAndRefusesAChangedDoneStep) {
   }
 }
 
+// A done step that the spec no longer plans comes back with its recorded undo, when undoing it
+// loses nothing; otherwise the spec may not change under the migration.
+TEST(Ledger, DoneStepsNoLongerPlannedAreReturnedForUndoOnlyWhenSafe) {
+  testing::LedgerDatabase database("ledger_unplanned");
+  plan::Step safe = transactionalStep("constraints/tenant-fk/a/a_fk/add", "SELECT 1");
+  safe.down.push_back(plan::Statement{"ALTER TABLE a DROP CONSTRAINT IF EXISTS x", {}});
+  plan::Step risky = transactionalStep("schema/add-column/a", "SELECT 2");
+  risky.downRisk = plan::DataLossRisk::High;
+  const plan::Step kept = transactionalStep("schema/default-tenant", "SELECT 3");
+  database.record({kept, risky, safe});
+  {
+    pqxx::work tx(*database.connection);
+    database.ledger.markDone(tx, safe.id, 0, 1);
+    database.ledger.markDone(tx, risky.id, 0, 1);
+    tx.commit();
+  }
+  {
+    pqxx::work tx(*database.connection);
+    const auto undo = database.ledger.syncSteps(tx, {kept, risky});
+    ASSERT_EQ(undo.size(), 1U);
+    EXPECT_EQ(undo[0].id, safe.id);
+    ASSERT_EQ(undo[0].down.size(), 1U);
+    EXPECT_EQ(undo[0].down[0].sql, "ALTER TABLE a DROP CONSTRAINT IF EXISTS x");
+  }
+  pqxx::work tx(*database.connection);
+  try {
+    database.ledger.syncSteps(tx, {kept});
+    FAIL() << "a done step that loses data when undone was dropped from the plan silently";
+  } catch (const EngineError& error) {
+    EXPECT_NE(std::string(error.what()).find("could lose data"), std::string::npos) << error.what();
+  }
+}
+
 TEST(Ledger, RolledBackStepsArePendingAgain) {
   testing::LedgerDatabase database("ledger_rolled_back");
   const plan::Step step = transactionalStep("flag/on", "SELECT 1");
