@@ -72,7 +72,7 @@ void Ledger::ensureSchema(pqxx::connection& connection) {
     } catch (const pqxx::sql_error& error) {
       // 23505 unique_violation (pg_namespace, pg_type), 42P06 duplicate_schema, 42P07
       // duplicate_table: another runner created the ledger at the same moment.
-      const std::string state = error.sqlstate();
+      const std::string& state = error.sqlstate();
       const bool race = state == "23505" || state == "42P06" || state == "42P07";
       if (!race || attempt >= 3) {
         throw;

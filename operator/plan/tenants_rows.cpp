@@ -44,15 +44,18 @@ TenantsRow tenantsRowFromId(const PlanContext& ctx, const std::string& idExpr) {
       continue;
     }
     const bool required = column.notNull && !column.defaultExpr;
+    // A slug, and any other required text column that must be unique: the id as text.
+    const bool idAsText =
+        column.textLike && (column.name == "slug" ||
+                            (required && column.name != "name" &&
+                             uniqueOnItsOwn(*ctx.tenants.table, column.name)));
     std::string value;
-    if (column.name == "slug" && column.textLike) {
+    if (idAsText) {
       value = fittedText(idText, column.maxLength);
     } else if (column.name == "name" && column.textLike) {
       value = fittedText("'Tenant ' || " + idText, column.maxLength);
     } else if (!required) {
       continue;  // its default (or NULL) will do
-    } else if (column.textLike && uniqueOnItsOwn(*ctx.tenants.table, column.name)) {
-      value = fittedText(idText, column.maxLength);
     } else {
       value = "d." + quoteIdent(column.name);
       row.fromDefaultRow = true;

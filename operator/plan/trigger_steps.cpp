@@ -15,6 +15,7 @@ using Kind = api::TenantSource::Kind;
 // NEW.a, NEW.b (or OLD.)
 std::string rowColumns(const std::string& record, const std::vector<std::string>& columns) {
   std::vector<std::string> out;
+  out.reserve(columns.size());
   for (const auto& column : columns) {
     out.push_back(record + "." + quoteIdent(column));
   }
