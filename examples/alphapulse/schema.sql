@@ -174,3 +174,11 @@ CREATE OR REPLACE VIEW account_summaries WITH (security_invoker = true) AS
 GRANT USAGE ON SCHEMA public TO alphapulse_app;
 GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO alphapulse_app;
 GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO alphapulse_app;
+-- The global tables are read by the application and written only by its deployments (feature
+-- flags) and its migration tool (alembic_version): a tenant's session must not change them for
+-- every tenant.
+REVOKE INSERT, UPDATE, DELETE ON alembic_version, feature_flags FROM alphapulse_app;
+-- The application stores no large objects; PostgreSQL lets every role create them, and they are
+-- outside row-level security (one tenant's session could read another's).
+REVOKE EXECUTE ON FUNCTION lo_creat(integer), lo_create(oid), lo_from_bytea(oid, bytea),
+  lo_import(text), lo_import(text, oid) FROM PUBLIC;

@@ -25,6 +25,11 @@ const TableSpec* MigrationSpec::findTable(const std::string& name) const {
   return it == tables->end() ? nullptr : &*it;
 }
 
+bool AcceptSpec::empty() const {
+  return views.empty() && materializedViews.empty() && functions.empty() &&
+         writableGlobalTables.empty();
+}
+
 bool MigrationSpec::isExcluded(const std::string& name) const {
   return std::find(exclude.begin(), exclude.end(), name) != exclude.end();
 }

@@ -30,6 +30,10 @@ struct TenantSpec {
   std::string setting = "app.current_tenant_id";
   std::string bypassRole = "tenantshift_bypass";
   DefaultTenant defaultTenant;
+  // When set, the rls phase creates this SECURITY DEFINER function (slug -> tenant id) in the
+  // schema, executable by the application role: how an application resolves a tenant at login
+  // once the tenants table shows each session only its own row.
+  std::string lookupFunction;
 };
 
 // Where a table's existing rows get their tenant from.
@@ -49,6 +53,13 @@ struct TableSpec {
   std::string name;
   std::optional<TenantSource> from;     // absent: derived from the foreign-key graph
   std::vector<std::string> keepUnique;  // unique constraints/indexes left global (not rewritten)
+  // Foreign keys of this table whose rows may legitimately reference another tenant's row (a
+  // customer of one branch renting at another): verify reports them as accepted, and they keep
+  // their single-column form instead of becoming tenant-consistent (tenant_id, fk) keys.
+  std::vector<std::string> crossTenantRefs;
+  // Indexes not rebuilt to lead with the tenant column (verify lists them as accepted planner
+  // side channels: EXPLAIN ANALYZE counts of rows the policies removed).
+  std::vector<std::string> keepIndexes;
 };
 
 // spec.backfill.throttle.probe: the query whose latency stands for the application's.
@@ -84,6 +95,10 @@ struct BackfillSpec {
 struct DdlSpec {
   std::chrono::milliseconds lockTimeout{1000};
   int retries = 30;
+  // How long a CREATE INDEX CONCURRENTLY may wait for its lock and for older transactions to end
+  // before it gives up. Its SHARE UPDATE EXCLUSIVE lock never blocks the application's reads and
+  // writes, so it may wait much longer than lockTimeout.
+  std::chrono::milliseconds indexBuildTimeout{std::chrono::hours(1)};
 };
 
 struct SqlFeatureFlag {
@@ -95,12 +110,29 @@ struct FeatureFlagSpec {
   std::optional<SqlFeatureFlag> sql;
 };
 
+// Exposures reviewed and deliberately kept: verify lists each as accepted instead of failing.
+struct AcceptSpec {
+  std::vector<std::string> views;              // stay as they are (not made security_invoker)
+  std::vector<std::string> materializedViews;  // the application role keeps its SELECT
+  std::vector<std::string> functions;  // SECURITY DEFINER functions: name, or name(arg types)
+  std::vector<std::string> writableGlobalTables;  // excluded tables the app role may write
+
+  bool empty() const;
+};
+
 struct MigrationSpec {
   DatabaseSpec database;
   TenantSpec tenant;
   std::optional<std::vector<TableSpec>> tables;  // absent: every table of the schema
   std::vector<std::string> exclude;
   bool rewriteUniques = true;
+  // Indexes of tenant tables that do not lead with the tenant column are rebuilt to lead with it
+  // (closing the EXPLAIN ANALYZE side channel); the old ones are dropped after the flag.
+  bool rewriteIndexes = true;
+  // Foreign keys between tenant tables become (tenant, fk) -> parent (tenant, key), so that a
+  // row can only reference a parent row of its own tenant.
+  bool tenantForeignKeys = true;
+  AcceptSpec accept;
   BackfillSpec backfill;
   DdlSpec ddl;
   FeatureFlagSpec featureFlag;

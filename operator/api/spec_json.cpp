@@ -32,6 +32,9 @@ nlohmann::json toJson(const MigrationSpec& spec) {
                   {{"id", spec.tenant.defaultTenant.id},
                    {"slug", spec.tenant.defaultTenant.slug},
                    {"name", spec.tenant.defaultTenant.name}}}};
+  if (!spec.tenant.lookupFunction.empty()) {
+    j["tenant"]["lookupFunction"] = spec.tenant.lookupFunction;
+  }
   if (spec.tables) {
     nlohmann::json tables = nlohmann::json::array();
     for (const auto& table : *spec.tables) {
@@ -42,12 +45,24 @@ nlohmann::json toJson(const MigrationSpec& spec) {
       if (!table.keepUnique.empty()) {
         t["keepUnique"] = table.keepUnique;
       }
+      if (!table.crossTenantRefs.empty()) {
+        t["crossTenantRefs"] = table.crossTenantRefs;
+      }
+      if (!table.keepIndexes.empty()) {
+        t["keepIndexes"] = table.keepIndexes;
+      }
       tables.push_back(std::move(t));
     }
     j["tables"] = std::move(tables);
   }
   j["exclude"] = spec.exclude;
   j["rewriteUniques"] = spec.rewriteUniques;
+  j["rewriteIndexes"] = spec.rewriteIndexes;
+  j["tenantForeignKeys"] = spec.tenantForeignKeys;
+  j["accept"] = {{"views", spec.accept.views},
+                 {"materializedViews", spec.accept.materializedViews},
+                 {"functions", spec.accept.functions},
+                 {"writableGlobalTables", spec.accept.writableGlobalTables}};
   const BackfillSpec& backfill = spec.backfill;
   const ThrottleSpec& throttle = backfill.throttle;
   j["backfill"] = {{"minBatchSize", backfill.minBatchSize},
@@ -71,7 +86,9 @@ nlohmann::json toJson(const MigrationSpec& spec) {
   } else {
     j["backfill"]["targetBatchDuration"] = formatDuration(backfill.targetBatchDuration);
   }
-  j["ddl"] = {{"lockTimeout", formatDuration(spec.ddl.lockTimeout)}, {"retries", spec.ddl.retries}};
+  j["ddl"] = {{"lockTimeout", formatDuration(spec.ddl.lockTimeout)},
+              {"retries", spec.ddl.retries},
+              {"indexBuildTimeout", formatDuration(spec.ddl.indexBuildTimeout)}};
   if (spec.featureFlag.sql) {
     j["featureFlag"] = {
         {"sql", {{"on", spec.featureFlag.sql->on}, {"off", spec.featureFlag.sql->off}}}};

@@ -173,7 +173,8 @@ void parseDatabase(const Field& field, DatabaseSpec& database) {
 }
 
 void parseTenant(const Field& field, TenantSpec& tenant) {
-  field.expectMap({"table", "column", "idType", "setting", "bypassRole", "default"});
+  field.expectMap(
+      {"table", "column", "idType", "setting", "bypassRole", "default", "lookupFunction"});
   if (field["table"].present()) {
     tenant.table = field["table"].identifier();
   }
@@ -195,6 +196,9 @@ void parseTenant(const Field& field, TenantSpec& tenant) {
   }
   if (field["bypassRole"].present()) {
     tenant.bypassRole = field["bypassRole"].identifier();
+  }
+  if (field["lookupFunction"].present()) {
+    tenant.lookupFunction = field["lookupFunction"].identifier();
   }
   Field defaults = field["default"];
   if (defaults.present()) {
@@ -256,7 +260,7 @@ std::vector<TableSpec> parseTables(const Field& field) {
   std::vector<TableSpec> tables;
   std::set<std::string> seen;
   for (const auto& item : field.list()) {
-    item.expectMap({"name", "from", "keepUnique"});
+    item.expectMap({"name", "from", "keepUnique", "crossTenantRefs", "keepIndexes"});
     TableSpec table;
     if (!item["name"].present()) {
       item["name"].fail("is required");
@@ -270,6 +274,12 @@ std::vector<TableSpec> parseTables(const Field& field) {
     }
     if (item["keepUnique"].present()) {
       table.keepUnique = item["keepUnique"].identifierList();
+    }
+    if (item["crossTenantRefs"].present()) {
+      table.crossTenantRefs = item["crossTenantRefs"].identifierList();
+    }
+    if (item["keepIndexes"].present()) {
+      table.keepIndexes = item["keepIndexes"].identifierList();
     }
     tables.push_back(std::move(table));
   }
@@ -381,9 +391,43 @@ void parseBackfill(const Field& field, BackfillSpec& backfill) {
   }
 }
 
+// A function named as `name` or `name(argument types)`, as spec.accept.functions lists them.
+std::vector<std::string> functionList(const Field& field) {
+  static const std::regex signature(R"(^[^()]{1,63}(\([^()]*\))?$)");
+  std::vector<std::string> values;
+  for (const auto& item : field.list()) {
+    std::string value = item.nonEmptyString();
+    if (!std::regex_match(value, signature)) {
+      item.fail("\"" + value +
+                "\" is not a function name or name(argument types), e.g. customer_balance or "
+                "customer_balance(integer)");
+    }
+    values.push_back(std::move(value));
+  }
+  return values;
+}
+
+AcceptSpec parseAccept(const Field& field) {
+  field.expectMap({"views", "materializedViews", "functions", "writableGlobalTables"});
+  AcceptSpec accept;
+  if (field["views"].present()) {
+    accept.views = field["views"].identifierList();
+  }
+  if (field["materializedViews"].present()) {
+    accept.materializedViews = field["materializedViews"].identifierList();
+  }
+  if (field["functions"].present()) {
+    accept.functions = functionList(field["functions"]);
+  }
+  if (field["writableGlobalTables"].present()) {
+    accept.writableGlobalTables = field["writableGlobalTables"].identifierList();
+  }
+  return accept;
+}
+
 MigrationSpec parseSpec(const Field& field) {
-  field.expectMap({"database", "tenant", "tables", "exclude", "rewriteUniques", "backfill", "ddl",
-                   "featureFlag"});
+  field.expectMap({"database", "tenant", "tables", "exclude", "rewriteUniques", "rewriteIndexes",
+                   "tenantForeignKeys", "accept", "backfill", "ddl", "featureFlag"});
   MigrationSpec spec;
   if (!field["database"].present()) {
     field["database"].fail("is required (at least database.appRole)");
@@ -411,11 +455,20 @@ MigrationSpec parseSpec(const Field& field) {
   if (field["rewriteUniques"].present()) {
     spec.rewriteUniques = field["rewriteUniques"].boolean();
   }
+  if (field["rewriteIndexes"].present()) {
+    spec.rewriteIndexes = field["rewriteIndexes"].boolean();
+  }
+  if (field["tenantForeignKeys"].present()) {
+    spec.tenantForeignKeys = field["tenantForeignKeys"].boolean();
+  }
+  if (field["accept"].present()) {
+    spec.accept = parseAccept(field["accept"]);
+  }
   if (Field backfill = field["backfill"]; backfill.present()) {
     parseBackfill(backfill, spec.backfill);
   }
   if (Field ddl = field["ddl"]; ddl.present()) {
-    ddl.expectMap({"lockTimeout", "retries"});
+    ddl.expectMap({"lockTimeout", "retries", "indexBuildTimeout"});
     if (ddl["lockTimeout"].present()) {
       spec.ddl.lockTimeout = ddl["lockTimeout"].duration();
       if (spec.ddl.lockTimeout.count() <= 0) {
@@ -424,6 +477,14 @@ MigrationSpec parseSpec(const Field& field) {
     }
     if (ddl["retries"].present()) {
       spec.ddl.retries = static_cast<int>(ddl["retries"].integer(0, 10000));
+    }
+    if (ddl["indexBuildTimeout"].present()) {
+      spec.ddl.indexBuildTimeout = ddl["indexBuildTimeout"].duration();
+      if (spec.ddl.indexBuildTimeout < spec.ddl.lockTimeout) {
+        ddl["indexBuildTimeout"].fail("must be at least ddl.lockTimeout (" +
+                                      formatDuration(spec.ddl.lockTimeout) +
+                                      "): index builds wait for older transactions to end");
+      }
     }
   }
   if (field["featureFlag"].present()) {

@@ -68,6 +68,36 @@ int runPlan(engine::Engine& engine, const api::TenantMigration& migration,
   return 0;
 }
 
+// What `run` says at the end: "verified and enforced" only when the last verification (made for
+// the schema as it is now) passed with no unaccepted exposure; otherwise what is left.
+std::string runOutcome(const std::string& name, const std::optional<std::string>& until,
+                       const engine::RunResult& result) {
+  std::string left;
+  if (result.verification) {
+    for (const auto& exposure : result.verification->unacceptedExposures) {
+      left += (left.empty() ? "" : "; ") + exposure;
+    }
+  }
+  const std::string what =
+      std::to_string(result.verification ? result.verification->unacceptedExposures.size() : 0) +
+      " unaccepted exposure(s) (" + left +
+      "): close them or accept them in the spec; `tenantshift verify` shows each with what to do";
+  if (until) {
+    std::string out = "Migration " + name + ": every step through phase " + *until + " is done.";
+    if (result.verification && !result.verification->isolated) {
+      out += " Verify passed, with " + what + ".";
+    }
+    return out + "\n";
+  }
+  if (result.verification && result.verification->isolated) {
+    return "Migration " + name + ": done. Every table is tenant-scoped, verified and enforced.\n";
+  }
+  if (!result.verification) {
+    return "Migration " + name + ": done and enforced, but never verified.\n";
+  }
+  return "Migration " + name + ": done and enforced, and verify passed, but " + what + ".\n";
+}
+
 int runRun(engine::Engine& engine, const api::TenantMigration& migration,
            const Arguments& arguments, std::ostream& out) {
   engine::RunOptions options;
@@ -80,8 +110,9 @@ int runRun(engine::Engine& engine, const api::TenantMigration& migration,
           *arguments.until + "\"");
     }
   }
+  engine::RunResult result;
   try {
-    engine.run(options);
+    result = engine.run(options);
   } catch (const engine::VerifyFailedError& failure) {
     // The run stops at verify: show the whole report (it is in the ledger too).
     printReport(failure.report(), arguments, out);
@@ -89,12 +120,8 @@ int runRun(engine::Engine& engine, const api::TenantMigration& migration,
   }
   if (arguments.output == OutputFormat::Json) {
     out << statusToJson(engine.status()).dump(2) << "\n";
-  } else if (arguments.until) {
-    out << "Migration " << migration.metadata.name << ": every step through phase "
-        << *arguments.until << " is done.\n";
   } else {
-    out << "Migration " << migration.metadata.name
-        << ": done. Every table is tenant-scoped, verified and enforced.\n";
+    out << runOutcome(migration.metadata.name, arguments.until, result);
   }
   return 0;
 }

@@ -57,6 +57,13 @@ std::string formatPlan(const plan::Plan& plan, const api::TenantMigration& migra
       out << " (existing values kept; NULLs filled)";
     }
     out << "\n      why: " << decision.reason << "\n";
+    for (const auto& alternative : decision.alternatives) {
+      out << "      not: " << alternative << "\n";
+    }
+    if (!decision.crossTenantRefs.empty()) {
+      out << "      cross-tenant references accepted: " << api::joined(decision.crossTenantRefs)
+          << "\n";
+    }
   }
 
   std::size_t number = 0;
@@ -120,7 +127,13 @@ nlohmann::json planToJson(const plan::Plan& plan) {
     decisions.push_back({{"table", d.table},
                          {"source", d.source},
                          {"reason", d.reason},
-                         {"existingColumn", d.existingColumn}});
+                         {"existingColumn", d.existingColumn},
+                         {"parent", d.parent},
+                         {"sourceForeignKey", d.sourceForeignKey},
+                         {"nullableSource", d.nullableSource},
+                         {"alternatives", d.alternatives},
+                         {"crossTenantRefs", d.crossTenantRefs},
+                         {"partitions", d.partitions}});
   }
   nlohmann::json steps = nlohmann::json::array();
   for (const auto& step : plan.steps) {
@@ -145,7 +158,18 @@ nlohmann::json planToJson(const plan::Plan& plan) {
     }
     steps.push_back(std::move(s));
   }
-  return {{"decisions", decisions}, {"steps", steps}, {"notes", plan.notes}};
+  nlohmann::json replacements = nlohmann::json::array();
+  for (const auto& r : plan.indexReplacements) {
+    replacements.push_back({{"table", r.table},
+                            {"index", r.index},
+                            {"replacement", r.replacement},
+                            {"unique", r.unique},
+                            {"constraint", r.constraint}});
+  }
+  return {{"decisions", decisions},
+          {"steps", steps},
+          {"notes", plan.notes},
+          {"indexReplacements", replacements}};
 }
 
 }  // namespace tenantshift::cli

@@ -10,16 +10,17 @@
 #include "api/spec_parser.h"
 #include "db/catalog_reader.h"
 #include "db/connection.h"
-#include "engine/advisory_lock.h"
 #include "engine/backfill_runner.h"
 #include "engine/execution.h"
 #include "engine/ledger.h"
 #include "engine/rollback_planner.h"
+#include "engine/runner_lock.h"
 #include "engine/step_executor.h"
-#include "engine/verifier.h"
 #include "engine/verify_failed_error.h"
+#include "engine/verify_step.h"
 #include "plan/planner.h"
 #include "plan/sql_identifier.h"
+#include "verify/verifier.h"
 
 namespace tenantshift::engine {
 
@@ -34,6 +35,7 @@ std::chrono::milliseconds since(Clock::time_point start) {
 ExecutionSettings settingsFor(const api::MigrationSpec& spec) {
   ExecutionSettings settings;
   settings.lockTimeout = spec.ddl.lockTimeout;
+  settings.indexBuildTimeout = spec.ddl.indexBuildTimeout;
   settings.retry.retries = spec.ddl.retries;
   settings.backfillPause = spec.backfill.pause;
   return settings;
@@ -117,23 +119,6 @@ plan::Catalog catalogFor(Session& session, const std::optional<MigrationRecord>&
   return readLiveCatalog(session, spec, observer);
 }
 
-std::string verifySummary(const VerifyReport& report) {
-  std::string summary = std::to_string(report.count(CheckOutcome::Failed)) + " check(s) failed";
-  int shown = 0;
-  for (const CheckResult& check : report.checks) {
-    if (check.outcome != CheckOutcome::Failed) {
-      continue;
-    }
-    if (shown++ == 5) {
-      summary += "; ...";
-      break;
-    }
-    summary += "; " + check.check + (check.table.empty() ? "" : " on " + check.table) + ": " +
-               check.detail;
-  }
-  return summary;
-}
-
 bool flagPhaseDone(const plan::Plan& plan, const std::map<std::string, StepRecord>& states) {
   const auto flagSteps = plan.stepsOf(plan::Phase::Flag);
   if (flagSteps.empty()) {
@@ -159,24 +144,26 @@ plan::Plan Engine::plan() {
 
 RunResult Engine::run(const RunOptions& options) {
   const api::MigrationSpec& spec = migration_.spec;
-  const Ledger ledger(migration_.metadata.name);
+  Ledger ledger(migration_.metadata.name);
   // Plan first: a spec that does not fit the database fails here, before anything changes.
   plan();
 
-  auto lock = AdvisoryLock::acquire(databaseUrl_);
   Session session([url = databaseUrl_] { return db::connect(url); });
   Ledger::ensureSchema(session.connection());
+  auto lock = RunnerLock::acquire(databaseUrl_, migration_.metadata.name, "run");
+  ledger.setRunnerId(lock->runnerId());
 
   // Load or create the migration's record; plan from its snapshot.
   std::optional<MigrationRecord> record = loadRecord(session.connection(), ledger);
   plan::Plan thePlan;
   const std::string hash = api::specHash(spec);
   const nlohmann::json specJson = api::toJson(spec);
+  std::vector<plan::Step> noLongerPlanned;
   if (record) {
     thePlan = plan::buildPlan(spec, record->catalog);
     pqxx::work tx(session.connection());
     ledger.updateSpec(tx, hash, specJson);
-    ledger.syncSteps(tx, thePlan.steps);
+    noLongerPlanned = ledger.syncSteps(tx, thePlan.steps);
     tx.commit();
   } else {
     MigrationRecord created;
@@ -206,21 +193,66 @@ RunResult Engine::run(const RunOptions& options) {
 
   const ExecutionSettings settings = settingsFor(spec);
   StepExecutor executor(session, ledger, settings, observer_);
+  // What an earlier spec did and this one no longer plans (e.g. a tenant-consistent form of a
+  // foreign key now accepted as a cross-tenant reference) is undone first, latest first.
+  for (const plan::Step& step : noLongerPlanned) {
+    lock->ensureHeld();
+    spdlog::info("step no longer planned id={}: the spec changed; undoing it", step.id);
+    observer_.stepStarted(step);
+    const auto start = Clock::now();
+    executor.runDown(step);
+    pqxx::work tx(session.connection());
+    ledger.forgetStep(tx, step.id);
+    tx.commit();
+    observer_.stepFinished(step, 0, since(start));
+  }
   BackfillRunner backfill(
       session, ledger, settings, observer_,
       backfillSettingsFor(spec, [url = databaseUrl_] { return db::connect(url); }));
+  VerifyStep verifying(session, ledger, settings, observer_, spec, record->catalog, thePlan,
+                       record->baselineCounts);
+  const plan::Step* verifyStep = nullptr;
+  for (const plan::Step& step : thePlan.steps) {
+    if (step.execution == plan::Execution::Verify) {
+      verifyStep = &step;
+    }
+  }
   RunResult result;
+  auto verifyNow = [&](bool strict) {
+    observer_.stepStarted(*verifyStep);
+    const auto start = Clock::now();
+    result.verifyReport = verifying.run(*verifyStep, strict);
+    observer_.stepFinished(*verifyStep, 0, since(start));
+  };
+  bool flagChecked = false;
   for (const plan::Step& step : thePlan.steps) {
     if (options.until && phaseIndex(step.phase) > phaseIndex(*options.until)) {
       break;
     }
     const auto recorded = states.find(step.id);
-    if (recorded != states.end() && recorded->second.state == "done") {
+    const bool done = recorded != states.end() && recorded->second.state == "done";
+    // Before the flag flips, the verification must hold for the schema as it is now: a change
+    // since (`run --until verify`, then someone's DDL, then `run`) means verifying again.
+    if (step.phase == plan::Phase::Flag && !done && !flagChecked && verifyStep != nullptr) {
+      flagChecked = true;
+      lock->ensureHeld();
+      if (!verifying.stillHolds(*verifyStep)) {
+        verifyNow(false);
+      }
+    }
+    if (done) {
       observer_.stepAlreadyDone(step);
       continue;
     }
     lock->ensureHeld();
     spdlog::debug("step started id={} execution={}", step.id, plan::toString(step.execution));
+    if (step.execution == plan::Execution::Verify) {
+      pqxx::read_transaction tx(session.connection());
+      const bool strict = flagPhaseDone(thePlan, ledger.steps(tx));
+      tx.commit();
+      verifyNow(strict);
+      continue;
+    }
     observer_.stepStarted(step);
     const auto start = Clock::now();
     std::int64_t rows = 0;
@@ -232,48 +264,26 @@ RunResult Engine::run(const RunOptions& options) {
       case plan::Execution::Backfill:
         rows = backfill.run(step);
         break;
-      case plan::Execution::Verify: {
-        VerifyReport report;
-        try {
-          {
-            pqxx::work tx(session.connection());
-            ledger.markRunning(tx, step.id, true);
-            tx.commit();
-          }
-          // The verifier reads one REPEATABLE READ snapshot: when the application updates a row
-          // it probes, that is a serialization failure, retried on a fresh snapshot.
-          runWithRetries(step, session, settings, observer_,
-                         [&](pqxx::connection& connection, int) {
-                           report = verifyMigration(connection, spec, record->catalog, thePlan,
-                                                    record->baselineCounts, false);
-                         });
-        } catch (const pqxx::failure& error) {
-          const std::string message = stepFailureMessage(step, error, settings);
-          executor.recordFailure(step, message, since(start).count());
-          throw EngineError(message);
-        }
-        pqxx::work tx(session.connection());
-        ledger.setReport(tx, step.id, report.toJson());
-        if (!report.passed()) {
-          const std::string message =
-              "step " + step.id + " failed: verification " + verifySummary(report) +
-              "; fix what the report shows (the full report is in tenantshift.step.report and "
-              "from `tenantshift verify`), then run again";
-          ledger.markFailed(tx, step.id, message, since(start).count());
-          tx.commit();
-          spdlog::debug("step failed id={} error={}", step.id, message);
-          observer_.stepFailed(step, message);
-          throw VerifyFailedError(message, report);
-        }
-        ledger.markDone(tx, step.id, 0, since(start).count());
-        tx.commit();
-        spdlog::info("step done id={} checks={} warnings={}", step.id, report.checks.size(),
-                     report.count(CheckOutcome::Warning));
-        result.verifyReport = std::move(report);
+      case plan::Execution::Verify:
         break;
-      }
     }
     observer_.stepFinished(step, rows, since(start));
+  }
+  // Once enforced, the verdict the run ends with is a strict one on the schema as it is now.
+  if (verifyStep != nullptr && (!options.until || *options.until == plan::Phase::Flag)) {
+    pqxx::read_transaction tx(session.connection());
+    const bool enforced = flagPhaseDone(thePlan, ledger.steps(tx));
+    tx.commit();
+    if (enforced) {
+      lock->ensureHeld();
+      const auto last = verifying.recorded(*verifyStep);
+      if (!last || !last->strict || !verifying.stillHolds(*verifyStep)) {
+        verifyNow(true);
+      }
+    }
+  }
+  if (verifyStep != nullptr) {
+    result.verification = verifying.recorded(*verifyStep);
   }
   result.complete = true;
   return result;
@@ -296,12 +306,13 @@ VerifyReport Engine::verify() {
   verifying.id = "verify/isolation";
   verifying.summary = "verify tenant isolation as " + migration_.spec.database.appRole;
   VerifyReport report;
-  // A serialization failure (the application updated a probed row) is retried on a new snapshot.
-  runWithRetries(verifying, session, settingsFor(migration_.spec), observer_,
-                 [&](pqxx::connection& connection, int) {
-                   report = verifyMigration(connection, migration_.spec, before, thePlan, baseline,
-                                            strict);
-                 });
+  // The verifier retries its own units; a lost connection is retried here.
+  const ExecutionSettings settings = settingsFor(migration_.spec);
+  const verify::VerifyOptions verifyOptions = verifyOptionsFor(settings);
+  runWithRetries(verifying, session, settings, observer_, [&](pqxx::connection& connection, int) {
+    report = verify::verifyMigration(
+        connection, {migration_.spec, before, thePlan, baseline, strict}, verifyOptions);
+  });
   return report;
 }
 
@@ -313,11 +324,18 @@ MigrationStatus Engine::status() {
 
 RollbackResult Engine::rollback(RollbackScenario scenario, bool allowDataLoss) {
   const api::MigrationSpec& spec = migration_.spec;
-  const Ledger ledger(migration_.metadata.name);
-  auto lock = AdvisoryLock::acquire(databaseUrl_);
+  Ledger ledger(migration_.metadata.name);
   Session session([url = databaseUrl_] { return db::connect(url); });
-  const auto record = loadRecord(session.connection(), ledger);
   RollbackResult result;
+  if (!loadRecord(session.connection(), ledger)) {
+    spdlog::info("rollback: no migration named {} is recorded in this database; nothing to undo",
+                 ledger.migration());
+    return result;
+  }
+  Ledger::ensureSchema(session.connection());
+  auto lock = RunnerLock::acquire(databaseUrl_, migration_.metadata.name, "rollback");
+  ledger.setRunnerId(lock->runnerId());
+  const auto record = loadRecord(session.connection(), ledger);
   if (!record) {
     spdlog::info("rollback: no migration named {} is recorded in this database; nothing to undo",
                  ledger.migration());

@@ -35,9 +35,22 @@ struct RunOptions {
   std::optional<plan::Phase> until;  // stop after this phase (inclusive); absent: all phases
 };
 
+// What the ledger holds about the last verification of a migration: the verdict the run's
+// final message and the operator's status rely on.
+struct VerificationRecord {
+  bool passed = false;
+  bool isolated = false;  // passed and no unaccepted exposure
+  bool strict = false;    // made after enforcement
+  std::string fingerprint;
+  std::vector<std::string> unacceptedExposures;  // "check on object"
+};
+
 struct RunResult {
-  bool complete = false;  // every step through `until` is done
-  std::optional<VerifyReport> verifyReport;
+  bool complete = false;                     // every step through `until` is done
+  std::optional<VerifyReport> verifyReport;  // when this run verified
+  // The verification the run ends with (made now or earlier, for the schema as it is now);
+  // absent when verify has not run yet.
+  std::optional<VerificationRecord> verification;
 };
 
 struct StepStatus {

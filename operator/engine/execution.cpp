@@ -33,6 +33,17 @@ std::string ExecutionSettings::lockTimeoutSetting() const {
   return std::to_string(lockTimeout.count()) + "ms";
 }
 
+void applyLockLimits(pqxx::transaction_base& tx, const ExecutionSettings& settings,
+                     std::chrono::milliseconds lockTimeout, bool local) {
+  const std::string scope = local ? "true" : "false";
+  tx.exec_params("SELECT set_config('lock_timeout', $1, $2::boolean)",
+                 std::to_string(lockTimeout.count()) + "ms", scope);
+  tx.exec_params(
+      "SELECT set_config('deadlock_timeout', $1, $2::boolean) FROM pg_catalog.pg_roles "
+      "WHERE rolname = current_user AND rolsuper",
+      std::to_string(settings.deadlockTimeout.count()) + "ms", scope);
+}
+
 pqxx::connection& Session::connection() {
   if (connection_ && !connection_->is_open()) {
     connection_.reset();
@@ -96,9 +107,10 @@ std::string stepFailureMessage(const plan::Step& step, const std::exception& err
                "step)";
       break;
     case FailureKind::Fatal:
-      advice =
-          "fix the cause in the database or the spec, then run again (the step is "
-          "idempotent and resumes), or roll back";
+      advice = step.failureHint.empty()
+                   ? "fix the cause in the database or the spec, then run again (the step is "
+                     "idempotent and resumes), or roll back"
+                   : step.failureHint;
       break;
   }
   const std::string state = sqlStateOf(error);

@@ -20,6 +20,14 @@ using UnitRandom = std::function<double()>;  // uniform in [0, 1)
 // sleeping function and randomness (tests pass fakes so that they never wait).
 struct ExecutionSettings {
   std::chrono::milliseconds lockTimeout{1000};
+  // CREATE/DROP INDEX CONCURRENTLY wait for older transactions, which never blocks the
+  // application: they may wait this long (plan::Statement::concurrentIndex).
+  std::chrono::milliseconds indexBuildTimeout{std::chrono::hours(1)};
+  // How long our statements wait on a lock before PostgreSQL checks for a deadlock: shorter than
+  // the server's (1 s by default), so that when one of our statements and the application's
+  // transactions deadlock, ours is the one aborted (and retried), never the application's. Needs a
+  // superuser runner (deadlock_timeout is a superuser setting); otherwise the server's applies.
+  std::chrono::milliseconds deadlockTimeout{100};
   RetryPolicy retry;
   std::chrono::milliseconds backfillPause{0};  // the minimum pause between backfill batches
   Sleeper sleep;                               // empty: std::this_thread::sleep_for
@@ -31,6 +39,11 @@ struct ExecutionSettings {
   std::string lockTimeoutSetting() const;
 };
 
+// Sets lock_timeout (`lockTimeout`) and, when the session's user is a superuser,
+// deadlock_timeout (settings.deadlockTimeout) for the transaction (`local`) or the session.
+void applyLockLimits(pqxx::transaction_base& tx, const ExecutionSettings& settings,
+                     std::chrono::milliseconds lockTimeout, bool local);
+
 // The engine's working connection, replaced by a new one after it broke. A failure to
 // reconnect is reported as pqxx::broken_connection, so the retry loop treats it like the
 // connection loss that caused it.
@@ -39,6 +52,8 @@ class Session {
   explicit Session(ConnectionFactory factory) : factory_(std::move(factory)) {}
   pqxx::connection& connection();
   void reset() { connection_.reset(); }
+  // Opens another connection to the same database (for a watcher on the side).
+  const ConnectionFactory& factory() const { return factory_; }
 
  private:
   ConnectionFactory factory_;
@@ -55,7 +70,8 @@ void runWithRetries(const plan::Step& step, Session& session, const ExecutionSet
                     RunObserver& observer,
                     const std::function<void(pqxx::connection&, int attempt)>& attempt);
 
-// The message of a step that failed: step id, the PostgreSQL error, and what to do about it.
+// The message of a step that failed: step id, the PostgreSQL error, and what to do about it
+// (the step's failureHint when the cause is in the data).
 std::string stepFailureMessage(const plan::Step& step, const std::exception& error,
                                const ExecutionSettings& settings);
 

@@ -5,7 +5,6 @@
 #include <cctype>
 #include <set>
 
-#include "engine/advisory_lock.h"
 #include "engine/ledger_sql.h"
 
 namespace tenantshift::engine {
@@ -34,15 +33,19 @@ std::string text(const pqxx::field& field) {
 
 }  // namespace
 
-void Ledger::ensureSchema(pqxx::connection& connection) {
+namespace {
+
+// Applies the ledger files not applied yet, each in its own transaction. Once the ledger exists,
+// its version table is locked first (EXCLUSIVE: readers go on), which serialises concurrent
+// runners; only tenantshift's runners can take that lock, as nobody else has a privilege on the
+// ledger. Before it exists, concurrent creators race on CREATE SCHEMA and all but one fail with
+// a duplicate, and try again.
+void applyMissingFiles(pqxx::connection& connection) {
   for (const LedgerSqlFile& file : ledgerSqlFiles()) {
     const int version = versionOf(file.name);
     pqxx::work tx(connection);
-    // Serialises concurrent first-time creation (two `status`/`run` callers at once) without
-    // touching the runners' session lock.
-    tx.exec_params("SELECT pg_advisory_xact_lock($1::bigint)",
-                   std::to_string(AdvisoryLock::kKey + 1));
-    if (schemaExists(tx)) {
+    if (Ledger::schemaExists(tx)) {
+      tx.exec0("LOCK TABLE tenantshift.ledger_version IN EXCLUSIVE MODE");
       const pqxx::result applied =
           tx.exec_params("SELECT 1 FROM tenantshift.ledger_version WHERE version = $1::integer",
                          std::to_string(version));
@@ -56,6 +59,25 @@ void Ledger::ensureSchema(pqxx::connection& connection) {
         std::to_string(version), file.name);
     tx.commit();
     spdlog::info("ledger schema applied version={} file={}", version, file.name);
+  }
+}
+
+}  // namespace
+
+void Ledger::ensureSchema(pqxx::connection& connection) {
+  for (int attempt = 1;; ++attempt) {
+    try {
+      applyMissingFiles(connection);
+      return;
+    } catch (const pqxx::sql_error& error) {
+      // 23505 unique_violation (pg_namespace, pg_type), 42P06 duplicate_schema, 42P07
+      // duplicate_table: another runner created the ledger at the same moment.
+      const std::string& state = error.sqlstate();
+      const bool race = state == "23505" || state == "42P06" || state == "42P07";
+      if (!race || attempt >= 3) {
+        throw;
+      }
+    }
   }
 }
 
@@ -128,7 +150,34 @@ std::map<std::string, StepRecord> Ledger::steps(pqxx::transaction_base& tx) cons
   return out;
 }
 
-void Ledger::syncSteps(pqxx::transaction_base& tx, const std::vector<plan::Step>& planned) const {
+namespace {
+
+nlohmann::json statementsJson(const std::vector<plan::Statement>& statements) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& statement : statements) {
+    out.push_back({{"sql", statement.sql},
+                   {"params", statement.params},
+                   {"concurrentIndex", statement.concurrentIndex}});
+  }
+  return out;
+}
+
+std::vector<plan::Statement> statementsFrom(const nlohmann::json& json) {
+  std::vector<plan::Statement> out;
+  for (const auto& item : json) {
+    plan::Statement statement;
+    statement.sql = item.value("sql", std::string());
+    statement.params = item.value("params", std::vector<std::string>{});
+    statement.concurrentIndex = item.value("concurrentIndex", false);
+    out.push_back(std::move(statement));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<plan::Step> Ledger::syncSteps(pqxx::transaction_base& tx,
+                                          const std::vector<plan::Step>& planned) const {
   const std::map<std::string, StepRecord> recorded = steps(tx);
   std::set<std::string> plannedIds;
   for (std::size_t ordinal = 0; ordinal < planned.size(); ++ordinal) {
@@ -145,40 +194,68 @@ void Ledger::syncSteps(pqxx::transaction_base& tx, const std::vector<plan::Step>
                         "run again");
     }
     tx.exec_params(
-        "INSERT INTO tenantshift.step (migration, step_id, phase, ordinal, checksum) "
-        "VALUES ($1, $2, $3, $4::integer, $5) "
+        "INSERT INTO tenantshift.step (migration, step_id, phase, ordinal, checksum, down, "
+        "down_execution, down_risk) VALUES ($1, $2, $3, $4::integer, $5, $6::jsonb, $7, $8) "
         "ON CONFLICT (migration, step_id) DO UPDATE SET phase = EXCLUDED.phase, "
-        "ordinal = EXCLUDED.ordinal, checksum = EXCLUDED.checksum, "
+        "ordinal = EXCLUDED.ordinal, checksum = EXCLUDED.checksum, down = EXCLUDED.down, "
+        "down_execution = EXCLUDED.down_execution, down_risk = EXCLUDED.down_risk, "
         "state = CASE WHEN tenantshift.step.state = 'rolled_back' THEN 'pending' "
         "ELSE tenantshift.step.state END",
         migration_, step.id, std::string(plan::toString(step.phase)), std::to_string(ordinal),
-        checksum);
+        checksum, statementsJson(step.down).dump(), std::string(plan::toString(step.downExecution)),
+        std::string(plan::toString(step.downRisk)));
   }
-  for (const auto& [id, record] : recorded) {
-    if (record.state == "done" && plannedIds.count(id) == 0) {
-      throw EngineError("step " + id +
-                        " is done but no longer in the plan: the spec changed under a half-done "
-                        "migration; restore the spec it was started with, or roll back "
-                        "(rollback --scenario full) and run again");
+  // Done steps no longer planned: undone when that loses nothing, else the spec may not change.
+  std::vector<plan::Step> toUndo;
+  const pqxx::result gone = tx.exec_params(
+      "SELECT step_id, state, coalesce(down::text, '[]'), coalesce(down_execution, ''), "
+      "coalesce(down_risk, ''), phase FROM tenantshift.step WHERE migration = $1 "
+      "ORDER BY ordinal DESC",
+      migration_);
+  for (const auto& row : gone) {
+    const std::string id = row[0].as<std::string>();
+    if (plannedIds.count(id) > 0) {
+      continue;
     }
-  }
-  // Steps that were recorded but are no longer planned and never took effect are dropped, so
-  // that status shows the plan being run.
-  for (const auto& [id, record] : recorded) {
-    if (plannedIds.count(id) == 0) {
-      tx.exec_params("DELETE FROM tenantshift.step WHERE migration = $1 AND step_id = $2",
-                     migration_, id);
+    const std::string state = row[1].as<std::string>();
+    if (state == "done" || state == "failed" || state == "running") {
+      if (row[4].as<std::string>() != "none") {
+        throw EngineError("step " + id +
+                          " is done but no longer in the plan, and undoing it could lose data: the "
+                          "spec changed under a half-done migration; restore the spec it was "
+                          "started with, or roll back (rollback --scenario full) and run again");
+      }
+      plan::Step step;
+      step.id = id;
+      step.phase = plan::phaseFromString(row[5].as<std::string>()).value_or(plan::Phase::Schema);
+      step.summary = "undo " + id + ", which the spec no longer plans";
+      step.down = statementsFrom(nlohmann::json::parse(row[2].as<std::string>()));
+      step.downExecution = row[3].as<std::string>() == "concurrent"
+                               ? plan::Execution::Concurrent
+                               : plan::Execution::Transactional;
+      toUndo.push_back(std::move(step));
+      continue;
     }
+    // Recorded but never took effect: dropped, so that status shows the plan being run.
+    tx.exec_params("DELETE FROM tenantshift.step WHERE migration = $1 AND step_id = $2", migration_,
+                   id);
   }
+  return toUndo;
+}
+
+void Ledger::forgetStep(pqxx::transaction_base& tx, const std::string& stepId) const {
+  tx.exec_params("DELETE FROM tenantshift.step WHERE migration = $1 AND step_id = $2", migration_,
+                 stepId);
 }
 
 void Ledger::markRunning(pqxx::transaction_base& tx, const std::string& stepId,
                          bool firstAttempt) const {
+  const char* runner = runnerId_.empty() ? nullptr : runnerId_.c_str();
   tx.exec_params(
       "UPDATE tenantshift.step SET state = 'running', attempts = attempts + 1, error = NULL, "
       "started_at = CASE WHEN $3::boolean OR started_at IS NULL THEN now() ELSE started_at END, "
-      "finished_at = NULL WHERE migration = $1 AND step_id = $2",
-      migration_, stepId, firstAttempt ? "true" : "false");
+      "finished_at = NULL, runner_id = $4 WHERE migration = $1 AND step_id = $2",
+      migration_, stepId, firstAttempt ? "true" : "false", runner);
   tx.exec_params("UPDATE tenantshift.migration SET updated_at = now() WHERE name = $1", migration_);
 }
 
@@ -212,8 +289,21 @@ void Ledger::markRolledBack(pqxx::transaction_base& tx, const std::string& stepI
 void Ledger::setReport(pqxx::transaction_base& tx, const std::string& stepId,
                        const nlohmann::json& report) const {
   tx.exec_params(
-      "UPDATE tenantshift.step SET report = $3::jsonb WHERE migration = $1 AND step_id = $2",
-      migration_, stepId, report.dump());
+      "UPDATE tenantshift.step SET report = $3::jsonb, verified_fingerprint = $4 "
+      "WHERE migration = $1 AND step_id = $2",
+      migration_, stepId, report.dump(), report.value("fingerprint", std::string()));
+}
+
+std::optional<nlohmann::json> Ledger::report(pqxx::transaction_base& tx,
+                                             const std::string& stepId) const {
+  const pqxx::result rows = tx.exec_params(
+      "SELECT report::text FROM tenantshift.step WHERE migration = $1 AND step_id = $2 AND "
+      "report IS NOT NULL",
+      migration_, stepId);
+  if (rows.empty()) {
+    return std::nullopt;
+  }
+  return nlohmann::json::parse(rows[0][0].as<std::string>());
 }
 
 std::optional<BackfillCursor> Ledger::cursor(pqxx::transaction_base& tx,

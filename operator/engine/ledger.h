@@ -47,9 +47,11 @@ class Ledger {
  public:
   explicit Ledger(std::string migration) : migration_(std::move(migration)) {}
   const std::string& migration() const { return migration_; }
+  // The runner (RunnerLock::runnerId) that marks steps running from now on.
+  void setRunnerId(std::string runnerId) { runnerId_ = std::move(runnerId); }
 
   // Applies the ledger's SQL files not yet applied (each once, in order, each in its own
-  // transaction, under a transaction-level advisory lock). Safe to call any number of times.
+  // transaction). Safe to call any number of times, also concurrently.
   static void ensureSchema(pqxx::connection& connection);
   // Whether the ledger's tables exist (read-only callers: plan, verify, status).
   static bool schemaExists(pqxx::transaction_base& tx);
@@ -64,10 +66,15 @@ class Ledger {
   void remove(pqxx::transaction_base& tx) const;
 
   std::map<std::string, StepRecord> steps(pqxx::transaction_base& tx) const;
-  // Records the planned steps: new ones as pending; not-done ones get the planned checksum and
-  // ordinal (and rolled_back ones become pending again). Throws EngineError when a done step's
-  // checksum differs from the plan's, or a done step is no longer planned.
-  void syncSteps(pqxx::transaction_base& tx, const std::vector<plan::Step>& steps) const;
+  // Records the planned steps (with what undoes each): new ones as pending; not-done ones get the
+  // planned checksum and ordinal (and rolled_back ones become pending again). Throws EngineError
+  // when a done step's checksum differs from the plan's, or a done step that is no longer
+  // planned cannot be undone without a data-loss risk. Returns the done steps no longer planned
+  // that can be (their recorded down SQL, latest first): the caller undoes them.
+  std::vector<plan::Step> syncSteps(pqxx::transaction_base& tx,
+                                    const std::vector<plan::Step>& steps) const;
+  // Forgets a step (after its undo, when it is no longer planned).
+  void forgetStep(pqxx::transaction_base& tx, const std::string& stepId) const;
 
   // attempts + 1, state running, started_at now() (first attempt of this execution only).
   void markRunning(pqxx::transaction_base& tx, const std::string& stepId, bool firstAttempt) const;
@@ -78,6 +85,8 @@ class Ledger {
   void markRolledBack(pqxx::transaction_base& tx, const std::string& stepId) const;
   void setReport(pqxx::transaction_base& tx, const std::string& stepId,
                  const nlohmann::json& report) const;
+  // The report recorded for `stepId`, if any.
+  std::optional<nlohmann::json> report(pqxx::transaction_base& tx, const std::string& stepId) const;
 
   std::optional<BackfillCursor> cursor(pqxx::transaction_base& tx, const std::string& table) const;
   void saveCursor(pqxx::transaction_base& tx, const std::string& table,
@@ -92,6 +101,7 @@ class Ledger {
 
  private:
   std::string migration_;
+  std::string runnerId_;
 };
 
 }  // namespace tenantshift::engine

@@ -29,6 +29,12 @@ std::string_view toString(RollbackScenario scenario) {
   return "full";
 }
 
+namespace {
+
+constexpr const char* kFinalizePrefix = "flag/finalize/";
+
+}  // namespace
+
 std::vector<plan::Phase> phasesUndoneBy(RollbackScenario scenario) {
   using plan::Phase;
   switch (scenario) {
@@ -47,6 +53,7 @@ std::vector<const plan::Step*> stepsToUndo(const plan::Plan& plan, RollbackScena
                                            const std::map<std::string, std::string>& states) {
   const std::vector<plan::Phase> phases = phasesUndoneBy(scenario);
   std::vector<const plan::Step*> out;
+  std::vector<const plan::Step*> finalize;
   for (auto it = plan.steps.rbegin(); it != plan.steps.rend(); ++it) {
     if (std::find(phases.begin(), phases.end(), it->phase) == phases.end()) {
       continue;
@@ -56,9 +63,15 @@ std::vector<const plan::Step*> stepsToUndo(const plan::Plan& plan, RollbackScena
       continue;
     }
     if (state->second == "done" || state->second == "failed" || state->second == "running") {
-      out.push_back(&*it);
+      (it->id.rfind(kFinalizePrefix, 0) == 0 ? finalize : out).push_back(&*it);
     }
   }
+  // The indexes the flag phase replaced come back after the flag is off and the policies
+  // relaxed, not before: rebuilding them takes time (and a global unique key may not come back
+  // at all when tenants now share a value), and the emergency is the flag.
+  const auto flagEnd = std::find_if(
+      out.begin(), out.end(), [](const plan::Step* s) { return s->phase != plan::Phase::Flag; });
+  out.insert(flagEnd, finalize.begin(), finalize.end());
   return out;
 }
 

@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "engine/engine.h"
+#include "engine/index_build_watch.h"
 
 namespace tenantshift::engine {
 
@@ -59,8 +60,7 @@ std::int64_t StepExecutor::runUp(const plan::Step& step) {
           }
           if (step.execution == plan::Execution::Transactional) {
             pqxx::work tx(connection);
-            tx.exec_params("SELECT set_config('lock_timeout', $1, true)",
-                           settings_.lockTimeoutSetting());
+            applyLockLimits(tx, settings_, settings_.lockTimeout, true);
             skipped = applied(tx, step);
             if (!skipped) {
               for (const plan::Statement& statement : step.up) {
@@ -73,12 +73,11 @@ std::int64_t StepExecutor::runUp(const plan::Step& step) {
           }
           {
             pqxx::nontransaction tx(connection);
-            tx.exec_params("SELECT set_config('lock_timeout', $1, false)",
-                           settings_.lockTimeoutSetting());
+            applyLockLimits(tx, settings_, settings_.lockTimeout, false);
             skipped = applied(tx, step);
             if (!skipped) {
               for (const plan::Statement& statement : step.up) {
-                rows += static_cast<std::int64_t>(execStatement(tx, statement).affected_rows());
+                rows += runAutocommit(tx, step, statement);
               }
             }
           }
@@ -104,10 +103,9 @@ void StepExecutor::runDown(const plan::Step& step) {
       if (concurrent) {
         {
           pqxx::nontransaction tx(connection);
-          tx.exec_params("SELECT set_config('lock_timeout', $1, false)",
-                         settings_.lockTimeoutSetting());
+          applyLockLimits(tx, settings_, settings_.lockTimeout, false);
           for (const plan::Statement& statement : step.down) {
-            execStatement(tx, statement);
+            runAutocommit(tx, step, statement);
           }
         }
         pqxx::work tx(connection);
@@ -116,7 +114,7 @@ void StepExecutor::runDown(const plan::Step& step) {
         return;
       }
       pqxx::work tx(connection);
-      tx.exec_params("SELECT set_config('lock_timeout', $1, true)", settings_.lockTimeoutSetting());
+      applyLockLimits(tx, settings_, settings_.lockTimeout, true);
       for (const plan::Statement& statement : step.down) {
         execStatement(tx, statement);
       }
@@ -129,6 +127,22 @@ void StepExecutor::runDown(const plan::Step& step) {
     throw EngineError(message);
   }
   spdlog::info("step rolled back id={} ms={}", step.id, millisSince(start));
+}
+
+std::int64_t StepExecutor::runAutocommit(pqxx::transaction_base& tx, const plan::Step& step,
+                                         const plan::Statement& statement) {
+  if (!statement.concurrentIndex) {
+    return static_cast<std::int64_t>(execStatement(tx, statement).affected_rows());
+  }
+  // A concurrent index build waits for every older transaction: under its own, longer timeout,
+  // watched from a second connection so that a long wait is reported with who it waits for.
+  applyLockLimits(tx, settings_, settings_.indexBuildTimeout, false);
+  const int pid = tx.exec1("SELECT pg_backend_pid()")[0].as<int>();
+  IndexBuildWatch watch(session_.factory(), pid, step.id);
+  const auto rows = static_cast<std::int64_t>(execStatement(tx, statement).affected_rows());
+  watch.stop();
+  applyLockLimits(tx, settings_, settings_.lockTimeout, false);
+  return rows;
 }
 
 void StepExecutor::recordFailure(const plan::Step& step, const std::string& message,

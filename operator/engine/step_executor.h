@@ -33,6 +33,11 @@ class StepExecutor {
   void recordFailure(const plan::Step& step, const std::string& message, std::int64_t durationMs);
 
  private:
+  // One statement outside a transaction: a concurrent index build under
+  // settings.indexBuildTimeout, watched (IndexBuildWatch); anything else under lockTimeout.
+  std::int64_t runAutocommit(pqxx::transaction_base& tx, const plan::Step& step,
+                             const plan::Statement& statement);
+
   Session& session_;
   const Ledger& ledger_;
   const ExecutionSettings& settings_;

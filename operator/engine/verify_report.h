@@ -1,26 +1,12 @@
 #pragma once
 
-#include <nlohmann/json.hpp>
-#include <string>
-#include <vector>
+// The verify report is made by verify/ (the verifier); the engine keeps its spelling.
+#include "verify/verify_report.h"
 
 namespace tenantshift::engine {
 
-enum class CheckOutcome { Passed, Failed, Warning };
-
-struct CheckResult {
-  std::string check;  // e.g. "isolation.select", "role.not-superuser", "unique.includes-tenant"
-  std::string table;  // empty when not about one table
-  CheckOutcome outcome = CheckOutcome::Passed;
-  std::string detail;  // what was seen, for people
-};
-
-struct VerifyReport {
-  std::vector<CheckResult> checks;
-
-  bool passed() const;  // no check Failed
-  std::size_t count(CheckOutcome outcome) const;
-  nlohmann::json toJson() const;
-};
+using verify::CheckOutcome;
+using verify::CheckResult;
+using verify::VerifyReport;
 
 }  // namespace tenantshift::engine

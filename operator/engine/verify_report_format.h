@@ -1,13 +1,10 @@
 #pragma once
 
-#include <string>
-
-#include "engine/verify_report.h"
+// The report format lives in verify/; the engine and the CLI keep their spelling.
+#include "verify/verify_report_format.h"
 
 namespace tenantshift::engine {
 
-// The report for people (the CLI's `verify` and a failed `run`): a summary line, then the checks
-// grouped by outcome, failures first, then warnings, then passes.
-std::string formatReport(const VerifyReport& report);
+using verify::formatReport;
 
 }  // namespace tenantshift::engine

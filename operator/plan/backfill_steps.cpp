@@ -1,9 +1,9 @@
 #include "plan/backfill_steps.h"
 
 #include "plan/catalog_checks.h"
-#include "plan/schema_steps.h"
 #include "plan/sql_identifier.h"
 #include "plan/tenant_expression.h"
+#include "plan/tenants_rows.h"
 
 namespace tenantshift::plan {
 
@@ -19,8 +19,9 @@ Step tenantsFromColumnStep(const PlanContext& ctx, const PlannedTable& pt) {
   const TenantsRow row = tenantsRowFromId(ctx, source);
   step.up.push_back(statement("INSERT INTO " + ctx.qualifiedName(ctx.tenants.name) + " (" +
                               row.columns + ") SELECT DISTINCT " + row.values + " FROM " +
-                              ctx.qualifiedName(pt.name()) + " s WHERE s." + quoteIdent(pt.column) +
-                              " IS NOT NULL ON CONFLICT DO NOTHING"));
+                              ctx.qualifiedName(pt.name()) + " s" +
+                              defaultRowSource(ctx, row, "JOIN") + " WHERE s." +
+                              quoteIdent(pt.column) + " IS NOT NULL ON CONFLICT DO NOTHING"));
   // ACCESS SHARE on the table read, ROW EXCLUSIVE on the tenants table.
   step.lock = LockLevel::RowExclusive;
   return step;

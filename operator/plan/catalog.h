@@ -15,20 +15,35 @@ namespace tenantshift::plan {
 // rolling back plan from the schema as it was before the migration, not as it is now), and
 // built by hand in unit tests.
 
+// Catalog text pasted into DDL (defaults, predicates, key definitions, constraint definitions)
+// is PostgreSQL's own deparsing (pg_get_expr, pg_get_indexdef, pg_get_constraintdef,
+// format_type), read with search_path = pg_catalog so that every name in it is qualified.
+
 struct Column {
   std::string name;
   std::string type;  // format_type(), e.g. "bigint", "character varying(255)", "uuid"
   bool notNull = false;
   std::optional<std::string> defaultExpr;
   bool generated = false;  // GENERATED ALWAYS AS (...) STORED
+  bool identity = false;   // GENERATED ... AS IDENTITY
+  int maxLength = 0;       // n of character varying(n) / character(n); 0: unbounded or not text
+  bool textLike = false;   // a string type (typcategory 'S')
 };
 
 struct ForeignKey {
   std::string name;
   std::vector<std::string> columns;  // in this table
-  std::string referencedTable;       // same schema
+  std::string referencedTable;       // same schema; "schema.name" for another schema
   std::vector<std::string> referencedColumns;
   bool validated = true;
+  std::string definition;  // pg_get_constraintdef(): "FOREIGN KEY (a) REFERENCES s.t(id) ..."
+  std::string onDelete = "NO ACTION";  // NO ACTION, RESTRICT, CASCADE, SET NULL, SET DEFAULT
+  std::string onUpdate = "NO ACTION";
+  std::vector<std::string> onDeleteColumns;  // ON DELETE SET NULL/DEFAULT (columns), PG 15+
+  bool matchFull = false;
+  bool deferrable = false;
+  bool initiallyDeferred = false;
+  std::string referencedIndex;  // the parent's unique index the foreign key uses
 };
 
 // A primary key, unique constraint or unique index.
@@ -42,14 +57,45 @@ struct UniqueKey {
   std::string predicate;  // partial index WHERE clause, empty when none
   std::string method = "btree";
   std::vector<std::string> referencedBy;  // names of foreign keys (any table) that use this key
+  // pg_get_indexdef(index, n, true) per key column: the column or expression with its collation,
+  // operator class and ordering, as PostgreSQL prints them.
+  std::vector<std::string> keyDefinitions;
+  std::vector<std::string> includeColumns;  // INCLUDE (...)
+  bool nullsNotDistinct = false;            // PG 15+
+  bool deferrable = false;                  // constraints only
+  bool initiallyDeferred = false;
 };
 
 struct Index {
   std::string name;
-  std::vector<std::string> columns;
+  std::vector<std::string> columns;  // key columns; "" for an expression
   bool unique = false;
   bool valid = true;
   std::string definition;  // pg_get_indexdef()
+  bool primary = false;
+  std::string constraint;  // the constraint it backs (primary key, unique, exclusion), if any
+  std::string method = "btree";
+  std::vector<std::string> keyDefinitions;  // as in UniqueKey
+  std::vector<std::string> includeColumns;
+  std::string predicate;
+  bool nullsNotDistinct = false;
+  std::optional<std::string> partitionOf;  // an index attached to a partitioned index
+};
+
+// A row-level trigger of the application (tenantshift's own are not listed).
+struct Trigger {
+  std::string name;
+  char enabled = 'O';  // pg_trigger.tgenabled: O origin, D disabled, R replica, A always
+  bool internal = false;
+};
+
+// What the application role may do with a relation: has_table_privilege() for each privilege
+// (through PUBLIC and role membership too), and which of them come from a grant that a REVOKE
+// from the role itself, or from PUBLIC, would remove.
+struct AppPrivileges {
+  std::vector<std::string> effective;  // "SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", ...
+  std::vector<std::string> direct;     // granted to the application role by name
+  std::vector<std::string> viaPublic;  // granted to PUBLIC
 };
 
 struct Table {
@@ -66,8 +112,14 @@ struct Table {
   bool forceRowSecurity = false;
   std::vector<std::string> policies;
   std::int64_t estimatedRows = 0;
+  std::vector<std::string> partitionKey;  // column names of the partition key (partitioned only)
+  std::vector<Trigger> triggers;
+  AppPrivileges appPrivileges;
 
   const Column* findColumn(const std::string& column) const;
+  const Index* findIndex(const std::string& index) const;
+  const ForeignKey* findForeignKey(const std::string& name) const;
+  bool appCan(const std::string& privilege) const;
 };
 
 struct View {
@@ -75,12 +127,29 @@ struct View {
   std::vector<std::string> tables;  // tables of the schema the view reads (directly)
   bool materialized = false;
   bool securityInvoker = false;
+  std::vector<std::string> views;  // views and materialized views of the schema it reads
+  std::string owner;
+  bool ownerBypassesRls = false;  // the owner is a superuser or BYPASSRLS
+  AppPrivileges appPrivileges;
+};
+
+// A SECURITY DEFINER function in a schema the application role can use.
+struct Function {
+  std::string schema;
+  std::string name;
+  std::string arguments;  // pg_get_function_identity_arguments(): "customer_id integer"
+  std::string signature;  // name(argument types), as spec.accept.functions may name it
+  std::string owner;
+  bool ownerBypassesRls = false;
+  bool appCanExecute = false;
+  bool returnsTrigger = false;  // cannot be called directly
 };
 
 struct Role {
   std::string name;
   bool superuser = false;
   bool bypassRls = false;
+  std::vector<std::string> memberOf;  // roles whose privileges it has (inherited, recursively)
 };
 
 struct Catalog {
@@ -88,9 +157,13 @@ struct Catalog {
   int serverVersion = 150000;  // server_version_num
   std::vector<Table> tables;   // sorted by name
   std::vector<View> views;
+  std::vector<Function> securityDefinerFunctions;
   std::optional<Role> appRole;  // absent when the role does not exist
 
   const Table* findTable(const std::string& name) const;
+  const View* findView(const std::string& name) const;
+  // The partitions of `table` at every level (depth first), and the leaves among them.
+  std::vector<const Table*> partitionsOf(const std::string& table) const;
 };
 
 void to_json(nlohmann::json& j, const Catalog& catalog);

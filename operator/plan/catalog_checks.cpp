@@ -23,6 +23,12 @@ Statement statement(std::string sql, std::vector<std::string> params) {
   return Statement{std::move(sql), std::move(params)};
 }
 
+Statement concurrentIndexStatement(std::string sql) {
+  Statement out{std::move(sql), {}};
+  out.concurrentIndex = true;
+  return out;
+}
+
 Statement constraintExists(const PlanContext& ctx, const std::string& table,
                            const std::string& constraint) {
   return statement(

@@ -26,5 +26,7 @@ Statement checkExistsOrTenantNotNull(const PlanContext& ctx, const std::string& 
                                      const std::string& check);
 
 Statement statement(std::string sql, std::vector<std::string> params = {});
+// A CREATE/DROP INDEX CONCURRENTLY statement (Statement::concurrentIndex).
+Statement concurrentIndexStatement(std::string sql);
 
 }  // namespace tenantshift::plan

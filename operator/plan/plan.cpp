@@ -19,4 +19,10 @@ const Step* Plan::findStep(const std::string& id) const {
   return it == steps.end() ? nullptr : &*it;
 }
 
+const TableDecision* Plan::findDecision(const std::string& table) const {
+  auto it = std::find_if(decisions.begin(), decisions.end(),
+                         [&](const TableDecision& d) { return d.table == table; });
+  return it == decisions.end() ? nullptr : &*it;
+}
+
 }  // namespace tenantshift::plan

@@ -12,7 +12,27 @@ struct TableDecision {
   std::string table;
   std::string source;  // "default tenant", "parent users via (user_id)", "column store_id", ...
   std::string reason;  // why: "listed in spec.tables", "NOT NULL foreign key trades_user_id_fkey"
-  bool existingColumn = false;  // the table already had the tenant column (values kept)
+  bool existingColumn = false;   // the table already had the tenant column (values kept)
+  std::string sourceForeignKey;  // the foreign key followed, for a parent source ("" otherwise)
+  std::string parent;            // its parent table, for a parent source
+  bool nullableSource = false;   // rows whose foreign key is NULL get the default tenant
+  // Other foreign keys to tenant tables that could have been the source, each with why it was
+  // not chosen: "rentals_staff_id_fkey to staff: ranks after ... (rule: ...)".
+  std::vector<std::string> alternatives;
+  std::vector<std::string> crossTenantRefs;  // accepted by spec.tables[].crossTenantRefs
+  std::vector<std::string> partitions;       // every partition below it, at every level
+};
+
+// An index of a tenant table that the plan rebuilds to lead with the tenant column: the new
+// index is built CONCURRENTLY in the constraints phase; the old one stays until the feature flag
+// is on (the unchanged application's queries and ON CONFLICT targets need it) and is dropped by
+// the flag phase's finalize step, which gives the new one the old name.
+struct IndexReplacement {
+  std::string table;
+  std::string index;        // the original index (or unique constraint) name
+  std::string replacement;  // the new index, until it takes the original name
+  bool unique = false;
+  bool constraint = false;  // the original is a UNIQUE constraint
 };
 
 // A query whose non-zero result means `rollback --scenario full` would lose data written since
@@ -29,9 +49,11 @@ struct Plan {
   std::vector<Step> steps;               // in execution order, phase by phase
   std::vector<std::string> notes;        // things left alone, with why (views, expression keys)
   std::vector<DataLossCheck> dataLossChecks;
+  std::vector<IndexReplacement> indexReplacements;
 
   std::vector<const Step*> stepsOf(Phase phase) const;
   const Step* findStep(const std::string& id) const;
+  const TableDecision* findDecision(const std::string& table) const;
 };
 
 }  // namespace tenantshift::plan

@@ -6,6 +6,7 @@
 #include "plan/rls_steps.h"
 #include "plan/schema_steps.h"
 #include "plan/table_selection.h"
+#include "plan/tenant_fk_steps.h"
 #include "plan/tenant_source_resolver.h"
 
 namespace tenantshift::plan {
@@ -18,19 +19,36 @@ Plan buildPlan(const api::MigrationSpec& spec, const Catalog& catalog) {
 
   Plan plan;
   for (const auto& pt : ctx.tables) {
-    plan.decisions.push_back(
-        TableDecision{pt.name(), pt.source, pt.reason, pt.existingColumn != nullptr});
+    TableDecision decision;
+    decision.table = pt.name();
+    decision.source = pt.source;
+    decision.reason = pt.reason;
+    decision.existingColumn = pt.existingColumn != nullptr;
+    decision.sourceForeignKey = pt.sourceForeignKey;
+    decision.parent = pt.parent;
+    decision.nullableSource = pt.nullableSource;
+    decision.alternatives = pt.alternatives;
+    if (pt.tableSpec != nullptr) {
+      decision.crossTenantRefs = pt.tableSpec->crossTenantRefs;
+    }
+    for (const Table* partition : pt.partitions) {
+      decision.partitions.push_back(partition->name);
+    }
+    plan.decisions.push_back(std::move(decision));
   }
-  addSchemaSteps(ctx, plan.steps);
+  const std::vector<TenantConsistentFk> tenantFks = tenantConsistentFks(ctx, ctx.notes);
+  addSchemaSteps(ctx, tenantFks, plan.steps);
   addBackfillSteps(ctx, plan.steps);
-  addConstraintSteps(ctx, plan.steps);
+  addConstraintSteps(ctx, tenantFks, plan.steps, plan.indexReplacements);
   addRlsSteps(ctx, plan.steps);
-  addVerifyAndFlagSteps(ctx, plan.steps);
+  addVerifyAndFlagSteps(ctx, plan.indexReplacements, plan.steps);
   for (const auto& pt : ctx.tables) {
     if (pt.table->partitioned) {
       ctx.notes.push_back("partitioned table '" + pt.name() +
-                          "': the tenant foreign key and policies are added to each existing "
-                          "partition; partitions created later need them too");
+                          "': its foreign keys and indexes are on the partitioned table, so "
+                          "partitions created later get them; policies are per table, so a "
+                          "partition created later has none until row-level security and the "
+                          "tenantshift policies are added to it (verify reports it)");
     }
   }
   plan.notes = std::move(ctx.notes);

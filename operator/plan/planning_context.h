@@ -12,8 +12,9 @@ namespace tenantshift::plan {
 // The tenants table as the plan uses it: created by the plan, or an existing one reused.
 struct TenantsTable {
   std::string name;
-  bool created = false;         // absent from the catalog: the plan creates it
-  std::string idColumn = "id";  // its single-column primary key
+  bool created = false;          // absent from the catalog: the plan creates it
+  const Table* table = nullptr;  // the existing table, when reused
+  std::string idColumn = "id";   // its single-column primary key
   bool hasSlug = true;
   bool hasName = true;
 };
@@ -25,6 +26,9 @@ struct PlannedTable {
   std::string parent;                          // Kind::Parent
   std::vector<std::string> via;                // Kind::Parent: this table's columns
   std::vector<std::string> referencedColumns;  // Kind::Parent: the parent's columns
+  std::string sourceForeignKey;                // Kind::Parent: the foreign key followed, if any
+  bool nullableSource = false;                 // Kind::Parent: some `via` column is nullable
+  std::vector<std::string> alternatives;       // candidate sources not chosen, with why
   std::string column;                          // Kind::Column
   bool explicitSource = false;                 // given in spec.tables[].from
   const Column* existingColumn = nullptr;      // the tenant column, when the table already had it

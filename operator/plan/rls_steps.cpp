@@ -1,6 +1,8 @@
 #include "plan/rls_steps.h"
 
 #include "plan/catalog_checks.h"
+#include "plan/exposure_steps.h"
+#include "plan/index_rewrite_steps.h"
 #include "plan/sql_identifier.h"
 #include "plan/tenant_objects.h"
 
@@ -19,15 +21,22 @@ std::string policyClauses(const PolicyKind& policy, const std::string& condition
   return out;
 }
 
-// ALTER POLICY for the four policies of every table, to `condition`.
-std::vector<Statement> alterPolicies(const PlanContext& ctx, const std::string& condition) {
+// ALTER POLICY for the four policies of every table and of the tenants table, to the strict or
+// the transition form.
+std::vector<Statement> alterPolicies(const PlanContext& ctx, bool strict) {
   std::vector<Statement> out;
-  for (const auto& table : policyTables(ctx)) {
+  auto alter = [&](const std::string& table, const std::string& column) {
+    const std::string condition =
+        strict ? strictCondition(ctx, column) : permissiveCondition(ctx, column);
     for (const auto& policy : kPolicies) {
       out.push_back(statement("ALTER POLICY " + quoteIdent(policy.name) + " ON " +
                               ctx.qualifiedName(table) + policyClauses(policy, condition)));
     }
+  };
+  for (const auto& table : policyTables(ctx)) {
+    alter(table, ctx.spec.tenant.column);
   }
+  alter(ctx.tenants.name, ctx.tenants.idColumn);
   return out;
 }
 
@@ -58,16 +67,30 @@ std::vector<std::string> policyTables(const PlanContext& ctx) {
   return out;
 }
 
+std::string permissiveCondition(const PlanContext& ctx, const std::string& column) {
+  return ctx.sessionTenant() + " IS NULL OR " + quoteIdent(column) + " = " + ctx.sessionTenant();
+}
+
+std::string strictCondition(const PlanContext& ctx, const std::string& column) {
+  return quoteIdent(column) + " = " + ctx.sessionTenant();
+}
+
 std::string permissiveCondition(const PlanContext& ctx) {
-  return ctx.sessionTenant() + " IS NULL OR " + ctx.column() + " = " + ctx.sessionTenant();
+  return permissiveCondition(ctx, ctx.spec.tenant.column);
 }
 
 std::string strictCondition(const PlanContext& ctx) {
-  return ctx.column() + " = " + ctx.sessionTenant();
+  return strictCondition(ctx, ctx.spec.tenant.column);
 }
 
-void addRlsSteps(const PlanContext& ctx, std::vector<Step>& steps) {
+void addRlsSteps(PlanContext& ctx, std::vector<Step>& steps) {
+  std::vector<std::pair<std::string, std::string>> tables;  // table, its tenant column
   for (const auto& name : policyTables(ctx)) {
+    tables.emplace_back(name, ctx.spec.tenant.column);
+  }
+  // The tenants table too: each tenant sees only its own row once the policies are strict.
+  tables.emplace_back(ctx.tenants.name, ctx.tenants.idColumn);
+  for (const auto& [name, column] : tables) {
     const std::string table = ctx.qualifiedName(name);
     const Table* before = catalogTable(ctx, name);
 
@@ -80,7 +103,7 @@ void addRlsSteps(const PlanContext& ctx, std::vector<Step>& steps) {
                     "only its rows); they take effect when RLS is enabled next");
     for (const auto& policy : kPolicies) {
       policies.up.push_back(dropPolicy(policy, table));
-      policies.up.push_back(createPolicy(policy, table, permissiveCondition(ctx)));
+      policies.up.push_back(createPolicy(policy, table, permissiveCondition(ctx, column)));
       policies.down.push_back(dropPolicy(policy, table));
     }
     policies.lock = LockLevel::AccessExclusive;
@@ -101,9 +124,12 @@ void addRlsSteps(const PlanContext& ctx, std::vector<Step>& steps) {
     enable.lock = LockLevel::AccessExclusive;
     steps.push_back(enable);
   }
+  addExposureSteps(ctx, steps);
 }
 
-void addVerifyAndFlagSteps(const PlanContext& ctx, std::vector<Step>& steps) {
+void addVerifyAndFlagSteps(const PlanContext& ctx,
+                           const std::vector<IndexReplacement>& replacements,
+                           std::vector<Step>& steps) {
   Step verify;
   verify.id = "verify/isolation";
   verify.phase = Phase::Verify;
@@ -125,10 +151,11 @@ void addVerifyAndFlagSteps(const PlanContext& ctx, std::vector<Step>& steps) {
   Step enforce = newStep(Phase::Flag, "flag/enforce", "",
                          "enforce tenant isolation: without a tenant set no row is visible or "
                          "writable");
-  enforce.up = alterPolicies(ctx, strictCondition(ctx));
-  enforce.down = alterPolicies(ctx, permissiveCondition(ctx));
+  enforce.up = alterPolicies(ctx, true);
+  enforce.down = alterPolicies(ctx, false);
   enforce.lock = LockLevel::AccessExclusive;
   steps.push_back(enforce);
+  addIndexRewriteFinalize(ctx, replacements, steps);
 }
 
 }  // namespace tenantshift::plan

@@ -16,12 +16,21 @@ std::vector<std::string> policyTables(const PlanContext& ctx);
 // a tenant set: only its rows) and the strict one enforced after the feature flag.
 std::string permissiveCondition(const PlanContext& ctx);
 std::string strictCondition(const PlanContext& ctx);
+// The same for another column (the tenants table's id column).
+std::string permissiveCondition(const PlanContext& ctx, const std::string& column);
+std::string strictCondition(const PlanContext& ctx, const std::string& column);
 
-// Phase `rls`: ENABLE + FORCE row-level security and the four permissive-transition policies.
-void addRlsSteps(const PlanContext& ctx, std::vector<Step>& steps);
+// Phase `rls`: the four permissive-transition policies, then ENABLE + FORCE row-level security,
+// on every tenant table, each of its partitions and the tenants table itself; then the paths
+// around the policies the plan closes (exposure_steps.h).
+void addRlsSteps(PlanContext& ctx, std::vector<Step>& steps);
 
 // Phase `verify` (the engine's isolation check) and phase `flag`: the feature flag's SQL, then
 // the policies made strict.
-void addVerifyAndFlagSteps(const PlanContext& ctx, std::vector<Step>& steps);
+// After enforcement, the finalize steps replace the indexes rebuilt to lead with the tenant
+// column (index_rewrite_steps.h).
+void addVerifyAndFlagSteps(const PlanContext& ctx,
+                           const std::vector<IndexReplacement>& replacements,
+                           std::vector<Step>& steps);
 
 }  // namespace tenantshift::plan

@@ -1,32 +1,17 @@
 #include "plan/schema_steps.h"
 
+#include "api/joined.h"
 #include "plan/catalog_checks.h"
+#include "plan/partitioned_ddl.h"
 #include "plan/sql_identifier.h"
 #include "plan/tenant_objects.h"
+#include "plan/trigger_steps.h"
 
 namespace tenantshift::plan {
 
 namespace {
 
 using Kind = api::TenantSource::Kind;
-
-// Dollar quote for function bodies and DO blocks; names never end up inside it unquoted.
-constexpr const char* kBody = "$tenantshift$";
-
-std::string joinedConditions(const std::vector<std::string>& left,
-                             const std::vector<std::string>& right, const std::string& leftPrefix,
-                             const std::string& rightPrefix) {
-  std::string out;
-  for (std::size_t i = 0; i < left.size() && i < right.size(); ++i) {
-    out.append(out.empty() ? "" : " AND ")
-        .append(leftPrefix)
-        .append(quoteIdent(left[i]))
-        .append(" = ")
-        .append(rightPrefix)
-        .append(quoteIdent(right[i]));
-  }
-  return out;
-}
 
 Step tenantsTableStep(const PlanContext& ctx) {
   Step step = newStep(Phase::Schema, "schema/tenants-table", "",
@@ -66,9 +51,29 @@ Step defaultTenantStep(const PlanContext& ctx) {
     params.push_back(tenant.name);
     values += ", $" + std::to_string(params.size());
   }
-  step.up.push_back(statement("INSERT INTO " + ctx.qualifiedName(ctx.tenants.name) + " (" +
-                                  columns + ") VALUES (" + values + ") ON CONFLICT DO NOTHING",
+  // WHERE NOT EXISTS rather than ON CONFLICT: an existing row is never re-formed, so a tenants
+  // table with more required columns works as long as the default tenant's row exists.
+  const std::string table = ctx.qualifiedName(ctx.tenants.name);
+  step.up.push_back(statement("INSERT INTO " + table + " (" + columns + ") SELECT " + values +
+                                  " WHERE NOT EXISTS (SELECT FROM " + table + " WHERE " +
+                                  quoteIdent(ctx.tenants.idColumn) + " = $1::" + ctx.idType + ")",
                               params));
+  std::vector<std::string> required;
+  if (ctx.tenants.table != nullptr) {
+    for (const Column& column : ctx.tenants.table->columns) {
+      if (column.notNull && !column.defaultExpr && !column.generated && !column.identity &&
+          column.name != ctx.tenants.idColumn && column.name != "slug" && column.name != "name") {
+        required.push_back(column.name);
+      }
+    }
+  }
+  if (!required.empty()) {
+    step.failureHint = "the tenants table " + ctx.tenants.name +
+                       " has NOT NULL columns without "
+                       "a default (" +
+                       api::joined(required) + "): insert the default tenant's row (id " +
+                       tenant.id + ") yourself, or give those columns defaults, then run again";
+  }
   step.lock = LockLevel::RowExclusive;
   return step;
 }
@@ -84,17 +89,16 @@ Step bypassRoleStep(const PlanContext& ctx) {
   // The comment marks the role as ours, so that rolling back never drops a role that existed
   // before the migration (or that someone else has since taken over).
   const std::string marker = quoteLiteral(kBypassRoleMarker);
-  step.up.push_back(statement(std::string("DO ") + kBody +
-                              " BEGIN IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE "
-                              "rolname = " +
-                              quoteLiteral(role) + ") THEN CREATE ROLE " + quoteIdent(role) +
-                              " NOLOGIN BYPASSRLS; COMMENT ON ROLE " + quoteIdent(role) + " IS " +
-                              marker + "; END IF; END " + kBody));
+  step.up.push_back(statement(
+      "DO " + dollarQuoted("BEGIN IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = " +
+                           quoteLiteral(role) + ") THEN CREATE ROLE " + quoteIdent(role) +
+                           " NOLOGIN BYPASSRLS; COMMENT ON ROLE " + quoteIdent(role) + " IS " +
+                           marker + "; END IF; END")));
   step.down.push_back(statement(
-      std::string("DO ") + kBody +
-      " BEGIN IF EXISTS (SELECT FROM pg_catalog.pg_roles r WHERE r.rolname = " +
-      quoteLiteral(role) + " AND pg_catalog.shobj_description(r.oid, 'pg_authid') = " + marker +
-      ") THEN DROP ROLE " + quoteIdent(role) + "; END IF; END " + kBody));
+      "DO " + dollarQuoted("BEGIN IF EXISTS (SELECT FROM pg_catalog.pg_roles r WHERE r.rolname = " +
+                           quoteLiteral(role) +
+                           " AND pg_catalog.shobj_description(r.oid, 'pg_authid') = " + marker +
+                           ") THEN DROP ROLE " + quoteIdent(role) + "; END IF; END")));
   step.lock = LockLevel::None;
   return step;
 }
@@ -113,142 +117,10 @@ Step addColumnStep(const PlanContext& ctx, const PlannedTable& pt) {
   return step;
 }
 
-Step fkStep(const PlanContext& ctx, const std::string& id, const std::string& tableName) {
-  const std::string name = tenantFkName(tableName);
-  Step step = newStep(Phase::Schema, id, tableName,
-                      "add the foreign key " + name + " of " + tableName + " to " +
-                          ctx.tenants.name + " as NOT VALID (existing rows are checked later)");
-  const std::string table = ctx.qualifiedName(tableName);
-  step.up.push_back(statement("ALTER TABLE " + table + " ADD CONSTRAINT " + quoteIdent(name) +
-                              " FOREIGN KEY (" + ctx.column() + ") REFERENCES " +
-                              ctx.qualifiedName(ctx.tenants.name) + " (" +
-                              quoteIdent(ctx.tenants.idColumn) + ") NOT VALID"));
-  step.appliedCheck = constraintExists(ctx, tableName, name);
-  step.down.push_back(
-      statement("ALTER TABLE " + table + " DROP CONSTRAINT IF EXISTS " + quoteIdent(name)));
-  step.lock = LockLevel::ShareRowExclusive;
-  return step;
-}
-
-Step defaultStep(const PlanContext& ctx, const PlannedTable& pt) {
-  Step step = newStep(Phase::Schema, "schema/default/" + pt.name(), pt.name(),
-                      "new rows of " + pt.name() +
-                          " get the session's tenant, else the default tenant (column default)");
-  const std::string alter =
-      "ALTER TABLE " + ctx.qualifiedName(pt.name()) + " ALTER COLUMN " + ctx.column();
-  step.up.push_back(statement(alter + " SET DEFAULT COALESCE(NULLIF(current_setting(" +
-                              quoteLiteral(ctx.spec.tenant.setting) + ", true), '')::" +
-                              ctx.idType + ", " + ctx.defaultTenantLiteral() + ")"));
-  if (pt.existingColumn && pt.existingColumn->defaultExpr) {
-    step.down.push_back(statement(alter + " SET DEFAULT " + *pt.existingColumn->defaultExpr));
-  } else {
-    step.down.push_back(statement(alter + " DROP DEFAULT"));
-  }
-  step.lock = LockLevel::AccessExclusive;
-  return step;
-}
-
-std::vector<Statement> createTrigger(const PlanContext& ctx, const PlannedTable& pt,
-                                     const std::vector<std::string>& updateColumns) {
-  const std::string table = ctx.qualifiedName(pt.name());
-  const std::string body = " BEFORE INSERT OR UPDATE OF " + quoteIdentList(updateColumns) + " ON " +
-                           table + " FOR EACH ROW EXECUTE FUNCTION " +
-                           ctx.qualifiedName(triggerFunctionName(pt.name())) + "()";
-  if (ctx.catalog.serverVersion >= 140000) {
-    return {statement("CREATE OR REPLACE TRIGGER " + quoteIdent(kTriggerName) + body)};
-  }
-  return {statement("DROP TRIGGER IF EXISTS " + quoteIdent(kTriggerName) + " ON " + table),
-          statement("CREATE TRIGGER " + quoteIdent(kTriggerName) + body)};
-}
-
-// CREATE TRIGGER takes SHARE ROW EXCLUSIVE; the DROP before it on PostgreSQL < 14 takes more.
-LockLevel triggerLock(const PlanContext& ctx) {
-  return ctx.catalog.serverVersion >= 140000 ? LockLevel::ShareRowExclusive
-                                             : LockLevel::AccessExclusive;
-}
-
-std::string functionHeader(const PlanContext& ctx, const PlannedTable& pt, bool securityDefiner) {
-  return "CREATE OR REPLACE FUNCTION " + ctx.qualifiedName(triggerFunctionName(pt.name())) +
-         "() RETURNS trigger LANGUAGE plpgsql" + (securityDefiner ? " SECURITY DEFINER" : "") +
-         " SET search_path = pg_catalog, pg_temp AS " + kBody;
-}
-
-std::string fallbacks(const PlanContext& ctx, bool withSession) {
-  const std::string col = "NEW." + ctx.column();
-  std::string out;
-  if (withSession) {
-    out += " IF " + col + " IS NULL THEN " + col + " := NULLIF(current_setting(" +
-           quoteLiteral(ctx.spec.tenant.setting) + ", true), '')::" + ctx.idType + "; END IF;";
-  }
-  out += " IF " + col + " IS NULL THEN " + col + " := " + ctx.defaultTenantLiteral() + "; END IF;";
-  return out;
-}
-
-// The trigger function, the trigger on `watched` columns, and their undo, into `step`.
-void addTrigger(const PlanContext& ctx, const PlannedTable& pt, const std::string& function,
-                const std::vector<std::string>& watched, Step& step) {
-  step.up.push_back(statement(function));
-  for (auto& trigger : createTrigger(ctx, pt, watched)) {
-    step.up.push_back(std::move(trigger));
-  }
-  step.down.push_back(statement("DROP TRIGGER IF EXISTS " + quoteIdent(kTriggerName) + " ON " +
-                                ctx.qualifiedName(pt.name())));
-  step.down.push_back(statement("DROP FUNCTION IF EXISTS " +
-                                ctx.qualifiedName(triggerFunctionName(pt.name())) + "()"));
-  step.lock = triggerLock(ctx);
-}
-
-Step parentTriggerStep(const PlanContext& ctx, const PlannedTable& pt) {
-  Step step = newStep(Phase::Schema, "schema/trigger/" + pt.name(), pt.name(),
-                      "new rows of " + pt.name() + " get the session's tenant, else their " +
-                          pt.parent + " row's tenant, else the default tenant (trigger)");
-  const std::string col = "NEW." + ctx.column();
-  std::string function = functionHeader(ctx, pt, false) + " BEGIN";
-  function += " IF " + col + " IS NULL THEN " + col + " := NULLIF(current_setting(" +
-              quoteLiteral(ctx.spec.tenant.setting) + ", true), '')::" + ctx.idType + "; END IF;";
-  function += " IF " + col + " IS NULL THEN SELECT p." + ctx.column() + " INTO " + col + " FROM " +
-              ctx.qualifiedName(pt.parent) + " p WHERE " +
-              joinedConditions(pt.referencedColumns, pt.via, "p.", "NEW.") + "; END IF;";
-  function += fallbacks(ctx, false) + " RETURN NEW; END " + kBody;
-  addTrigger(ctx, pt, function, pt.via, step);
-  return step;
-}
-
-Step columnTriggerStep(const PlanContext& ctx, const PlannedTable& pt) {
-  Step step = newStep(Phase::Schema, "schema/trigger/" + pt.name(), pt.name(),
-                      "new rows of " + pt.name() + " get the tenant in their column " + pt.column +
-                          " (creating the tenants row when missing), else the session's, else the "
-                          "default (trigger)");
-  const std::string col = "NEW." + ctx.column();
-  const std::string source = "NEW." + quoteIdent(pt.column);
-  const TenantsRow row = tenantsRowFromId(ctx, source + "::" + ctx.idType);
-  // SECURITY DEFINER: the application role needs no privilege on the tenants table.
-  std::string function = functionHeader(ctx, pt, true) + " BEGIN";
-  function += " IF " + col + " IS NULL AND " + source + " IS NOT NULL THEN INSERT INTO " +
-              ctx.qualifiedName(ctx.tenants.name) + " (" + row.columns + ") VALUES (" + row.values +
-              ") ON CONFLICT DO NOTHING; " + col + " := " + source + "::" + ctx.idType +
-              "; END IF;";
-  function += fallbacks(ctx, true) + " RETURN NEW; END " + kBody;
-  addTrigger(ctx, pt, function, {pt.column}, step);
-  return step;
-}
-
 }  // namespace
 
-TenantsRow tenantsRowFromId(const PlanContext& ctx, const std::string& idExpr) {
-  TenantsRow row{quoteIdent(ctx.tenants.idColumn), idExpr};
-  if (ctx.tenants.hasSlug) {
-    row.columns += ", slug";
-    row.values += ", (" + idExpr + ")::text";
-  }
-  if (ctx.tenants.hasName) {
-    row.columns += ", name";
-    row.values += ", 'Tenant ' || (" + idExpr + ")::text";
-  }
-  return row;
-}
-
-void addSchemaSteps(const PlanContext& ctx, std::vector<Step>& steps) {
+void addSchemaSteps(const PlanContext& ctx, const std::vector<TenantConsistentFk>& tenantFks,
+                    std::vector<Step>& steps) {
   if (ctx.tenants.created) {
     steps.push_back(tenantsTableStep(ctx));
   }
@@ -259,29 +131,26 @@ void addSchemaSteps(const PlanContext& ctx, std::vector<Step>& steps) {
       steps.push_back(addColumnStep(ctx, pt));
     }
     if (existingTenantFk(ctx, *pt.table) == nullptr) {
-      if (pt.table->partitioned) {
-        // PostgreSQL 15 cannot add a NOT VALID foreign key to a partitioned table: one per
-        // partition instead.
-        for (const Table* partition : pt.partitions) {
-          steps.push_back(
-              fkStep(ctx, "schema/fk/" + pt.name() + "/" + partition->name, partition->name));
-        }
-      } else {
-        steps.push_back(fkStep(ctx, "schema/fk/" + pt.name(), pt.name()));
+      for (Step& step : constraintNotValidSteps(
+               ctx, Phase::Schema, "schema/fk/" + pt.name(), pt.name(), ctx.tenants.name,
+               tenantFkName(pt.name()), tenantFkDefinition(ctx),
+               "the foreign key of " + ctx.spec.tenant.column + " to " + ctx.tenants.name)) {
+        steps.push_back(std::move(step));
       }
     }
-    switch (pt.kind) {
-      case Kind::Default:
-        steps.push_back(defaultStep(ctx, pt));
-        break;
-      case Kind::Parent:
-        steps.push_back(parentTriggerStep(ctx, pt));
-        break;
-      case Kind::Column:
-        steps.push_back(columnTriggerStep(ctx, pt));
-        break;
+    // A column default the application already gave the tenant column stays its own.
+    const bool keepsDefault = pt.kind == api::TenantSource::Kind::Default && pt.existingColumn &&
+                              pt.existingColumn->defaultExpr;
+    if (!keepsDefault) {
+      steps.push_back(tenantAssignmentStep(ctx, pt));
     }
   }
+  addTenantFkSchemaSteps(ctx, tenantFks, steps);
+}
+
+std::string tenantFkDefinition(const PlanContext& ctx) {
+  return "FOREIGN KEY (" + ctx.column() + ") REFERENCES " + ctx.qualifiedName(ctx.tenants.name) +
+         " (" + quoteIdent(ctx.tenants.idColumn) + ")";
 }
 
 }  // namespace tenantshift::plan

@@ -44,6 +44,17 @@ std::string quoteIdentList(const std::vector<std::string>& names) {
   return out;
 }
 
+std::string dollarQuoted(std::string_view body) {
+  for (int n = 0;; ++n) {
+    const std::string tag = "$ts" + (n == 0 ? std::string() : std::to_string(n)) + "$";
+    // The body ends at the first occurrence of the tag: it must be the closing one.
+    const std::string closed = std::string(body) + tag;
+    if (closed.find(tag) == body.size()) {
+      return tag + closed;
+    }
+  }
+}
+
 std::string quoteLiteral(std::string_view value) {
   return quoteWith(value, '\'');
 }

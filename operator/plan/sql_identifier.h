@@ -12,6 +12,9 @@ std::string quoteIdent(std::string_view name);
 std::string qualified(std::string_view schema, std::string_view name);
 // "a", "b", "c"
 std::string quoteIdentList(const std::vector<std::string>& names);
+// `body` between dollar quotes whose tag does not occur in it ($ts$, else $ts1$, $ts2$, ...): an
+// identifier holding a tag cannot end the body early. Deterministic, so plans stay stable.
+std::string dollarQuoted(std::string_view body);
 // 'value' with embedded quotes doubled (standard_conforming_strings). Only for the places DDL
 // cannot take a bind parameter. Throws std::invalid_argument on a NUL byte.
 std::string quoteLiteral(std::string_view value);

@@ -38,6 +38,10 @@ std::string_view toString(DataLossRisk risk);
 struct Statement {
   std::string sql;
   std::vector<std::string> params;
+  // CREATE/DROP INDEX CONCURRENTLY: besides its SHARE UPDATE EXCLUSIVE lock (which never blocks
+  // the application's reads and writes) it waits for every older transaction to end, so it runs
+  // under spec.ddl.indexBuildTimeout instead of spec.ddl.lockTimeout.
+  bool concurrentIndex = false;
 };
 
 enum class Execution {
@@ -94,6 +98,9 @@ struct Step {
   DataLossRisk risk = DataLossRisk::None;      // of running `up`
   DataLossRisk downRisk = DataLossRisk::None;  // of running `down`
   std::string riskReason;                      // why, when a risk is not None
+  // What to do when `up` fails for a reason in the data, added to the failure message (e.g. which
+  // spec field accepts a cross-tenant reference the validation found).
+  std::string failureHint;
   // Optional query returning one boolean: true when the step's effect is already in place
   // (e.g. a valid index of that name exists). Lets a step killed half-way be resumed safely.
   std::optional<Statement> appliedCheck;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <set>
+#include <tuple>
 
 #include "api/joined.h"
 #include "api/spec_error.h"
@@ -80,45 +81,21 @@ TenantsTable describeTenantsTable(const PlanContext& ctx) {
                                     (id ? id->type : std::string("unknown")) +
                                     ", which does not match spec.tenant.idType " + ctx.idType);
   }
+  tenants.table = table;
   tenants.hasSlug = table->findColumn("slug") != nullptr;
   tenants.hasName = table->findColumn("name") != nullptr;
-  for (const auto& column : table->columns) {
-    bool filled = column.name == tenants.idColumn || (column.name == "slug") ||
-                  (column.name == "name") || column.defaultExpr.has_value() || column.generated;
-    if (column.notNull && !filled) {
-      throw api::SpecError(field, "existing table '" + tenants.name + "' has NOT NULL column '" +
-                                      column.name +
-                                      "' without a default, so tenants rows cannot be created "
-                                      "(default tenant, tenants taken from a column): give it a "
-                                      "default");
+  // The default tenant's row is written with the spec's slug and name: they must fit.
+  const auto& defaults = ctx.spec.tenant.defaultTenant;
+  for (const auto& [column, value, fieldName] :
+       {std::tuple{"slug", defaults.slug, "slug"}, std::tuple{"name", defaults.name, "name"}}) {
+    const Column* c = table->findColumn(column);
+    if (c != nullptr && c->maxLength > 0 && static_cast<int>(value.size()) > c->maxLength) {
+      throw api::SpecError(std::string("spec.tenant.default.") + fieldName,
+                           "\"" + value + "\" is longer than column '" + column + "' of '" +
+                               tenants.name + "' (" + c->type + "): give a shorter value");
     }
   }
   return tenants;
-}
-
-void addViewNotes(PlanContext& ctx) {
-  for (const auto& view : ctx.catalog.views) {
-    std::vector<std::string> planned;
-    for (const auto& name : view.tables) {
-      if (ctx.find(name) != nullptr) {
-        planned.push_back(name);
-      }
-    }
-    if (planned.empty()) {
-      continue;
-    }
-    if (view.materialized) {
-      ctx.notes.push_back("materialized view '" + view.name + "' holds rows of every tenant of " +
-                          joined(planned) +
-                          ": row-level security does not filter it; restrict access to it or "
-                          "replace it");
-    } else if (!view.securityInvoker) {
-      ctx.notes.push_back("view '" + view.name + "' reads " + joined(planned) +
-                          " as its owner, bypassing the tenant policies; make it "
-                          "security_invoker: ALTER VIEW " +
-                          ctx.qualifiedName(view.name) + " SET (security_invoker = true)");
-    }
-  }
 }
 
 }  // namespace
@@ -202,16 +179,11 @@ void selectTables(PlanContext& ctx) {
 
   for (auto& pt : planned) {
     const Table& table = *pt.table;
-    for (const auto& candidate : catalog.tables) {
-      if (candidate.partitionOf && *candidate.partitionOf == table.name) {
-        pt.partitions.push_back(&candidate);
-        ctx.notes.push_back("partition '" + candidate.name +
-                            "' is covered by its partitioned "
-                            "table '" +
-                            table.name +
-                            "': the tenant column and its values come "
-                            "from the parent's steps");
-      }
+    pt.partitions = catalog.partitionsOf(table.name);
+    for (const Table* partition : pt.partitions) {
+      ctx.notes.push_back("partition '" + partition->name +
+                          "' is covered by its partitioned table '" + table.name +
+                          "': the tenant column and its values come from the parent's steps");
     }
     pt.existingColumn = table.findColumn(spec.tenant.column);
     if (pt.existingColumn) {
@@ -243,7 +215,6 @@ void selectTables(PlanContext& ctx) {
     }
   }
   ctx.tables = std::move(planned);
-  addViewNotes(ctx);
 }
 
 }  // namespace tenantshift::plan

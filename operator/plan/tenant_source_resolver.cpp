@@ -100,9 +100,13 @@ void resolveExplicitParent(const PlanContext& ctx, PlannedTable& pt, const std::
   pt.kind = Kind::Parent;
   pt.parent = from.parent;
   pt.via = via;
+  for (const auto& column : via) {
+    pt.nullableSource = pt.nullableSource || !pt.table->findColumn(column)->notNull;
+  }
   for (const auto& fk : pt.table->foreignKeys) {
     if (fk.referencedTable == from.parent && fk.columns == via) {
       pt.referencedColumns = fk.referencedColumns;
+      pt.sourceForeignKey = fk.name;
       return;
     }
   }
@@ -150,13 +154,54 @@ void rejectExplicitCycles(const PlanContext& ctx) {
   }
 }
 
+// A foreign key to another converted table that could give a table its tenant.
 struct Candidate {
   const ForeignKey* fk;
   const PlannedTable* parent;
+  bool nullable;  // some column is nullable: rows without a parent get the default tenant
 };
 
-std::vector<Candidate> candidatesOf(const PlanContext& ctx, const PlannedTable& pt,
-                                    std::vector<std::string>& nullable) {
+// The stated rule, in order: (1) a NOT NULL foreign key before a nullable one (a nullable one
+// leaves rows without a parent to the default tenant); (2) a parent whose source spec.tables
+// states before a derived one; (3) fewer hops to a table whose tenant is known; (4) the foreign
+// key's name.
+constexpr const char* kRule =
+    "NOT NULL before nullable, then a parent listed with `from`, then fewer hops, then the "
+    "foreign key's name";
+
+auto rankOf(const Candidate& c) {
+  return std::make_tuple(c.nullable ? 1 : 0, c.parent->explicitSource ? 0 : 1, c.parent->depth,
+                         c.fk->name);
+}
+
+// The first rule that puts `chosen` before `other`, for people.
+std::string whyBefore(const Candidate& chosen, const Candidate& other) {
+  if (chosen.nullable != other.nullable) {
+    return "it is nullable and " + chosen.fk->name + " is NOT NULL";
+  }
+  if (chosen.parent->explicitSource != other.parent->explicitSource) {
+    return "the source of " + chosen.parent->name() + " is listed in spec.tables and that of " +
+           other.parent->name() + " is derived";
+  }
+  if (chosen.parent->depth != other.parent->depth) {
+    return "its path has " + std::to_string(other.parent->depth + 1) + " hops and that of " +
+           chosen.fk->name + " " + std::to_string(chosen.parent->depth + 1);
+  }
+  return "by name, " + chosen.fk->name + " comes first";
+}
+
+bool listedIn(const std::vector<std::string>& names, const std::string& name) {
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+const std::vector<std::string>& crossTenantRefsOf(const PlannedTable& pt) {
+  static const std::vector<std::string> none;
+  return pt.tableSpec ? pt.tableSpec->crossTenantRefs : none;
+}
+
+// Every foreign key of `pt` to another converted table, except those accepted as cross-tenant
+// references (a row may then belong to another tenant than its parent), sorted by name.
+std::vector<Candidate> candidatesOf(const PlanContext& ctx, const PlannedTable& pt) {
   std::vector<const ForeignKey*> fks;
   for (const auto& fk : pt.table->foreignKeys) {
     fks.push_back(&fk);
@@ -166,21 +211,93 @@ std::vector<Candidate> candidatesOf(const PlanContext& ctx, const PlannedTable& 
   std::vector<Candidate> out;
   for (const ForeignKey* fk : fks) {
     const PlannedTable* parent = ctx.find(fk->referencedTable);
-    if (parent == nullptr || fk->referencedTable == pt.name()) {
+    if (parent == nullptr || fk->referencedTable == pt.name() || fk->columns.empty() ||
+        listedIn(crossTenantRefsOf(pt), fk->name)) {
       continue;
     }
-    bool allNotNull = !fk->columns.empty();
+    bool nullable = false;
     for (const auto& column : fk->columns) {
       const Column* c = pt.table->findColumn(column);
-      allNotNull = allNotNull && c != nullptr && c->notNull;
+      nullable = nullable || c == nullptr || !c->notNull;
     }
-    if (allNotNull) {
-      out.push_back({fk, parent});
-    } else {
-      nullable.push_back(fk->name);
-    }
+    out.push_back({fk, parent, nullable});
   }
   return out;
+}
+
+// The alternatives a table's chosen source was preferred to, each with why, for the plan.
+void describeAlternatives(const PlanContext& ctx, PlannedTable& pt) {
+  pt.alternatives.clear();
+  for (const auto& fk : pt.table->foreignKeys) {
+    const PlannedTable* parent = ctx.find(fk.referencedTable);
+    if (parent == nullptr || fk.referencedTable == pt.name() || fk.name == pt.sourceForeignKey) {
+      continue;
+    }
+    const std::string label = fk.name + " to " + fk.referencedTable;
+    if (listedIn(crossTenantRefsOf(pt), fk.name)) {
+      pt.alternatives.push_back(label + ": accepted as a cross-tenant reference (spec.tables[" +
+                                std::to_string(pt.specIndex) + "].crossTenantRefs)");
+      continue;
+    }
+    if (pt.explicitSource) {
+      pt.alternatives.push_back(label + ": not used, spec.tables[" + std::to_string(pt.specIndex) +
+                                "].from names the source");
+      continue;
+    }
+    if (pt.kind != Kind::Parent) {
+      pt.alternatives.push_back(label + ": not used (" + pt.reason + ")");
+      continue;
+    }
+    bool nullable = false;
+    for (const auto& column : fk.columns) {
+      const Column* c = pt.table->findColumn(column);
+      nullable = nullable || c == nullptr || !c->notNull;
+    }
+    const ForeignKey* chosenFk = pt.table->findForeignKey(pt.sourceForeignKey);
+    const PlannedTable* chosenParent = ctx.find(pt.parent);
+    if (chosenFk == nullptr || chosenParent == nullptr) {
+      continue;
+    }
+    const Candidate chosen{chosenFk, chosenParent, pt.nullableSource};
+    const Candidate other{&fk, parent, nullable};
+    pt.alternatives.push_back(label + ": ranks after " + pt.sourceForeignKey + " (" +
+                              whyBefore(chosen, other) + "; rule: " + kRule + ")");
+  }
+}
+
+// spec.tables[].crossTenantRefs names foreign keys of the table to converted tables, and never
+// the one its tenant comes from.
+void checkCrossTenantRefs(const PlanContext& ctx, const PlannedTable& pt) {
+  const auto& refs = crossTenantRefsOf(pt);
+  for (std::size_t j = 0; j < refs.size(); ++j) {
+    const std::string field = "spec.tables[" + std::to_string(pt.specIndex) + "].crossTenantRefs[" +
+                              std::to_string(j) + "]";
+    const ForeignKey* fk = pt.table->findForeignKey(refs[j]);
+    if (fk == nullptr) {
+      std::vector<std::string> names;
+      for (const auto& candidate : pt.table->foreignKeys) {
+        names.push_back(candidate.name);
+      }
+      throw api::SpecError(field, "table '" + pt.name() + "' has no foreign key '" + refs[j] +
+                                      "' (its foreign keys: " +
+                                      (names.empty() ? std::string("none") : joined(names)) + ")");
+    }
+    if (ctx.find(fk->referencedTable) == nullptr) {
+      throw api::SpecError(field, "foreign key '" + refs[j] + "' references '" +
+                                      fk->referencedTable +
+                                      "', which is not a tenant table: its rows belong to no "
+                                      "tenant, so there is no cross-tenant reference to accept");
+    }
+    // A table that already had the tenant column keeps its values, which may differ from the
+    // parent's (only its NULLs are derived): there the derivation's key may be cross-tenant.
+    if (pt.kind == Kind::Parent && fk->name == pt.sourceForeignKey && !pt.existingColumn) {
+      throw api::SpecError(field, "foreign key '" + refs[j] + "' is where the rows of '" +
+                                      pt.name() +
+                                      "' get their tenant (spec.tables[].from), so a row always "
+                                      "has its parent's tenant: choose another source or remove it "
+                                      "from crossTenantRefs");
+    }
+  }
 }
 
 void setDefault(PlannedTable& pt, std::string reason) {
@@ -229,20 +346,14 @@ void resolveTenantSources(PlanContext& ctx) {
   // Breadth first from the tables whose tenant is known without a parent.
   std::map<std::string, bool> resolved;  // name -> resolved
   std::map<std::string, std::vector<Candidate>> candidates;
-  std::map<std::string, std::vector<std::string>> nullableFks;
   for (auto& pt : ctx.tables) {
     if (pt.explicitSource) {
       resolved[pt.name()] = pt.kind != Kind::Parent;
       continue;
     }
-    candidates[pt.name()] = candidatesOf(ctx, pt, nullableFks[pt.name()]);
+    candidates[pt.name()] = candidatesOf(ctx, pt);
     if (candidates[pt.name()].empty()) {
-      std::string reason = "no NOT NULL foreign key to a converted table";
-      if (!nullableFks[pt.name()].empty()) {
-        reason += " (nullable foreign keys not followed: " + joined(nullableFks[pt.name()]) +
-                  "; rows without a parent would have no tenant)";
-      }
-      setDefault(pt, reason);
+      setDefault(pt, "no foreign key to a converted table");
       resolved[pt.name()] = true;
     } else {
       resolved[pt.name()] = false;
@@ -250,8 +361,10 @@ void resolveTenantSources(PlanContext& ctx) {
   }
 
   // One breadth-first round: resolves the tables whose parent (explicit) or best candidate
-  // (derived) was resolved before the round. A patient round lets a derived table wait for a
-  // candidate parent with an explicit source that is not resolved yet, so that it is preferred.
+  // (derived) was resolved before the round. A patient round lets a derived table wait for an
+  // unresolved candidate that would rank before every resolved one on the rules that do not
+  // depend on depth (NOT NULL, listed source), so that the stated rule decides, not the order in
+  // which tables happen to resolve.
   auto round = [&](bool patient, bool& pending) {
     const std::map<std::string, bool> before = resolved;
     bool progressed = false;
@@ -269,27 +382,36 @@ void resolveTenantSources(PlanContext& ctx) {
         continue;
       }
       std::optional<Candidate> best;
-      bool waiting = false;
+      std::optional<Candidate> bestWaiting;
+      auto prefix = [](const Candidate& c) {
+        return std::make_tuple(c.nullable ? 1 : 0, c.parent->explicitSource ? 0 : 1);
+      };
       for (const auto& candidate : candidates.at(pt.name())) {
         if (!before.at(candidate.parent->name())) {
-          waiting = waiting || candidate.parent->explicitSource;
+          if (!bestWaiting || prefix(candidate) < prefix(*bestWaiting)) {
+            bestWaiting = candidate;
+          }
           continue;
         }
-        auto rank = [](const Candidate& c) {
-          return std::make_tuple(c.parent->explicitSource ? 0 : 1, c.parent->depth, c.fk->name);
-        };
-        if (!best || rank(candidate) < rank(*best)) {
+        if (!best || rankOf(candidate) < rankOf(*best)) {
           best = candidate;
         }
       }
-      if (best && !(patient && waiting && !best->parent->explicitSource)) {
+      const bool wait = patient && best && bestWaiting && prefix(*bestWaiting) < prefix(*best);
+      if (best && !wait) {
         pt.kind = Kind::Parent;
         pt.parent = best->parent->name();
         pt.via = best->fk->columns;
         pt.referencedColumns = best->fk->referencedColumns;
+        pt.sourceForeignKey = best->fk->name;
+        pt.nullableSource = best->nullable;
         pt.depth = best->parent->depth + 1;
-        pt.reason = "NOT NULL foreign key " + best->fk->name + " to " + pt.parent +
-                    ", whose tenant is known (" + describeSource(*best->parent) + ")";
+        pt.reason = std::string(best->nullable ? "nullable" : "NOT NULL") + " foreign key " +
+                    best->fk->name + " to " + pt.parent + ", whose tenant is known (" +
+                    describeSource(*best->parent) + ")" +
+                    (best->nullable ? "; rows whose " + joined(best->fk->columns) +
+                                          " is NULL get the default tenant"
+                                    : "");
         resolved[pt.name()] = progressed = true;
       }
     }
@@ -307,7 +429,7 @@ void resolveTenantSources(PlanContext& ctx) {
     if (round(false, pending)) {
       continue;
     }
-    // Only cycles of NOT NULL foreign keys remain: break one at the first derived table.
+    // Only cycles of foreign keys remain: break one at the first derived table.
     auto it = std::find_if(ctx.tables.begin(), ctx.tables.end(), [&](const PlannedTable& pt) {
       return !resolved.at(pt.name()) && !pt.explicitSource;
     });
@@ -315,11 +437,15 @@ void resolveTenantSources(PlanContext& ctx) {
       throw std::logic_error("tenant source resolution made no progress");
     }
     setDefault(*it,
-               "its NOT NULL foreign keys only lead back to itself (a cycle), so it starts "
-               "from the default tenant");
+               "its foreign keys only lead back to itself (a cycle), so it starts from the default "
+               "tenant");
     resolved[it->name()] = true;
   }
 
+  for (auto& pt : ctx.tables) {
+    describeAlternatives(ctx, pt);
+    checkCrossTenantRefs(ctx, pt);
+  }
   for (auto& pt : ctx.tables) {
     pt.source = describeSource(pt);
   }

@@ -168,6 +168,25 @@ std::string job(const std::string& ns, const std::string& name, const std::strin
          "\n        terminationMessagePolicy: FallbackToLogsOnError\n";
 }
 
+// s as a YAML single-quoted scalar.
+std::string yamlQuote(const std::string& s) {
+  std::string out = "'";
+  for (const char c : s) {
+    out += c == '\'' ? std::string("''") : std::string(1, c);
+  }
+  return out + "'";
+}
+
+// A pod of one container of the project's image running `/bin/sh -c script`.
+std::string shellPod(const std::string& ns, const std::string& name, const std::string& script,
+                     const std::string& restartPolicy = "Never") {
+  return "apiVersion: v1\nkind: Pod\nmetadata: {name: " + name + ", namespace: " + ns +
+         "}\nspec:\n  restartPolicy: " + restartPolicy +
+         "\n  containers:\n  - name: main\n    image: tenantshift:e2e\n    command: [/bin/sh, "
+         "-c, " +
+         yamlQuote(script) + "]\n";
+}
+
 class Cluster : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -181,6 +200,11 @@ class Cluster : public ::testing::Test {
     if (!HasFailure()) {
       kubectl("delete namespace " + ns_ + " --wait=false");
     }
+  }
+  // The name of the one pod of a Job.
+  std::string jobPod(const std::string& jobName) const {
+    return kubectlOk("get pods -n " + ns_ + " -l job-name=" + jobName +
+                     " -o jsonpath='{.items[0].metadata.name}'");
   }
   static void ensureCrd() {
     applyOk(kCrd);
@@ -232,6 +256,131 @@ TEST_F(Cluster, JobRunningTenantshiftVersionCompletes) {
   ASSERT_EQ(direct.exitCode, 0) << direct.output;
   EXPECT_EQ(readFile(stateDir() / "podrunner" / "pods" / uid / "c" / "main-main-0.log"),
             direct.output);
+  // ... and that is what an on-call engineer reads with kubectl.
+  EXPECT_EQ(kubectlOk("logs job/version -n " + ns_), direct.output);
+}
+
+// `kubectl logs` goes through the API server to the node's kubelet API (virtual-kubelet's, served
+// by the podrunner) and shows the container's output, stdout and stderr as written.
+TEST_F(Cluster, KubectlLogsShowsTheOutputOfACompletedJob) {
+  applyOk(job(
+      ns_, "phase", "tenantshift",
+      R"(["/bin/sh", "-c", "echo backfill started; echo 'batch 1 of 2' >&2; echo backfill done"])",
+      0));
+  kubectlOk("wait --for=condition=Complete job/phase -n " + ns_ + " --timeout=120s");
+  const std::string output = "backfill started\nbatch 1 of 2\nbackfill done\n";
+  EXPECT_EQ(kubectlOk("logs " + jobPod("phase") + " -n " + ns_), output);
+  EXPECT_EQ(kubectlOk("logs job/phase -n " + ns_), output);
+  EXPECT_EQ(kubectlOk("logs job/phase -n " + ns_ + " --tail=1"), "backfill done\n");
+  EXPECT_EQ(kubectlOk("logs job/phase -n " + ns_ + " --limit-bytes=8"), "backfill");
+  // What the podrunner cannot do, it says.
+  const Result stamped = kubectl("logs job/phase -n " + ns_ + " --timestamps");
+  EXPECT_NE(stamped.exitCode, 0);
+  EXPECT_NE(stamped.output.find("without a time per line"), std::string::npos) << stamped.output;
+}
+
+TEST_F(Cluster, KubectlLogsOfAFailedPodShowWhyItFailed) {
+  applyOk(shellPod(ns_, "broken", "echo connecting; echo 'error: connection refused' >&2; exit 3"));
+  kubectlOk("wait --for=jsonpath='{.status.phase}'=Failed pod/broken -n " + ns_ +
+            " --timeout=120s");
+  EXPECT_EQ(kubectlOk("logs broken -n " + ns_), "connecting\nerror: connection refused\n");
+  // It ran once: there is no previous attempt.
+  const Result previous = kubectl("logs broken -n " + ns_ + " --previous");
+  EXPECT_NE(previous.exitCode, 0);
+  EXPECT_NE(
+      previous.output.find("previous terminated container \"main\" in pod \"broken\" not found"),
+      std::string::npos)
+      << previous.output;
+}
+
+// --previous shows the attempt before a restart (restartPolicy OnFailure; the emptyDir outlives
+// the first attempt).
+TEST_F(Cluster, KubectlLogsPreviousShowsTheFailedAttemptBeforeTheRestart) {
+  applyOk("apiVersion: v1\nkind: Pod\nmetadata: {name: retried, namespace: " + ns_ +
+          "}\nspec:\n  restartPolicy: OnFailure\n  volumes:\n  - {name: scratch, emptyDir: {}}\n"
+          "  containers:\n  - name: main\n    image: tenantshift:e2e\n"
+          "    command: [/bin/sh, -c, 'if [ -e /run/tenantshift-e2e/scratch/tried ]; then echo "
+          "attempt two; else touch /run/tenantshift-e2e/scratch/tried; echo attempt one; exit 1; "
+          "fi']\n"
+          "    volumeMounts:\n    - {name: scratch, mountPath: /run/tenantshift-e2e/scratch}\n");
+  kubectlOk("wait --for=jsonpath='{.status.phase}'=Succeeded pod/retried -n " + ns_ +
+            " --timeout=120s");
+  EXPECT_EQ(kubectlOk("get pod retried -n " + ns_ +
+                      " -o jsonpath='{.status.containerStatuses[0].restartCount}'"),
+            "1");
+  EXPECT_EQ(kubectlOk("logs retried -n " + ns_), "attempt two\n");
+  EXPECT_EQ(kubectlOk("logs retried -n " + ns_ + " --previous"), "attempt one\n");
+}
+
+// Deleting a running pod sends its processes SIGTERM: the container ends the way it chooses, its
+// exit code is recorded, and the pod leaves the API once it stopped.
+TEST_F(Cluster, DeletingARunningPodStopsItWithSigterm) {
+  applyOk(shellPod(ns_, "graceful",
+                   "trap 'echo got TERM; exit 0' TERM; echo up; while :; do sleep 0.2; done"));
+  kubectlOk("wait --for=condition=Ready pod/graceful -n " + ns_ + " --timeout=120s");
+  const std::string uid =
+      kubectlOk("get pod graceful -n " + ns_ + " -o jsonpath='{.metadata.uid}'");
+  kubectlOk("delete pod graceful -n " + ns_ + " --wait=true --timeout=60s");
+  const fs::path records = stateDir() / "podrunner" / "pods" / uid / "c";
+  EXPECT_NE(readFile(records / "main-main-0.log").find("got TERM\n"), std::string::npos)
+      << readFile(records / "main-main-0.log");
+  EXPECT_EQ(readFile(records / "main-main-0.exit"), "0\n");
+}
+
+// `kubectl logs -f` streams what a running container writes and ends when the container does.
+TEST_F(Cluster, KubectlLogsFollowsARunningPodUntilItEnds) {
+  applyOk(shellPod(ns_, "talker", "echo first; sleep 3; echo second"));
+  kubectlOk("wait --for=condition=Ready pod/talker -n " + ns_ + " --timeout=120s");
+  const Result followed = sh("timeout 60 kubectl logs -f talker -n " + ns_);
+  EXPECT_EQ(followed.exitCode, 0) << followed.output;
+  EXPECT_EQ(followed.out, "first\nsecond\n");
+}
+
+// The kubelet API is served over TLS with a certificate of the cluster's CA for the node's address,
+// and lets through only who the API server authorizes on nodes/proxy: the API server's own client
+// certificate, not a component without that right, nor anyone without a certificate.
+TEST_F(Cluster, KubeletApiServesOnlyClientsTheApiServerAuthorizes) {
+  applyOk(shellPod(ns_, "quiet", "echo hello"));
+  kubectlOk("wait --for=jsonpath='{.status.phase}'=Succeeded pod/quiet -n " + ns_ +
+            " --timeout=120s");
+  const std::string port =
+      kubectlOk("get node e2e-node -o jsonpath='{.status.daemonEndpoints.kubeletEndpoint.Port}'");
+  ASSERT_FALSE(port.empty());
+  const fs::path pki = stateDir() / "pki";
+  const std::string curl = "curl -sS --cacert " + quote((pki / "ca.crt").string()) +
+                           " -w ' %{http_code}' https://127.0.0.1:" + port + "/containerLogs/" +
+                           ns_ + "/quiet/main";
+  const auto as = [&](const std::string& cert) {
+    return " --cert " + quote((pki / (cert + ".crt")).string()) + " --key " +
+           quote((pki / (cert + ".key")).string());
+  };
+  EXPECT_EQ(sh(curl + as("apiserver-kubelet-client")).out, "hello\n 200");
+  EXPECT_EQ(sh(curl).out, "Unauthorized\n 401");
+  const Result scheduler = sh(curl + as("scheduler"));
+  EXPECT_NE(scheduler.out.find("Forbidden (user=system:kube-scheduler, verb=get, resource=nodes, "
+                               "subresource=proxy)"),
+            std::string::npos)
+      << scheduler.output;
+  EXPECT_NE(scheduler.out.find(" 403"), std::string::npos) << scheduler.output;
+}
+
+// virtual-kubelet's node controller keeps the node's Lease (kube-node-lease) and renews it.
+TEST_F(Cluster, NodeHoldsALeaseThatIsRenewed) {
+  const std::string lease = "get lease e2e-node -n kube-node-lease -o jsonpath=";
+  EXPECT_EQ(kubectlOk(lease + "'{.spec.holderIdentity}'"), "e2e-node");
+  EXPECT_EQ(kubectlOk(lease +
+                      "'{.metadata.ownerReferences[0].kind}/{.metadata.ownerReferences[0].name}'"),
+            "Node/e2e-node");
+  const std::string renewed = kubectlOk(lease + "'{.spec.renewTime}'");
+  ASSERT_FALSE(renewed.empty());
+  // It is renewed every 10 s (a quarter of its 40 s duration); wait up to a minute for the next.
+  const Result next = sh("for i in $(seq 120); do t=$(kubectl " + lease +
+                         "'{.spec.renewTime}'); [ \"$t\" != " + quote(renewed) +
+                         " ] && exit 0; sleep 0.5; done; exit 1");
+  EXPECT_EQ(next.exitCode, 0) << "lease still renewed at " << renewed << "\n" << next.output;
+  EXPECT_EQ(kubectlOk("get node e2e-node -o "
+                      "jsonpath='{.status.conditions[?(@.type==\"Ready\")].status}'"),
+            "True");
 }
 
 TEST_F(Cluster, FailingJobIsRetriedUpToBackoffLimitThenFails) {
@@ -368,6 +517,9 @@ TEST_F(Cluster, PodOfTheProjectsImageGetsItsEnvironmentAndVolumes) {
 // A restarted podrunner adopts the pod process still running and reports its end; the pod is never
 // started a second time.
 TEST_F(Cluster, RestartedPodrunnerAdoptsRunningPodAndNeverRunsItTwice) {
+  applyOk(shellPod(ns_, "finished", "echo finished before the restart"));
+  kubectlOk("wait --for=jsonpath='{.status.phase}'=Succeeded pod/finished -n " + ns_ +
+            " --timeout=120s");
   applyOk("apiVersion: v1\nkind: Pod\nmetadata: {name: survivor, namespace: " + ns_ +
           "}\n"
           "spec:\n  restartPolicy: Never\n  containers:\n  - name: main\n"
@@ -387,6 +539,9 @@ TEST_F(Cluster, RestartedPodrunnerAdoptsRunningPodAndNeverRunsItTwice) {
   EXPECT_EQ(kubectlOk("get pod survivor -n " + ns_ +
                       " -o jsonpath='{.status.containerStatuses[0].state.terminated.reason}'"),
             "Completed");
+  // The restarted podrunner serves the logs of the pod it adopted and of one that ended before.
+  EXPECT_EQ(kubectlOk("logs survivor -n " + ns_), "started\ndone\n");
+  EXPECT_EQ(kubectlOk("logs finished -n " + ns_), "finished before the restart\n");
 }
 
 }  // namespace

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Stands up a real Kubernetes control plane on loopback for tenantshift's e2e tests: etcd,
-# kube-apiserver (Node,RBAC), kube-controller-manager, kube-scheduler, and the podrunner (a kubelet
-# stand-in that runs the tenantshift binary for pods of the project's image).
+# kube-apiserver (Node,RBAC), kube-controller-manager, kube-scheduler, and the podrunner (the
+# kubelet: virtual-kubelet's node library with a provider that runs the tenantshift binary for pods
+# of the project's image; its kubelet API serves `kubectl logs`).
 #
 #   up.sh --bin-dir DIR --tenantshift PATH [--state-dir DIR] [--image NAME]
 #
 # --bin-dir holds the binaries build.sh made. The state dir (default: a new temp dir) receives
 # certificates, kubeconfigs, logs, pid files and env, a file to source:
 #   KUBECONFIG            admin kubeconfig (client certificate in system:masters)
-#   E2E_STATE_DIR, E2E_API_SERVER, E2E_NODE, E2E_PODRUNNER_STATE, E2E_CA_FILE
+#   E2E_STATE_DIR, E2E_API_SERVER, E2E_NODE, E2E_PODRUNNER_STATE, E2E_CA_FILE, E2E_KUBELET_PORT
+#   E2E_ETCD_URL          etcd's client URL (plain http on loopback), e.g. to compact it
 # The state dir's path is the last line printed. Stop everything with down.sh STATE_DIR.
 set -euo pipefail
 
@@ -56,8 +58,9 @@ on_error() {
 }
 trap on_error ERR
 
-mapfile -t ports < <("$bin/podrunner" freeports 5)
+mapfile -t ports < <("$bin/podrunner" freeports 6)
 etcd_port=${ports[0]} peer_port=${ports[1]} api_port=${ports[2]} kcm_port=${ports[3]} sched_port=${ports[4]}
+kubelet_port=${ports[5]}
 api="https://127.0.0.1:$api_port"
 
 # --- certificates and the service-account signing key -------------------------------------------
@@ -83,6 +86,10 @@ cert admin "/O=system:masters/CN=kubernetes-admin"
 cert controller-manager "/CN=system:kube-controller-manager"
 cert scheduler "/CN=system:kube-scheduler"
 cert node "/O=system:nodes/CN=system:node:$node"
+# The kubelet API: its serving certificate (the API server checks it against the CA, at the node's
+# InternalIP), and the client certificate the API server presents to it (authorized by RBAC below).
+cert kubelet "/O=system:nodes/CN=system:node:$node" "IP:127.0.0.1,DNS:$node"
+cert apiserver-kubelet-client "/CN=kube-apiserver-kubelet-client"
 ssl genrsa -out "$pki/sa.key" 2048
 ssl rsa -in "$pki/sa.key" -pubout -out "$pki/sa.pub"
 
@@ -139,9 +146,17 @@ start kube-apiserver "$bin/kube-apiserver" \
 	--service-account-issuer=https://kubernetes.default.svc.cluster.local \
 	--service-account-key-file="$pki/sa.pub" --service-account-signing-key-file="$pki/sa.key" \
 	--service-cluster-ip-range=10.0.0.0/24 --endpoint-reconciler-type=none \
+	--kubelet-client-certificate="$pki/apiserver-kubelet-client.crt" \
+	--kubelet-client-key="$pki/apiserver-kubelet-client.key" \
+	--kubelet-certificate-authority="$pki/ca.crt" --kubelet-preferred-address-types=InternalIP \
 	--allow-privileged=true --profiling=false --v=1
 curl_api() { curl -sf --cacert "$pki/ca.crt" --cert "$pki/admin.crt" --key "$pki/admin.key" "$api$1"; }
 wait_for "kube-apiserver /readyz" 120 curl_api /readyz
+export KUBECONFIG="$state/admin.kubeconfig" KUBECACHEDIR="$state/kube-cache"
+# The kubelet authorizes the API server's requests (kubectl logs) with a SubjectAccessReview on
+# nodes/proxy, nodes/log, ...: the built-in role for that, bound as kubeadm binds it.
+kubectl create clusterrolebinding e2e:apiserver-kubelet-client --clusterrole=system:kubelet-api-admin \
+	--user=kube-apiserver-kubelet-client >/dev/null
 
 # --- kube-controller-manager and kube-scheduler ------------------------------------------------
 start kube-controller-manager "$bin/kube-controller-manager" \
@@ -160,13 +175,14 @@ start kube-scheduler "$bin/kube-scheduler" \
 	--bind-address=127.0.0.1 --secure-port="$sched_port" --cert-dir="$state/pki/scheduler" \
 	--leader-elect=false --profiling=false --v=1
 
-# --- the kubelet stand-in ------------------------------------------------------------------------
+# --- the kubelet ---------------------------------------------------------------------------------
 podrunner_cmd=("$bin/podrunner" run --kubeconfig "$state/node.kubeconfig"
-	--state-dir "$state/podrunner" --binary "$tenantshift" --node "$node" --image "$image")
+	--state-dir "$state/podrunner" --binary "$tenantshift" --node "$node" --image "$image"
+	--listen "127.0.0.1:$kubelet_port" --tls-cert "$pki/kubelet.crt" --tls-key "$pki/kubelet.key"
+	--client-ca "$pki/ca.crt")
 printf '%s\n' "${podrunner_cmd[@]}" >"$state/podrunner.cmd" # for restart-podrunner.sh
 start podrunner "${podrunner_cmd[@]}"
 
-export KUBECONFIG="$state/admin.kubeconfig" KUBECACHEDIR="$state/kube-cache"
 wait_for "node $node" 60 kubectl get node "$node"
 kubectl wait --for=condition=Ready "node/$node" --timeout=60s >/dev/null
 # The controller manager is working once it has made the default service account and CA bundle.
@@ -182,6 +198,8 @@ export E2E_API_SERVER='$api'
 export E2E_CA_FILE='$pki/ca.crt'
 export E2E_NODE='$node'
 export E2E_PODRUNNER_STATE='$state/podrunner'
+export E2E_ETCD_URL='http://127.0.0.1:$etcd_port'
+export E2E_KUBELET_PORT='$kubelet_port'
 EOF
 trap - ERR
 log "control plane up at $api; source $state/env (KUBECONFIG=$state/admin.kubeconfig)"

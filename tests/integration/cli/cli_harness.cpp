@@ -1,23 +1,13 @@
 #include "cli_harness.h"
 
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <cerrno>
-#include <cstdlib>
-#include <cstring>
-#include <fstream>
 #include <pqxx/pqxx>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
 
 #include "support/postgres_server.h"
-
-extern char** environ;
 
 namespace tenantshift::clitest {
 
@@ -44,62 +34,10 @@ std::string primaryKeyOrder(const std::string& table) {
   return table == "alembic_version" ? "version_num" : "id";
 }
 
-fs::path makeTempPath(const std::string& pattern, bool directory) {
-  std::string tmpl = (fs::temp_directory_path() / pattern).string();
-  std::vector<char> buffer(tmpl.begin(), tmpl.end());
-  buffer.push_back('\0');
-  if (directory) {
-    if (::mkdtemp(buffer.data()) == nullptr) {
-      throw std::runtime_error("mkdtemp failed: " + std::string(std::strerror(errno)));
-    }
-  } else {
-    int fd = ::mkstemp(buffer.data());
-    if (fd < 0) {
-      throw std::runtime_error("mkstemp failed: " + std::string(std::strerror(errno)));
-    }
-    ::close(fd);
-  }
-  return fs::path(buffer.data());
-}
-
-int decodeStatus(int status) {
-  if (WIFEXITED(status)) {
-    return WEXITSTATUS(status);
-  }
-  return 128 + WTERMSIG(status);
-}
-
 }  // namespace
 
 fs::path exampleDir() {
   return fs::path(TENANTSHIFT_SOURCE_DIR) / "examples" / "alphapulse";
-}
-
-ScratchDir::ScratchDir() : path_(makeTempPath("tenantshift-cli-XXXXXX", true)) {}
-
-ScratchDir::~ScratchDir() {
-  std::error_code ignored;
-  fs::remove_all(path_, ignored);
-}
-
-std::string readFile(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) {
-    throw std::runtime_error("cannot read " + file.string());
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-fs::path writeFile(const fs::path& dir, const std::string& fileName, const std::string& text) {
-  fs::path file = dir / fileName;
-  std::ofstream out(file, std::ios::binary | std::ios::trunc);
-  out << text;
-  if (!out) {
-    throw std::runtime_error("cannot write " + file.string());
-  }
-  return file;
 }
 
 std::string replaceOnce(const std::string& text, const std::string& from, const std::string& to) {
@@ -145,136 +83,6 @@ void loadExample(const std::string& url, const std::string& scale) {
   }
 }
 
-std::string databaseName(const std::string& url) {
-  return url.substr(url.rfind('/') + 1);
-}
-
-std::string urlAs(const std::string& url, const std::string& user, const std::string& password) {
-  const auto& server = PostgresServer::shared();
-  return "postgresql://" + user + (password.empty() ? "" : ":" + password) +
-         "@127.0.0.1:" + std::to_string(server.port()) + "/" + databaseName(url);
-}
-
-TenantshiftProcess::TenantshiftProcess(const std::string& databaseUrl,
-                                       const std::vector<std::string>& args)
-    : outFile_(makeTempPath("tenantshift-cli-out-XXXXXX", false)),
-      errFile_(makeTempPath("tenantshift-cli-err-XXXXXX", false)) {
-  // Everything the child needs is prepared before fork: after it, only exec-safe calls.
-  std::vector<std::string> argvStrings;
-  argvStrings.emplace_back(TENANTSHIFT_BINARY);
-  argvStrings.insert(argvStrings.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& arg : argvStrings) {
-    argv.push_back(arg.data());
-  }
-  argv.push_back(nullptr);
-
-  std::vector<std::string> envStrings;
-  for (char** entry = environ; *entry != nullptr; ++entry) {
-    const std::string variable(*entry);
-    if (variable.rfind("TENANTSHIFT_DATABASE_URL=", 0) == 0 ||
-        variable.rfind("DATABASE_URL=", 0) == 0) {
-      continue;
-    }
-    envStrings.push_back(variable);
-  }
-  envStrings.push_back("TENANTSHIFT_DATABASE_URL=" + databaseUrl);
-  std::vector<char*> envp;
-  for (auto& variable : envStrings) {
-    envp.push_back(variable.data());
-  }
-  envp.push_back(nullptr);
-
-  const int outFd = ::open(outFile_.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
-  const int errFd = ::open(errFile_.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
-  const int nullFd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-  if (outFd < 0 || errFd < 0 || nullFd < 0) {
-    throw std::runtime_error("cannot open the child's output file or /dev/null");
-  }
-  pid_ = ::fork();
-  if (pid_ < 0) {
-    throw std::runtime_error("fork failed: " + std::string(std::strerror(errno)));
-  }
-  if (pid_ == 0) {
-    ::dup2(nullFd, STDIN_FILENO);
-    ::dup2(outFd, STDOUT_FILENO);
-    ::dup2(errFd, STDERR_FILENO);
-    ::execve(argv[0], argv.data(), envp.data());
-    ::_exit(127);
-  }
-  ::close(outFd);
-  ::close(errFd);
-  ::close(nullFd);
-}
-
-TenantshiftProcess::~TenantshiftProcess() {
-  if (pid_ > 0 && !status_) {
-    kill();
-  }
-  std::error_code ignored;
-  fs::remove(outFile_, ignored);
-  fs::remove(errFile_, ignored);
-}
-
-std::optional<int> TenantshiftProcess::poll() {
-  if (!status_) {
-    int status = 0;
-    const pid_t done = ::waitpid(pid_, &status, WNOHANG);
-    if (done == pid_) {
-      status_ = decodeStatus(status);
-    }
-  }
-  return status_;
-}
-
-int TenantshiftProcess::wait() {
-  while (!status_) {
-    int status = 0;
-    const pid_t done = ::waitpid(pid_, &status, 0);
-    if (done == pid_) {
-      status_ = decodeStatus(status);
-    } else if (done < 0 && errno != EINTR) {
-      throw std::runtime_error("waitpid failed: " + std::string(std::strerror(errno)));
-    }
-  }
-  return *status_;
-}
-
-void TenantshiftProcess::freeze() {
-  if (!status_) {
-    ::kill(pid_, SIGSTOP);
-  }
-}
-
-int TenantshiftProcess::kill() {
-  if (!status_) {
-    ::kill(pid_, SIGKILL);
-  }
-  return wait();
-}
-
-std::string TenantshiftProcess::standardOutput() const {
-  return readFile(outFile_);
-}
-
-std::string TenantshiftProcess::standardError() const {
-  return readFile(errFile_);
-}
-
-std::string TenantshiftProcess::output() const {
-  return standardOutput() + standardError();
-}
-
-CliResult runTenantshift(const std::string& databaseUrl, const std::vector<std::string>& args) {
-  TenantshiftProcess process(databaseUrl, args);
-  CliResult result;
-  result.exitCode = process.wait();
-  result.out = process.standardOutput();
-  result.err = process.standardError();
-  result.output = result.out + result.err;
-  return result;
-}
-
 bool waitUntil(const std::function<bool()>& condition, std::chrono::seconds limit) {
   const auto deadline = std::chrono::steady_clock::now() + limit;
   while (true) {
@@ -286,29 +94,6 @@ bool waitUntil(const std::function<bool()>& condition, std::chrono::seconds limi
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-}
-
-std::string queryValue(const std::string& url, const std::string& sql) {
-  pqxx::connection connection(url);
-  pqxx::nontransaction tx(connection);
-  const pqxx::row row = tx.exec1(sql);
-  return row[0].is_null() ? "" : row[0].as<std::string>();
-}
-
-std::int64_t queryInt(const std::string& url, const std::string& sql) {
-  pqxx::connection connection(url);
-  pqxx::nontransaction tx(connection);
-  return tx.exec1(sql)[0].as<std::int64_t>();
-}
-
-std::vector<std::string> queryColumn(const std::string& url, const std::string& sql) {
-  pqxx::connection connection(url);
-  pqxx::nontransaction tx(connection);
-  std::vector<std::string> values;
-  for (const auto& row : tx.exec(sql)) {
-    values.push_back(row[0].is_null() ? "" : row[0].as<std::string>());
-  }
-  return values;
 }
 
 bool schemaExists(const std::string& url, const std::string& schema) {

@@ -173,5 +173,55 @@ INSTANTIATE_TEST_SUITE_P(
                                   "spec.backfill.batchSzie"}),
     [](const ::testing::TestParamInfo<BadManifest>& param) { return param.param.description; });
 
+// `run --until verify`, then someone changes the schema, then `run`: the verification no longer
+// holds for the schema as it is, so `run` verifies again before the flag flips; a data change
+// alone does not count. The final message says "verified and enforced" only when it holds.
+TEST(CliConversion, RunVerifiesAgainWhenTheSchemaChangedSinceVerify) {
+  auto& server = PostgresServer::shared();
+  const std::string url = server.createDatabase("cli_reverify");
+  loadExample(url, "0.02");
+  ScratchDir dir;
+  const std::string manifest = writeManifest(dir.path(), ManifestOptions{}).string();
+  const auto verified = runTenantshift(url, {"run", "-f", manifest, "--until", "verify"});
+  ASSERT_EQ(verified.exitCode, 0) << verified.output;
+  const std::string fingerprint = queryValue(
+      url, "SELECT verified_fingerprint FROM tenantshift.step WHERE step_id = 'verify/isolation'");
+  ASSERT_FALSE(fingerprint.empty());
+
+  // A DBA adds a report view over users, owned by the superuser, for the application.
+  server.psql(url,
+              "CREATE VIEW user_emails AS SELECT id, email FROM users;"
+              "GRANT SELECT ON user_emails TO alphapulse_app;"
+              "UPDATE users SET full_name = 'changed' WHERE id = 1;");
+  const auto refused = runTenantshift(url, {"run", "-f", manifest});
+  EXPECT_EQ(refused.exitCode, 1) << refused.output;
+  EXPECT_NE(refused.output.find("user_emails"), std::string::npos) << refused.output;
+  EXPECT_EQ(queryValue(url, "SELECT enabled::text FROM feature_flags WHERE name = 'rls'"), "false")
+      << "the flag flipped on a verification that no longer held";
+
+  server.psql(url, "DROP VIEW user_emails;");
+  const auto done = runTenantshift(url, {"run", "-f", manifest});
+  ASSERT_EQ(done.exitCode, 0) << done.output;
+  EXPECT_NE(done.out.find("done. Every table is tenant-scoped, verified and enforced"),
+            std::string::npos)
+      << done.output;
+  // Enforced: the verification the run ended with is a strict one.
+  EXPECT_EQ(queryValue(url,
+                       "SELECT report->>'strict' FROM tenantshift.step WHERE step_id = "
+                       "'verify/isolation'"),
+            "true");
+  // Nothing changed since: run again verifies nothing new.
+  const std::string strictFingerprint = queryValue(
+      url, "SELECT verified_fingerprint FROM tenantshift.step WHERE step_id = 'verify/isolation'");
+  const auto again = runTenantshift(url, {"run", "-f", manifest});
+  ASSERT_EQ(again.exitCode, 0) << again.output;
+  EXPECT_EQ(again.output.find("verify started"), std::string::npos) << "verified again for nothing";
+  EXPECT_NE(done.output.find("verify started"), std::string::npos) << done.output;
+  EXPECT_EQ(queryValue(url,
+                       "SELECT verified_fingerprint FROM tenantshift.step WHERE step_id = "
+                       "'verify/isolation'"),
+            strictFingerprint);
+}
+
 }  // namespace
 }  // namespace tenantshift::clitest

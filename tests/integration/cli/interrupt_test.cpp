@@ -103,41 +103,48 @@ TEST(CliInterrupt, SigkillDuringConstraintsThenRunAgain) {
   ScratchDir dir;
   ManifestOptions options;
   options.lockTimeout = "200ms";
-  options.retries = 10000;  // keeps retrying while the snapshot below is held
   const std::string manifest = writeManifest(dir.path(), options).string();
 
   const auto upToBackfill = runTenantshift(url, {"run", "-f", manifest, "--until", "backfill"});
   ASSERT_EQ(upToBackfill.exitCode, 0) << upToBackfill.output;
 
   {
-    // An old snapshot on another connection: CREATE INDEX CONCURRENTLY waits for it, runs into
-    // lock_timeout and leaves an INVALID index; the step keeps retrying.
+    // An old snapshot on another connection: CREATE INDEX CONCURRENTLY waits for it. It waits
+    // under spec.ddl.indexBuildTimeout, not lockTimeout, so it is not killed and rebuilt from
+    // scratch on every retry (it never blocks the application meanwhile), and the run says
+    // which session it waits for.
     pqxx::connection blockerConnection(url);
     pqxx::transaction<pqxx::repeatable_read> blocker(blockerConnection);
     blocker.exec("SELECT count(*) FROM alembic_version");
+    const std::string blockerPid =
+        std::to_string(blocker.exec1("SELECT pg_backend_pid()")[0].as<int>());
 
     TenantshiftProcess run(url, {"run", "-f", manifest});
-    const bool stuck = waitUntil(
+    const bool waiting = waitUntil(
         [&] {
           return (queryInt(url,
                            "SELECT count(*) FROM pg_stat_activity WHERE datname = "
                            "current_database() AND application_name = 'tenantshift' "
-                           "AND wait_event_type = 'Lock' AND query ILIKE 'CREATE%CONCURRENTLY%'") >
-                      0 &&
-                  queryInt(url,
-                           "SELECT coalesce(max(attempts), 0) FROM tenantshift.step "
-                           "WHERE phase = 'constraints' AND state = 'running'") > 1) ||
+                           "AND wait_event = 'virtualxid' AND query ILIKE "
+                           "'CREATE%CONCURRENTLY%'") > 0 &&
+                  run.output().find("for=pid " + blockerPid) != std::string::npos) ||
                  run.poll().has_value();
         },
         std::chrono::seconds(120));
-    ASSERT_TRUE(stuck) << "no concurrent index build retrying behind the snapshot in time:\n"
-                       << run.output() << "\ntenantshift sessions:\n"
-                       << tenantshiftActivity(url);
+    ASSERT_TRUE(waiting) << "no concurrent index build reported waiting for pid " << blockerPid
+                         << " in time:\n"
+                         << run.output() << "\ntenantshift sessions:\n"
+                         << tenantshiftActivity(url);
     ASSERT_FALSE(run.poll().has_value())
         << "the run ended although a snapshot blocks concurrent index builds:\n"
         << run.output();
-    // Frozen mid-build, the runner cannot clean up: the build that waits (or has just given up)
-    // is an INVALID index, the leftover the next run must drop and rebuild.
+    EXPECT_EQ(queryInt(url,
+                       "SELECT max(attempts) FROM tenantshift.step WHERE phase = 'constraints' "
+                       "AND state = 'running'"),
+              1)
+        << "the waiting build was retried instead of waiting";
+    // Killed mid-build, the runner cannot clean up: the build that waits is an INVALID index,
+    // the leftover the next run must drop and rebuild.
     run.freeze();
     EXPECT_NE(invalidIndexes(url), "") << tenantshiftActivity(url);
     EXPECT_EQ(run.kill(), 128 + SIGKILL);

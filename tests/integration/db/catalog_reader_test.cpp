@@ -567,3 +567,171 @@ TEST(CatalogReader, ReadsMixedCaseAndQuotedSchemaNames) {
 
 }  // namespace
 }  // namespace tenantshift::db
+
+namespace tenantshift::db {
+namespace {
+
+// What the planner needs to rebuild keys and foreign keys exactly and to fit rows into a real
+// tenants table: key definitions with collation, operator class and ordering, INCLUDE, NULLS NOT
+// DISTINCT, DEFERRABLE, referential actions, text widths, triggers, partition keys at two levels,
+// views over views with their owners and grants, SECURITY DEFINER functions, role membership.
+constexpr const char* kShapes = R"sql(
+CREATE COLLATION shapes_ci (provider = icu, locale = 'und-u-ks-level2', deterministic = false);
+CREATE TABLE branches (id int PRIMARY KEY, slug varchar(12) NOT NULL UNIQUE, name char(5),
+  region text NOT NULL);
+CREATE TABLE items (
+  id int PRIMARY KEY, code text, email text, phone text, pos int, branch int,
+  CONSTRAINT items_phone UNIQUE NULLS NOT DISTINCT (phone),
+  CONSTRAINT items_pos UNIQUE (pos) DEFERRABLE INITIALLY DEFERRED,
+  CONSTRAINT items_pos_id UNIQUE (pos, id));
+CREATE UNIQUE INDEX items_code_ci ON items (code COLLATE shapes_ci);
+CREATE UNIQUE INDEX items_email_ops ON items (email text_pattern_ops DESC) INCLUDE (code)
+  WHERE email IS NOT NULL;
+CREATE INDEX items_lower ON items (lower(email) NULLS FIRST, (id + 1));
+CREATE TABLE lines (id int PRIMARY KEY, item_id int, pos int,
+  CONSTRAINT lines_item FOREIGN KEY (item_id) REFERENCES items (id)
+    ON DELETE SET NULL (item_id) ON UPDATE CASCADE DEFERRABLE INITIALLY DEFERRED,
+  CONSTRAINT lines_pos FOREIGN KEY (pos, item_id) REFERENCES items (pos, id) MATCH FULL);
+CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+CREATE TRIGGER lines_touch BEFORE UPDATE ON lines FOR EACH ROW EXECUTE FUNCTION touch();
+CREATE TRIGGER lines_always AFTER INSERT ON lines FOR EACH ROW EXECUTE FUNCTION touch();
+ALTER TABLE lines ENABLE ALWAYS TRIGGER lines_always;
+CREATE TABLE pay (id int, at date, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+CREATE TABLE pay_old PARTITION OF pay FOR VALUES FROM (MINVALUE) TO ('2025-01-01');
+CREATE TABLE pay_new PARTITION OF pay FOR VALUES FROM ('2025-01-01') TO (MAXVALUE)
+  PARTITION BY HASH (id);
+CREATE TABLE pay_new_0 PARTITION OF pay_new FOR VALUES WITH (MODULUS 2, REMAINDER 0);
+CREATE TABLE pay_new_1 PARTITION OF pay_new FOR VALUES WITH (MODULUS 2, REMAINDER 1);
+CREATE VIEW item_list AS SELECT id, code FROM items;
+CREATE VIEW item_codes AS SELECT code FROM item_list;
+CREATE MATERIALIZED VIEW item_counts AS SELECT count(*) AS n FROM items;
+CREATE FUNCTION item_count() RETURNS bigint LANGUAGE sql SECURITY DEFINER
+  AS $$ SELECT count(*) FROM items $$;
+CREATE FUNCTION item_named(p_id integer, p_code text) RETURNS text LANGUAGE sql SECURITY DEFINER
+  AS $$ SELECT code FROM items WHERE id = p_id $$;
+CREATE FUNCTION trigger_definer() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
+  AS $$ BEGIN RETURN NEW; END $$;
+REVOKE EXECUTE ON FUNCTION item_named(integer, text) FROM PUBLIC;
+)sql";
+
+TEST(CatalogReader, ReadsWhatRebuildingKeysAndFittingRowsNeeds) {
+  auto& server = PostgresServer::shared();
+  const std::string url = server.createDatabase("catalog_shapes");
+  const std::string database = url.substr(url.rfind('/') + 1);
+  const std::string app = database + "_app";
+  const std::string group = database + "_group";
+  server.psql(url, kShapes);
+  server.psql(url, "CREATE ROLE \"" + group + "\"; CREATE ROLE \"" + app + "\" LOGIN IN ROLE \"" +
+                       group + "\"; GRANT SELECT, INSERT ON items TO \"" + app +
+                       "\"; GRANT SELECT ON item_list TO PUBLIC; GRANT UPDATE ON items TO \"" +
+                       group + "\"; GRANT SELECT ON item_counts TO \"" + app + "\";");
+  const plan::Catalog catalog = read(url, "public", app);
+
+  const plan::Table& branches = tableOf(catalog, "branches");
+  EXPECT_EQ(branches.findColumn("slug")->maxLength, 12);
+  EXPECT_TRUE(branches.findColumn("slug")->textLike);
+  EXPECT_EQ(branches.findColumn("name")->maxLength, 5);
+  EXPECT_EQ(branches.findColumn("region")->maxLength, 0);
+  EXPECT_FALSE(branches.findColumn("id")->textLike);
+
+  const plan::Table& items = tableOf(catalog, "items");
+  auto key = [&](const std::string& name) -> const plan::UniqueKey& {
+    for (const auto& k : items.uniqueKeys) {
+      if (k.name == name) {
+        return k;
+      }
+    }
+    throw std::runtime_error("no unique key " + name);
+  };
+  EXPECT_EQ(key("items_code_ci").keyDefinitions, Strings{"code COLLATE public.shapes_ci"});
+  EXPECT_EQ(key("items_email_ops").keyDefinitions,
+            Strings{"email pg_catalog.text_pattern_ops DESC"});
+  EXPECT_EQ(key("items_email_ops").includeColumns, Strings{"code"});
+  EXPECT_EQ(key("items_email_ops").predicate, "(email IS NOT NULL)");
+  EXPECT_TRUE(key("items_phone").nullsNotDistinct);
+  EXPECT_FALSE(key("items_code_ci").nullsNotDistinct);
+  EXPECT_TRUE(key("items_pos").deferrable);
+  EXPECT_TRUE(key("items_pos").initiallyDeferred);
+  EXPECT_FALSE(key("items_phone").deferrable);
+  const plan::Index* lower = items.findIndex("items_lower");
+  ASSERT_NE(lower, nullptr);
+  EXPECT_EQ(lower->keyDefinitions, (Strings{"lower(email) NULLS FIRST", "((id + 1))"}));
+  EXPECT_EQ(lower->columns, (Strings{"", ""}));
+  EXPECT_EQ(lower->method, "btree");
+  EXPECT_TRUE(items.findIndex("items_pkey")->primary);
+  EXPECT_EQ(items.findIndex("items_pkey")->constraint, "items_pkey");
+  EXPECT_EQ(items.findIndex("items_code_ci")->constraint, "");
+  EXPECT_EQ(items.appPrivileges.effective, (Strings{"SELECT", "INSERT", "UPDATE"}));
+  EXPECT_EQ(items.appPrivileges.direct, (Strings{"INSERT", "SELECT"}));
+  EXPECT_TRUE(items.appPrivileges.viaPublic.empty());
+  EXPECT_TRUE(items.appCan("UPDATE"));
+  EXPECT_FALSE(items.appCan("DELETE"));
+
+  const plan::Table& lines = tableOf(catalog, "lines");
+  const plan::ForeignKey* item = lines.findForeignKey("lines_item");
+  ASSERT_NE(item, nullptr);
+  EXPECT_EQ(item->onDelete, "SET NULL");
+  EXPECT_EQ(item->onDeleteColumns, Strings{"item_id"});
+  EXPECT_EQ(item->onUpdate, "CASCADE");
+  EXPECT_TRUE(item->deferrable);
+  EXPECT_TRUE(item->initiallyDeferred);
+  EXPECT_FALSE(item->matchFull);
+  EXPECT_EQ(item->referencedIndex, "items_pkey");
+  EXPECT_EQ(item->definition,
+            "FOREIGN KEY (item_id) REFERENCES public.items(id) ON UPDATE CASCADE ON DELETE SET "
+            "NULL (item_id) DEFERRABLE INITIALLY DEFERRED");
+  const plan::ForeignKey* pos = lines.findForeignKey("lines_pos");
+  ASSERT_NE(pos, nullptr);
+  EXPECT_TRUE(pos->matchFull);
+  EXPECT_EQ(pos->onDelete, "NO ACTION");
+  EXPECT_TRUE(pos->onDeleteColumns.empty());
+  ASSERT_EQ(lines.triggers.size(), 2u);
+  EXPECT_EQ(lines.triggers[0].name, "lines_always");
+  EXPECT_EQ(lines.triggers[0].enabled, 'A');
+  EXPECT_EQ(lines.triggers[1].name, "lines_touch");
+  EXPECT_EQ(lines.triggers[1].enabled, 'O');
+
+  EXPECT_EQ(tableOf(catalog, "pay").partitionKey, Strings{"at"});
+  EXPECT_EQ(tableOf(catalog, "pay_new").partitionKey, Strings{"id"});
+  std::vector<std::string> partitions;
+  for (const plan::Table* partition : catalog.partitionsOf("pay")) {
+    partitions.push_back(partition->name);
+  }
+  EXPECT_EQ(partitions, (Strings{"pay_new", "pay_new_0", "pay_new_1", "pay_old"}));
+
+  const plan::View* list = catalog.findView("item_list");
+  const plan::View* codes = catalog.findView("item_codes");
+  const plan::View* counts = catalog.findView("item_counts");
+  ASSERT_TRUE(list && codes && counts);
+  EXPECT_EQ(list->tables, Strings{"items"});
+  EXPECT_EQ(codes->tables, Strings{});
+  EXPECT_EQ(codes->views, Strings{"item_list"});
+  EXPECT_EQ(list->owner, "postgres");
+  EXPECT_TRUE(list->ownerBypassesRls);
+  EXPECT_EQ(list->appPrivileges.effective, Strings{"SELECT"});
+  EXPECT_EQ(list->appPrivileges.viaPublic, Strings{"SELECT"});
+  EXPECT_TRUE(list->appPrivileges.direct.empty());
+  EXPECT_EQ(counts->appPrivileges.direct, Strings{"SELECT"});
+  EXPECT_TRUE(codes->appPrivileges.effective.empty());
+
+  std::map<std::string, const plan::Function*> functions;
+  for (const auto& function : catalog.securityDefinerFunctions) {
+    functions[function.signature] = &function;
+  }
+  ASSERT_EQ(functions.size(), 3u);
+  EXPECT_TRUE(functions.at("item_count()")->appCanExecute);
+  EXPECT_TRUE(functions.at("item_count()")->ownerBypassesRls);
+  EXPECT_FALSE(functions.at("item_named(integer, text)")->appCanExecute);
+  EXPECT_EQ(functions.at("item_named(integer, text)")->arguments, "p_id integer, p_code text");
+  EXPECT_TRUE(functions.at("trigger_definer()")->returnsTrigger);
+  EXPECT_EQ(functions.at("item_count()")->schema, "public");
+
+  ASSERT_TRUE(catalog.appRole);
+  EXPECT_EQ(catalog.appRole->memberOf, Strings{group});
+
+  // Every new field survives the ledger's JSON round trip.
+  EXPECT_EQ(nlohmann::json(nlohmann::json(catalog).get<plan::Catalog>()), nlohmann::json(catalog));
+}
+
+}  // namespace
+}  // namespace tenantshift::db

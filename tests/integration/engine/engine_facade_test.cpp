@@ -2,8 +2,10 @@
 
 #include "api/spec_error.h"
 #include "api/spec_parser.h"
-#include "engine/advisory_lock.h"
+#include "db/connection.h"
 #include "engine/engine.h"
+#include "engine/ledger.h"
+#include "engine/runner_lock.h"
 #include "engine_fixture.h"
 #include "plan/sql_identifier.h"
 
@@ -135,12 +137,14 @@ TEST_F(EngineFacade, FullRollbackRefusesToLoseNewTenantAssignments) {
   testing::RecordingObserver observer;
   Engine engine(url_, migration_, observer);
   engine.run({plan::Phase::Rls});
-  // A tenant the migration did not create, and a trade moved to it: rollback full would lose it.
+  // A tenant the migration did not create, and a user moved to it (its trades follow through the
+  // tenant-consistent foreign key): rollback full would lose that.
   PostgresServer::shared().psql(
       url_,
       "INSERT INTO tenants (id, slug, name) VALUES "
       "('00000000-0000-0000-0000-0000000000bb', 'acme', 'Acme');"
-      "UPDATE trades SET tenant_id = '00000000-0000-0000-0000-0000000000bb' WHERE id = 1;");
+      "UPDATE users SET tenant_id = '00000000-0000-0000-0000-0000000000bb' "
+      "WHERE id = (SELECT user_id FROM trades WHERE id = 1);");
   try {
     engine.rollback(RollbackScenario::Full, false);
     FAIL() << "rollback full went ahead although it loses data";
@@ -161,7 +165,8 @@ TEST_F(EngineFacade, ASecondRunnerIsRefusedAndBadSpecChangesNothing) {
   EXPECT_THROW(Engine(url_, bad, observer).run({}), api::SpecError);
   EXPECT_EQ(scalar("SELECT to_regnamespace('tenantshift') IS NULL"), "t");
 
-  auto held = AdvisoryLock::acquire(url_);
+  Ledger::ensureSchema(*db::connect(url_));
+  auto held = RunnerLock::acquire(url_, "other", "run");
   try {
     Engine(url_, migration_, observer).run({});
     FAIL() << "ran while another runner held the lock";

@@ -2,15 +2,22 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
+
 #include "db/connection.h"
-#include "engine/advisory_lock.h"
 #include "engine/engine.h"
 #include "engine/ledger_sql.h"
+#include "engine/runner_lock.h"
 #include "engine_fixture.h"
 #include "support/postgres_server.h"
 
 namespace tenantshift::engine {
 namespace {
+
+void ensureLedger(const std::string& url) {
+  Ledger::ensureSchema(*db::connect(url));
+}
 
 using tenantshift::testing::PostgresServer;
 
@@ -83,6 +90,39 @@ TEST(Ledger, RecordsStepsAndRefusesAChangedDoneStep) {
   }
 }
 
+// A done step that the spec no longer plans comes back with its recorded undo, when undoing it
+// loses nothing; otherwise the spec may not change under the migration.
+TEST(Ledger, DoneStepsNoLongerPlannedAreReturnedForUndoOnlyWhenSafe) {
+  testing::LedgerDatabase database("ledger_unplanned");
+  plan::Step safe = transactionalStep("constraints/tenant-fk/a/a_fk/add", "SELECT 1");
+  safe.down.push_back(plan::Statement{"ALTER TABLE a DROP CONSTRAINT IF EXISTS x", {}});
+  plan::Step risky = transactionalStep("schema/add-column/a", "SELECT 2");
+  risky.downRisk = plan::DataLossRisk::High;
+  const plan::Step kept = transactionalStep("schema/default-tenant", "SELECT 3");
+  database.record({kept, risky, safe});
+  {
+    pqxx::work tx(*database.connection);
+    database.ledger.markDone(tx, safe.id, 0, 1);
+    database.ledger.markDone(tx, risky.id, 0, 1);
+    tx.commit();
+  }
+  {
+    pqxx::work tx(*database.connection);
+    const auto undo = database.ledger.syncSteps(tx, {kept, risky});
+    ASSERT_EQ(undo.size(), 1U);
+    EXPECT_EQ(undo[0].id, safe.id);
+    ASSERT_EQ(undo[0].down.size(), 1U);
+    EXPECT_EQ(undo[0].down[0].sql, "ALTER TABLE a DROP CONSTRAINT IF EXISTS x");
+  }
+  pqxx::work tx(*database.connection);
+  try {
+    database.ledger.syncSteps(tx, {kept});
+    FAIL() << "a done step that loses data when undone was dropped from the plan silently";
+  } catch (const EngineError& error) {
+    EXPECT_NE(std::string(error.what()).find("could lose data"), std::string::npos) << error.what();
+  }
+}
+
 TEST(Ledger, RolledBackStepsArePendingAgain) {
   testing::LedgerDatabase database("ledger_rolled_back");
   const plan::Step step = transactionalStep("flag/on", "SELECT 1");
@@ -98,22 +138,80 @@ TEST(Ledger, RolledBackStepsArePendingAgain) {
   EXPECT_EQ(database.stepState(step.id), "pending");
 }
 
-TEST(AdvisoryLock, ASecondRunnerIsRefusedWhileTheLockIsHeld) {
+TEST(RunnerLock, ASecondRunnerIsRefusedWhileTheLockIsHeld) {
   const std::string url = PostgresServer::shared().createDatabase("lock");
+  ensureLedger(url);
   {
-    auto held = AdvisoryLock::acquire(url);
+    auto held = RunnerLock::acquire(url, "shop", "run");
     try {
-      AdvisoryLock::acquire(url);
+      RunnerLock::acquire(url, "shop", "rollback");
       FAIL() << "a second runner got the lock";
     } catch (const EngineError& error) {
       const std::string message = error.what();
       EXPECT_NE(message.find("another tenantshift runner"), std::string::npos) << message;
-      EXPECT_NE(message.find("pid"), std::string::npos) << message;
+      EXPECT_NE(message.find("runner " + held->runnerId()), std::string::npos) << message;
+      EXPECT_NE(message.find("`run` of migration shop"), std::string::npos) << message;
+      EXPECT_NE(message.find("backend pid"), std::string::npos) << message;
     }
     held->ensureHeld();
   }
   // Released with the first holder: the next runner gets it.
-  EXPECT_NO_THROW(AdvisoryLock::acquire(url));
+  EXPECT_NO_THROW(RunnerLock::acquire(url, "shop", "run"));
+}
+
+TEST(RunnerLock, AKilledRunnersLockIsTakenOverAtOnceAndItNoticesIt) {
+  const std::string url = PostgresServer::shared().createDatabase("lock_killed");
+  ensureLedger(url);
+  auto gone = RunnerLock::acquire(url, "shop", "run");
+  // Its lock connection dies (the process was killed, the network went away).
+  {
+    auto admin = db::connect(url);
+    pqxx::nontransaction tx(*admin);
+    tx.exec(
+        "SELECT pg_terminate_backend(holder_pid) FROM tenantshift.runner_lock WHERE name = "
+        "'runner'");
+  }
+  std::unique_ptr<RunnerLock> next;
+  for (int i = 0; i < 100 && !next; ++i) {  // the terminated backend exits asynchronously
+    try {
+      next = RunnerLock::acquire(url, "shop", "rollback");
+    } catch (const EngineError&) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+  ASSERT_NE(next, nullptr) << "the lock of a runner whose connection is gone was not taken over";
+  EXPECT_THROW(gone->ensureHeld(), EngineError);
+  next->ensureHeld();
+}
+
+// The application role can neither see nor take the lock, nor block the ledger's creation or a
+// runner: the ledger is not its, and the lock is no advisory lock.
+TEST(RunnerLock, TheApplicationRoleCanNeitherSeeNorTakeIt) {
+  auto& server = PostgresServer::shared();
+  const std::string url = server.createDatabase("lock_app");
+  const std::string database = url.substr(url.rfind('/') + 1);
+  const std::string app = database + "_app";
+  server.psql(url, "CREATE ROLE \"" + app + "\" LOGIN");
+  ensureLedger(url);
+  auto connection = db::connect(url);
+  pqxx::work tx(*connection);
+  tx.exec("SET LOCAL ROLE " + tx.quote_name(app));
+  for (const char* table :
+       {"runner_lock", "migration", "step", "backfill_cursor", "ledger_version"}) {
+    pqxx::subtransaction attempt(tx);
+    try {
+      attempt.exec(std::string("SELECT * FROM tenantshift.") + table);
+      ADD_FAILURE() << "the app role read tenantshift." << table;
+    } catch (const pqxx::insufficient_privilege&) {
+    }
+  }
+  // The old fixed advisory key ("tenantsh") held by the app blocks nothing any more.
+  tx.exec("SELECT pg_advisory_lock(8387231245791425384)");
+  EXPECT_NO_THROW(RunnerLock::acquire(url, "shop", "rollback"));
+  EXPECT_NO_THROW(Ledger::ensureSchema(*db::connect(url)));
+  EXPECT_EQ(
+      tx.exec1("SELECT has_schema_privilege(current_user, 'tenantshift', 'USAGE')")[0].as<bool>(),
+      false);
 }
 
 }  // namespace

@@ -160,9 +160,16 @@ class PlanSqlTest : public ::testing::Test {
     api::TenantSource column;
     column.kind = api::TenantSource::Kind::Column;
     column.column = "store_id";
-    spec_.tables = std::vector<api::TableSpec>{{"users", {}, {}},       {"order", {}, {}},
-                                               {"order_lines", {}, {}}, {"stores_data", column, {}},
-                                               {"logs", {}, {}},        {"measurements", {}, {}}};
+    spec_.tables = std::vector<api::TableSpec>{};
+    for (const char* name :
+         {"users", "order", "order_lines", "stores_data", "logs", "measurements"}) {
+      api::TableSpec table;
+      table.name = name;
+      if (table.name == "stores_data") {
+        table.from = column;
+      }
+      spec_.tables->push_back(table);
+    }
     spec_.featureFlag.sql = api::SqlFeatureFlag{"SELECT 1", "SELECT 0"};
     catalog_ = db::readCatalog(*conn_, "public", role_);
     plan_ = buildPlan(spec_, catalog_);
@@ -239,15 +246,18 @@ TEST_F(PlanSqlTest, ConvertsEveryShapeAndIsolatesTenants) {
                   "WHERE a.attname = 'tenant_id' AND NOT a.attnotnull AND c.relkind IN ('r', 'p') "
                   "AND c.relname <> 'tenants'"),
             0);
-  EXPECT_EQ(count(*conn_,
-                  "SELECT count(*) FROM pg_index i JOIN pg_attribute a ON a.attrelid = "
-                  "i.indrelid AND a.attnum = i.indkey[0] WHERE i.indexrelid = "
-                  "'order_code_key'::regclass AND a.attname = 'tenant_id'"),
-            1);
-  EXPECT_EQ(count(*conn_,
-                  "SELECT count(*) FROM pg_index WHERE indexrelid = "
-                  "'order_code_partial'::regclass AND indpred IS NOT NULL"),
-            1);
+  // Until the flag, the global unique keys stay (the unchanged application's ON CONFLICT needs
+  // them) next to their per-tenant replacements.
+  const std::string leadsWithTenant =
+      "SELECT count(*) FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND "
+      "a.attnum = i.indkey[0] WHERE i.indexrelid = 'NAME'::regclass AND a.attname = 'tenant_id'";
+  auto leads = [&](const std::string& index) {
+    std::string sql = leadsWithTenant;
+    sql.replace(sql.find("NAME"), 4, index);
+    return count(*conn_, sql);
+  };
+  EXPECT_EQ(leads("order_code_key"), 0);
+  EXPECT_EQ(leads("order_code_key_tenant"), 1);
 
   // Transition: no tenant set sees every row; a tenant set only its own.
   EXPECT_EQ(countAsApp("", "SELECT count(*) FROM stores_data"), 41);
@@ -261,18 +271,40 @@ TEST_F(PlanSqlTest, ConvertsEveryShapeAndIsolatesTenants) {
   runPhases({Phase::Flag});
   EXPECT_EQ(countAsApp("", "SELECT count(*) FROM users"), 0);
   EXPECT_EQ(countAsApp(kDefaultTenant, "SELECT count(*) FROM users"), 20);
+  // After the flag the per-tenant keys carry the original names, with every property kept.
+  EXPECT_EQ(leads("order_code_key"), 1);
+  EXPECT_EQ(leads("order_code_partial"), 1);
+  EXPECT_EQ(count(*conn_,
+                  "SELECT count(*) FROM pg_index WHERE indexrelid = "
+                  "'order_code_partial'::regclass AND indpred IS NOT NULL"),
+            1);
+  EXPECT_EQ(count(*conn_,
+                  "SELECT count(*) FROM pg_constraint WHERE conname = 'order_code_key' AND "
+                  "contype = 'u'"),
+            1);
 
   // Nothing written since the migration began would be lost by a rollback...
   for (const auto& check : plan_.dataLossChecks) {
     pqxx::nontransaction tx(*conn_);
     EXPECT_EQ(execParams(tx, check.query)[0][0].as<std::int64_t>(), 0) << check.what;
   }
-  // ...until a row moves to another tenant.
+  // ...until a row moves to another tenant; the rows that derive their tenant from it move with
+  // it (the tenant-consistent foreign keys cascade).
   {
     pqxx::work tx(*conn_);
+    tx.exec(std::string("INSERT INTO tenants (id, slug, name) VALUES ('") + kStoreA +
+            "', 'a', 'A') ON CONFLICT DO NOTHING");
     tx.exec(std::string("UPDATE users SET tenant_id = '") + kStoreA + "' WHERE id = 1");
     tx.commit();
   }
+  EXPECT_EQ(count(*conn_, std::string("SELECT count(*) FROM \"order\" WHERE \"User Id\" = 1 AND "
+                                      "tenant_id IS DISTINCT FROM '") +
+                              kStoreA + "'"),
+            0);
+  EXPECT_EQ(count(*conn_, std::string("SELECT count(*) FROM order_lines l JOIN \"order\" o ON "
+                                      "o.id = l.order_id WHERE l.tenant_id IS DISTINCT FROM "
+                                      "o.tenant_id")),
+            0);
   std::int64_t lost = 0;
   for (const auto& check : plan_.dataLossChecks) {
     pqxx::nontransaction tx(*conn_);

@@ -79,6 +79,23 @@ TEST_F(RollbackPlanner, FlagOffUndoesTheFlagPhaseInReverse) {
             (std::vector<std::string>{"flag/enforce", "flag/on"}));
 }
 
+// The flag goes off first; the indexes the flag phase replaced come back after it.
+TEST_F(RollbackPlanner, FlagOffTurnsTheFlagOffBeforeRebuildingReplacedIndexes) {
+  plan_.steps.push_back(step("flag/finalize/users/users_email_key", plan::Phase::Flag));
+  plan_.steps.push_back(step("flag/finalize/users/users_name_idx", plan::Phase::Flag));
+  for (const plan::Step& s : plan_.steps) {
+    states_[s.id] = "done";
+  }
+  EXPECT_EQ(
+      ids(stepsToUndo(plan_, RollbackScenario::FlagOff, states_)),
+      (std::vector<std::string>{"flag/enforce", "flag/on", "flag/finalize/users/users_name_idx",
+                                "flag/finalize/users/users_email_key"}));
+  EXPECT_EQ(ids(stepsToUndo(plan_, RollbackScenario::DisableRls, states_)),
+            (std::vector<std::string>{
+                "flag/enforce", "flag/on", "flag/finalize/users/users_name_idx",
+                "flag/finalize/users/users_email_key", "verify/all", "rls/b", "rls/a"}));
+}
+
 TEST_F(RollbackPlanner, DisableRlsAddsVerifyAndRls) {
   EXPECT_EQ(ids(stepsToUndo(plan_, RollbackScenario::DisableRls, states_)),
             (std::vector<std::string>{"flag/enforce", "flag/on", "verify/all", "rls/b", "rls/a"}));

@@ -6,6 +6,7 @@
 #include "api/migration_spec.h"
 #include "plan/catalog.h"
 #include "plan/plan.h"
+#include "plan/sql_identifier.h"
 
 namespace tenantshift::plan::testing {
 
@@ -15,7 +16,12 @@ class TableBuilder {
   explicit TableBuilder(std::string name) { table_.name = std::move(name); }
 
   TableBuilder& column(std::string name, std::string type, bool notNull = false) {
-    table_.columns.push_back(Column{std::move(name), std::move(type), notNull, {}, false});
+    Column c;
+    c.name = std::move(name);
+    c.type = std::move(type);
+    c.notNull = notNull;
+    c.textLike = c.type == "text" || c.type.rfind("character", 0) == 0;
+    table_.columns.push_back(std::move(c));
     return *this;
   }
   // A NOT NULL primary key column (or several), with its primary key constraint.
@@ -29,17 +35,22 @@ class TableBuilder {
       column(name, type, true);
       table_.primaryKey.push_back(name);
       key.columns.push_back(name);
+      key.keyDefinitions.push_back(quoteIdent(name));
     }
     table_.uniqueKeys.push_back(key);
+    addIndexOf(key, true);
     return *this;
   }
   TableBuilder& id(std::string type = "bigint") { return primaryKey({{"id", std::move(type)}}); }
   TableBuilder& foreignKey(std::string name, std::vector<std::string> columns,
                            std::string referencedTable,
                            std::vector<std::string> referencedColumns = {"id"}) {
-    table_.foreignKeys.push_back(ForeignKey{std::move(name), std::move(columns),
-                                            std::move(referencedTable),
-                                            std::move(referencedColumns), true});
+    ForeignKey fk;
+    fk.name = std::move(name);
+    fk.columns = std::move(columns);
+    fk.referencedTable = std::move(referencedTable);
+    fk.referencedColumns = std::move(referencedColumns);
+    table_.foreignKeys.push_back(std::move(fk));
     return *this;
   }
   TableBuilder& unique(std::string name, std::vector<std::string> columns, bool constraint = true) {
@@ -47,14 +58,42 @@ class TableBuilder {
     key.name = name;
     key.indexName = name;
     key.columns = std::move(columns);
+    for (const auto& c : key.columns) {
+      key.keyDefinitions.push_back(quoteIdent(c));
+    }
     key.constraint = constraint;
     table_.uniqueKeys.push_back(key);
+    addIndexOf(key, false);
+    return *this;
+  }
+  // A plain (not unique) btree index on `columns`.
+  TableBuilder& index(std::string name, std::vector<std::string> columns,
+                      std::string method = "btree") {
+    Index index;
+    index.name = std::move(name);
+    index.columns = std::move(columns);
+    for (const auto& c : index.columns) {
+      index.keyDefinitions.push_back(quoteIdent(c));
+    }
+    index.method = std::move(method);
+    table_.indexes.push_back(std::move(index));
     return *this;
   }
   Table& table() { return table_; }
   operator Table() const { return table_; }
 
  private:
+  void addIndexOf(const UniqueKey& key, bool primary) {
+    Index index;
+    index.name = key.indexName;
+    index.columns = key.columns;
+    index.keyDefinitions = key.keyDefinitions;
+    index.unique = true;
+    index.primary = primary;
+    index.constraint = key.constraint ? key.name : "";
+    table_.indexes.push_back(std::move(index));
+  }
+
   Table table_;
 };
 
@@ -62,7 +101,9 @@ inline Catalog catalogOf(std::vector<Table> tables) {
   Catalog catalog;
   catalog.schema = "public";
   catalog.tables = std::move(tables);
-  catalog.appRole = Role{"app", false, false};
+  Role app;
+  app.name = "app";
+  catalog.appRole = app;
   return catalog;
 }
 
@@ -79,18 +120,26 @@ inline api::TableSpec fromParent(std::string name, std::string parent,
   source.kind = api::TenantSource::Kind::Parent;
   source.parent = std::move(parent);
   source.via = std::move(via);
-  return api::TableSpec{std::move(name), source, {}};
+  api::TableSpec table;
+  table.name = std::move(name);
+  table.from = source;
+  return table;
 }
 
 inline api::TableSpec fromColumn(std::string name, std::string column) {
   api::TenantSource source;
   source.kind = api::TenantSource::Kind::Column;
   source.column = std::move(column);
-  return api::TableSpec{std::move(name), source, {}};
+  api::TableSpec table;
+  table.name = std::move(name);
+  table.from = source;
+  return table;
 }
 
 inline api::TableSpec listed(std::string name) {
-  return api::TableSpec{std::move(name), {}, {}};
+  api::TableSpec table;
+  table.name = std::move(name);
+  return table;
 }
 
 inline const TableDecision* decisionFor(const Plan& plan, const std::string& table) {

@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "api/spec_error.h"
 #include "catalog_builder.h"
 #include "plan/planner.h"
 
@@ -79,8 +80,10 @@ TEST(PlannerSteps, SchemaStepsAreNullableFkNotValidAndGuarded) {
   EXPECT_EQ(defaultTenant->up[0].params,
             (std::vector<std::string>{"00000000-0000-0000-0000-000000000001", "default",
                                       "Default Tenant"}));
-  EXPECT_TRUE(
-      contains(defaultTenant->up[0].sql, "VALUES ($1::uuid, $2, $3) ON CONFLICT DO NOTHING"));
+  EXPECT_TRUE(contains(defaultTenant->up[0].sql,
+                       "SELECT $1::uuid, $2, $3 WHERE NOT EXISTS (SELECT FROM "
+                       "\"public\".\"tenants\" WHERE \"id\" = $1::uuid)"))
+      << defaultTenant->up[0].sql;
 
   const Step* add = plan.findStep("schema/add-column/orders");
   ASSERT_NE(add, nullptr);
@@ -91,8 +94,12 @@ TEST(PlannerSteps, SchemaStepsAreNullableFkNotValidAndGuarded) {
 
   const Step* fk = plan.findStep("schema/fk/orders");
   ASSERT_NE(fk, nullptr);
-  EXPECT_TRUE(contains(fk->up[0].sql, "NOT VALID"));
-  EXPECT_TRUE(contains(fk->up[0].sql, "REFERENCES \"public\".\"tenants\" (\"id\")"));
+  // The referenced table is locked first, as the application writes a parent before its child.
+  EXPECT_EQ(fk->up[0].sql,
+            "LOCK TABLE \"public\".\"tenants\", \"public\".\"orders\" IN SHARE ROW EXCLUSIVE "
+            "MODE");
+  EXPECT_TRUE(contains(fk->up[1].sql, "NOT VALID"));
+  EXPECT_TRUE(contains(fk->up[1].sql, "REFERENCES \"public\".\"tenants\" (\"id\")"));
   ASSERT_TRUE(fk->appliedCheck.has_value());
   EXPECT_EQ(fk->appliedCheck->params,
             (std::vector<std::string>{"\"public\".\"orders\"", "orders_tenant_fk"}));
@@ -225,23 +232,24 @@ TEST(PlannerSteps, ConstraintsValidateThenNotNullThroughACheckThenIndexConcurren
   ASSERT_EQ(index->up.size(), 2u);
   EXPECT_EQ(index->up[0].sql, "DROP INDEX CONCURRENTLY IF EXISTS \"public\".\"orders_tenant_idx\"");
   EXPECT_EQ(index->up[1].sql,
-            "CREATE INDEX CONCURRENTLY \"orders_tenant_idx\" ON \"public\".\"orders\" "
-            "(\"tenant_id\", \"id\")");
+            "CREATE INDEX CONCURRENTLY \"orders_tenant_idx\" ON \"public\".\"orders\" USING "
+            "\"btree\" (\"tenant_id\", \"id\")");
   ASSERT_TRUE(index->appliedCheck.has_value());
   EXPECT_TRUE(contains(index->appliedCheck->sql, "indisvalid"));
 }
 
 TEST(PlannerSteps, UniqueKeysAreRewrittenToLeadWithTheTenantColumn) {
   const Plan plan = buildPlan(specFor(), shopCatalog());
-  const Step* build = plan.findStep("constraints/unique/orders/orders_code_key/build");
-  const Step* swap = plan.findStep("constraints/unique/orders/orders_code_key/swap");
+  // Built in the constraints phase; the global key stays until the flag, then is replaced.
+  const Step* build = plan.findStep("constraints/unique/orders/orders_code_key");
+  const Step* swap = plan.findStep("flag/finalize/orders/orders_code_key");
   ASSERT_NE(build, nullptr);
   ASSERT_NE(swap, nullptr);
-  EXPECT_LT(positionOf(plan, build->id), positionOf(plan, swap->id));
+  EXPECT_LT(positionOf(plan, "flag/enforce"), positionOf(plan, swap->id));
   EXPECT_EQ(build->execution, Execution::Concurrent);
   EXPECT_TRUE(
       contains(build->up[1].sql, "CREATE UNIQUE INDEX CONCURRENTLY \"orders_code_key_tenant\""));
-  EXPECT_TRUE(contains(build->up[1].sql, "(\"tenant_id\", \"code\")"));
+  EXPECT_TRUE(contains(build->up[1].sql, "USING \"btree\" (\"tenant_id\", \"code\")"));
   EXPECT_TRUE(contains(swap->up[0].sql,
                        "DROP CONSTRAINT \"orders_code_key\", ADD CONSTRAINT "
                        "\"orders_code_key\" UNIQUE USING INDEX "
@@ -249,16 +257,24 @@ TEST(PlannerSteps, UniqueKeysAreRewrittenToLeadWithTheTenantColumn) {
   ASSERT_TRUE(swap->appliedCheck.has_value());
   EXPECT_EQ(swap->downRisk, DataLossRisk::Medium);
   EXPECT_EQ(swap->downExecution, Execution::Concurrent);
-  EXPECT_TRUE(contains(allSql(*swap), "(\"code\")"));
+  EXPECT_TRUE(contains(allSql(*swap),
+                       "\"orders_code_key_global\" ON \"public\".\"orders\" "
+                       "USING \"btree\" (\"code\")"));
+  ASSERT_EQ(plan.indexReplacements.size(), 3u);  // users_email_key, users_lower_name_idx, orders
+  EXPECT_EQ(plan.indexReplacements[2].index, "orders_code_key");
+  EXPECT_EQ(plan.indexReplacements[2].replacement, "orders_code_key_tenant");
+  EXPECT_TRUE(plan.indexReplacements[2].constraint);
+  EXPECT_FALSE(plan.indexReplacements[1].constraint);
+  EXPECT_TRUE(hasNoteContaining(plan, "ON CONFLICT (code) keeps working"));
 
   // A bare unique index: dropped and the new one renamed.
-  const Step* bareSwap = plan.findStep("constraints/unique/users/users_lower_name_idx/swap");
+  const Step* bareSwap = plan.findStep("flag/finalize/users/users_lower_name_idx");
   ASSERT_NE(bareSwap, nullptr);
   EXPECT_EQ(bareSwap->up[0].sql, "DROP INDEX \"public\".\"users_lower_name_idx\"");
   EXPECT_TRUE(contains(bareSwap->up[1].sql, "RENAME TO \"users_lower_name_idx\""));
 
   // The primary keys stay global, with a note.
-  EXPECT_EQ(plan.findStep("constraints/unique/orders/orders_pkey/build"), nullptr);
+  EXPECT_EQ(plan.findStep("constraints/unique/orders/orders_pkey"), nullptr);
   EXPECT_TRUE(hasNoteContaining(plan, "primary key 'orders_pkey'"));
 }
 
@@ -269,7 +285,9 @@ TEST(PlannerSteps, KeptUniqueKeysAreNotedWithWhy) {
       table.uniqueKeys[1].referencedBy = {"profiles_email_fkey"};  // users_email_key
       UniqueKey expression;
       expression.name = "users_lower_email_idx";
+      expression.indexName = expression.name;
       expression.columns = {""};
+      expression.keyDefinitions = {"lower(email)"};
       expression.hasExpressions = true;
       table.uniqueKeys.push_back(expression);
     }
@@ -277,14 +295,16 @@ TEST(PlannerSteps, KeptUniqueKeysAreNotedWithWhy) {
   std::vector<api::TableSpec> tables{testing::listed("orders"), testing::listed("users")};
   tables[0].keepUnique = {"orders_code_key"};
   Plan plan = buildPlan(specFor(tables), catalog);
-  EXPECT_EQ(plan.findStep("constraints/unique/orders/orders_code_key/build"), nullptr);
+  EXPECT_EQ(plan.findStep("constraints/unique/orders/orders_code_key"), nullptr);
   EXPECT_TRUE(
       hasNoteContaining(plan, "'orders_code_key' of 'orders' stays global: listed in keepUnique"));
-  EXPECT_EQ(plan.findStep("constraints/unique/users/users_email_key/build"), nullptr);
+  EXPECT_EQ(plan.findStep("constraints/unique/users/users_email_key"), nullptr);
   EXPECT_TRUE(hasNoteContaining(plan, "profiles_email_fkey"));
-  EXPECT_TRUE(hasNoteContaining(
-      plan, "'users_lower_email_idx' of 'users' stays global: it has expressions"));
-  EXPECT_NE(plan.findStep("constraints/unique/users/users_lower_name_idx/build"), nullptr);
+  // Expression keys are rebuilt with PostgreSQL's deparsed expression.
+  const Step* expression = plan.findStep("constraints/unique/users/users_lower_email_idx");
+  ASSERT_NE(expression, nullptr);
+  EXPECT_TRUE(contains(expression->up[1].sql, "(\"tenant_id\", lower(email))"));
+  EXPECT_NE(plan.findStep("constraints/unique/users/users_lower_name_idx"), nullptr);
 
   auto spec = specFor();
   spec.rewriteUniques = false;
@@ -320,10 +340,17 @@ TEST(PlannerSteps, RlsPoliciesAreTransitionalUntilEnforce) {
   EXPECT_EQ(plan.findStep("flag/on"), nullptr);  // no feature flag SQL in the spec
   const std::string strict = "(\"tenant_id\" = " + session + ")";
   for (const auto& statement : enforce->up) {
-    EXPECT_TRUE(contains(statement.sql, strict)) << statement.sql;
+    if (contains(statement.sql, "\"tenants\"")) {
+      // The tenants table: each tenant sees only its own row.
+      EXPECT_TRUE(contains(statement.sql, "(\"id\" = " + session + ")")) << statement.sql;
+    } else {
+      EXPECT_TRUE(contains(statement.sql, strict)) << statement.sql;
+    }
     EXPECT_FALSE(contains(statement.sql, "IS NULL OR")) << statement.sql;
   }
-  EXPECT_EQ(enforce->up.size(), 8u);  // 4 policies x 2 tables
+  EXPECT_NE(plan.findStep("rls/policies/tenants"), nullptr);
+  EXPECT_NE(plan.findStep("rls/enable/tenants"), nullptr);
+  EXPECT_EQ(enforce->up.size(), 12u);  // 4 policies x (2 tables + the tenants table)
   for (const auto& statement : enforce->down) {
     EXPECT_TRUE(contains(statement.sql, "IS NULL OR")) << statement.sql;
   }
@@ -388,8 +415,9 @@ TEST(PlannerSteps, ExistingTenantsTableIsReused) {
   EXPECT_EQ(plan.findStep("schema/tenants-table"), nullptr);
   EXPECT_EQ(plan.findStep("schema/add-column/tenants"), nullptr);
   const Step* def = plan.findStep("schema/default-tenant");
-  EXPECT_TRUE(contains(def->up[0].sql, "(\"id\", name) VALUES ($1::uuid, $2)"));
+  EXPECT_TRUE(contains(def->up[0].sql, "(\"id\", name) SELECT $1::uuid, $2 WHERE NOT EXISTS"));
   EXPECT_EQ(def->up[0].params.size(), 2u);
+  EXPECT_TRUE(def->failureHint.empty());
   for (const auto& check : plan.dataLossChecks) {
     EXPECT_FALSE(contains(check.what, "tenants:")) << check.what;
   }
@@ -421,10 +449,19 @@ TEST(PlannerSteps, PartitionedTablesAreConvertedThroughTheirParent) {
   EXPECT_NE(plan.findStep("schema/add-column/measurements"), nullptr);
   EXPECT_EQ(plan.findStep("schema/add-column/measurements_2023"), nullptr);
   EXPECT_TRUE(hasNoteContaining(plan, "partition 'measurements_2023' is covered"));
-  // NOT VALID foreign keys per partition.
+  // NOT VALID foreign keys per partition, validated, then the partitioned table's attaches them.
   EXPECT_EQ(plan.findStep("schema/fk/measurements"), nullptr);
   ASSERT_NE(plan.findStep("schema/fk/measurements/measurements_2024"), nullptr);
+  EXPECT_TRUE(contains(plan.findStep("schema/fk/measurements/measurements_2024")->up[1].sql,
+                       "ADD CONSTRAINT \"measurements_tenant_fk\""));
   EXPECT_NE(plan.findStep("constraints/validate-fk/measurements/measurements_2023"), nullptr);
+  const Step* parentFk = plan.findStep("constraints/validate-fk/measurements");
+  ASSERT_NE(parentFk, nullptr);
+  EXPECT_TRUE(contains(parentFk->up[1].sql,
+                       "ALTER TABLE \"public\".\"measurements\" ADD CONSTRAINT "
+                       "\"measurements_tenant_fk\" FOREIGN KEY"));
+  EXPECT_LT(positionOf(plan, "constraints/validate-fk/measurements/measurements_2024"),
+            positionOf(plan, "constraints/validate-fk/measurements"));
   // Index: concurrently per partition, then attached to an index on only the parent.
   const auto part = positionOf(plan, "constraints/index/measurements/measurements_2023");
   const auto parent = positionOf(plan, "constraints/index/measurements");
@@ -433,7 +470,8 @@ TEST(PlannerSteps, PartitionedTablesAreConvertedThroughTheirParent) {
   EXPECT_EQ(plan.steps[part].execution, Execution::Concurrent);
   EXPECT_TRUE(contains(plan.steps[parent].up[0].sql, "ON ONLY \"public\".\"measurements\""));
   EXPECT_TRUE(contains(allSql(plan.steps[parent]),
-                       "ATTACH PARTITION \"public\".\"measurements_2024_tenant_idx\""));
+                       "ATTACH PARTITION "
+                       "\"public\".\"measurements_tenant_idx_measurements_2024\""));
   // Sweep matches rows on (tableoid, ctid).
   EXPECT_TRUE(contains(plan.findStep("backfill/measurements")->backfill->sweepSql, "t.tableoid"));
   // Policies on the parent and on each partition.
@@ -441,15 +479,74 @@ TEST(PlannerSteps, PartitionedTablesAreConvertedThroughTheirParent) {
   EXPECT_NE(plan.findStep("rls/policies/measurements_2024"), nullptr);
 }
 
-TEST(PlannerSteps, ViewsThatBypassPoliciesAreNoted) {
+View view(std::string name, std::vector<std::string> tables, bool materialized, bool invoker) {
+  View out;
+  out.name = std::move(name);
+  out.tables = std::move(tables);
+  out.materialized = materialized;
+  out.securityInvoker = invoker;
+  return out;
+}
+
+TEST(PlannerSteps, ViewsReadingTenantTablesBecomeSecurityInvoker) {
   Catalog catalog = shopCatalog();
-  catalog.views.push_back(View{"order_totals", {"orders"}, false, false});
-  catalog.views.push_back(View{"safe_orders", {"orders"}, false, true});
-  catalog.views.push_back(View{"other", {"unrelated"}, false, false});
-  const Plan plan = buildPlan(specFor(), catalog);
-  EXPECT_TRUE(hasNoteContaining(plan, "view 'order_totals' reads orders"));
-  EXPECT_FALSE(hasNoteContaining(plan, "safe_orders"));
-  EXPECT_FALSE(hasNoteContaining(plan, "'other'"));
+  catalog.views.push_back(view("order_totals", {"orders"}, false, false));
+  catalog.views.push_back(view("safe_orders", {"orders"}, false, true));
+  catalog.views.push_back(view("other", {"unrelated"}, false, false));
+  View outer = view("big_orders", {}, false, false);
+  outer.views = {"order_totals"};
+  catalog.views.push_back(outer);
+  Plan plan = buildPlan(specFor(), catalog);
+  const Step* totals = plan.findStep("rls/view/order_totals");
+  ASSERT_NE(totals, nullptr);
+  EXPECT_EQ(totals->up[0].sql,
+            "ALTER VIEW \"public\".\"order_totals\" SET (security_invoker = true)");
+  EXPECT_EQ(totals->down[0].sql, "ALTER VIEW \"public\".\"order_totals\" RESET (security_invoker)");
+  EXPECT_NE(plan.findStep("rls/view/big_orders"), nullptr) << "a view over a view";
+  EXPECT_EQ(plan.findStep("rls/view/safe_orders"), nullptr);
+  EXPECT_EQ(plan.findStep("rls/view/other"), nullptr);
+
+  // Kept by the spec: left alone, with a note.
+  auto spec = specFor();
+  spec.accept.views = {"order_totals"};
+  plan = buildPlan(spec, catalog);
+  EXPECT_EQ(plan.findStep("rls/view/order_totals"), nullptr);
+  EXPECT_TRUE(hasNoteContaining(plan, "accepted by spec.accept.views"));
+
+  // A view the app reads, over a table it cannot read: switching would break it.
+  for (auto& v : catalog.views) {
+    if (v.name == "order_totals") {
+      v.appPrivileges.effective = {"SELECT"};
+    }
+  }
+  try {
+    buildPlan(specFor(), catalog);
+    ADD_FAILURE() << "expected a SpecError";
+  } catch (const api::SpecError& error) {
+    EXPECT_EQ(error.field(), "spec.accept.views");
+    EXPECT_TRUE(contains(error.what(), "GRANT SELECT ON orders TO app")) << error.what();
+  }
+}
+
+TEST(PlannerSteps, MaterializedViewsLoseTheAppRolesSelectUnlessAccepted) {
+  Catalog catalog = shopCatalog();
+  View counts = view("order_counts", {"orders"}, true, false);
+  counts.owner = "owner";
+  counts.appPrivileges.effective = {"SELECT"};
+  counts.appPrivileges.direct = {"SELECT"};
+  counts.appPrivileges.viaPublic = {"SELECT"};
+  catalog.views.push_back(counts);
+  Plan plan = buildPlan(specFor(), catalog);
+  const Step* revoke = plan.findStep("rls/materialized-view/order_counts");
+  ASSERT_NE(revoke, nullptr);
+  EXPECT_EQ(revoke->up[0].sql, "REVOKE SELECT ON \"public\".\"order_counts\" FROM \"app\"");
+  EXPECT_EQ(revoke->up[1].sql, "REVOKE SELECT ON \"public\".\"order_counts\" FROM PUBLIC");
+  EXPECT_EQ(revoke->down[1].sql, "GRANT SELECT ON \"public\".\"order_counts\" TO PUBLIC");
+  EXPECT_TRUE(hasNoteContaining(plan, "a refresh without a tenant set sees no rows"));
+  auto spec = specFor();
+  spec.accept.materializedViews = {"order_counts"};
+  plan = buildPlan(spec, catalog);
+  EXPECT_EQ(plan.findStep("rls/materialized-view/order_counts"), nullptr);
 }
 
 TEST(PlannerSteps, OddIdentifiersAreQuotedEverywhere) {

@@ -170,8 +170,17 @@ TEST(SpecErrors, ExistingTenantsTableWithTheWrongKey) {
   Catalog catalog = baseCatalog();
   catalog.tables.push_back(TableBuilder("tenants").id("bigint"));
   EXPECT_EQ(errorField(specFor(), catalog), "spec.tenant.table");
-  catalog.tables.back() = TableBuilder("tenants").id("uuid").column("plan", "text", true);
-  EXPECT_EQ(errorField(specFor(), catalog), "spec.tenant.table");
+}
+
+TEST(SpecErrors, DefaultTenantThatDoesNotFitTheTenantsTable) {
+  Catalog catalog = baseCatalog();
+  catalog.tables.push_back(
+      TableBuilder("tenants").id("uuid").column("slug", "character varying(4)", true));
+  catalog.tables.back().columns.back().maxLength = 4;
+  EXPECT_EQ(errorField(specFor(), catalog), "spec.tenant.default.slug");
+  auto spec = specFor();
+  spec.tenant.defaultTenant.slug = "hq";
+  EXPECT_EQ(errorField(spec, catalog), "");
 }
 
 TEST(SpecErrors, NothingLeftToConvert) {

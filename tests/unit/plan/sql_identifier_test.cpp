@@ -63,3 +63,18 @@ TEST(BoundedName, NeverCutsInsideAUtf8Character) {
 
 }  // namespace
 }  // namespace tenantshift::plan
+
+namespace tenantshift::plan {
+namespace {
+
+TEST(DollarQuoted, PicksATagThatCannotEndTheBodyEarly) {
+  EXPECT_EQ(dollarQuoted("BEGIN RETURN NEW; END"), "$ts$BEGIN RETURN NEW; END$ts$");
+  // An identifier holding the tag, or ending in a prefix of it, gets another tag.
+  EXPECT_EQ(dollarQuoted("NEW.\"pid$ts$;SELECT 1;--\""), "$ts1$NEW.\"pid$ts$;SELECT 1;--\"$ts1$");
+  EXPECT_EQ(dollarQuoted("x $ts"), "$ts1$x $ts$ts1$");
+  EXPECT_EQ(dollarQuoted("$ts$ $ts1$"), "$ts2$$ts$ $ts1$$ts2$");
+  EXPECT_EQ(dollarQuoted(""), "$ts$$ts$");
+}
+
+}  // namespace
+}  // namespace tenantshift::plan

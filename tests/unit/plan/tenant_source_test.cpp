@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "api/spec_error.h"
 #include "catalog_builder.h"
 #include "plan/planner.h"
 
@@ -53,7 +54,7 @@ TEST(TenantSource, DerivesAThreeHopChainFromNotNullForeignKeys) {
   EXPECT_LT(positionOf(plan, "backfill/trades"), positionOf(plan, "backfill/trade_fills"));
 }
 
-TEST(TenantSource, NullableForeignKeysAreNotFollowed) {
+TEST(TenantSource, NullableForeignKeysAreFollowedAndRowsWithoutAParentGetTheDefault) {
   Catalog catalog = catalogOf({
       TableBuilder("comments")
           .id()
@@ -64,10 +65,108 @@ TEST(TenantSource, NullableForeignKeysAreNotFollowed) {
   const Plan plan = buildPlan(specFor(), catalog);
   const auto* comments = decisionFor(plan, "comments");
   ASSERT_NE(comments, nullptr);
-  EXPECT_EQ(comments->source, "default tenant");
-  EXPECT_NE(comments->reason.find("comments_user_id_fkey"), std::string::npos) << comments->reason;
-  EXPECT_NE(plan.findStep("schema/default/comments"), nullptr);
-  EXPECT_EQ(plan.findStep("schema/trigger/comments"), nullptr);
+  EXPECT_EQ(comments->source, "parent users via (user_id)");
+  EXPECT_TRUE(comments->nullableSource);
+  EXPECT_EQ(comments->sourceForeignKey, "comments_user_id_fkey");
+  EXPECT_NE(comments->reason.find("nullable foreign key comments_user_id_fkey"), std::string::npos)
+      << comments->reason;
+  EXPECT_NE(comments->reason.find("is NULL get the default tenant"), std::string::npos)
+      << comments->reason;
+  EXPECT_NE(plan.findStep("schema/trigger/comments"), nullptr);
+  EXPECT_EQ(plan.findStep("schema/default/comments"), nullptr);
+}
+
+// An order referencing its customer, its product and the staff member who took it: the stated
+// rule picks one, and the plan shows each rejected alternative with the rule that decided.
+Catalog ordersCatalog(bool staffNullable) {
+  return catalogOf({
+      TableBuilder("customers").id(),
+      TableBuilder("products")
+          .id()
+          .column("customer_id", "bigint", true)
+          .foreignKey("products_customer_fkey", {"customer_id"}, "customers"),
+      TableBuilder("staff").id(),
+      TableBuilder("orders")
+          .id()
+          .column("customer_id", "bigint", true)
+          .column("product_id", "bigint", true)
+          .column("staff_id", "bigint", !staffNullable)
+          .foreignKey("orders_customer_id_fkey", {"customer_id"}, "customers")
+          .foreignKey("orders_product_id_fkey", {"product_id"}, "products")
+          .foreignKey("orders_staff_id_fkey", {"staff_id"}, "staff"),
+  });
+}
+
+TEST(TenantSource, SeveralCandidateParentsAreRankedByTheStatedRuleAndAlternativesShown) {
+  Plan plan = buildPlan(specFor(), ordersCatalog(false));
+  const TableDecision* orders = decisionFor(plan, "orders");
+  ASSERT_NE(orders, nullptr);
+  // customers and staff are one hop from a root, products two: by name, customers wins.
+  EXPECT_EQ(orders->source, "parent customers via (customer_id)");
+  ASSERT_EQ(orders->alternatives.size(), 2u);
+  EXPECT_NE(orders->alternatives[0].find("orders_product_id_fkey to products: ranks after "
+                                         "orders_customer_id_fkey (its path has 2 hops"),
+            std::string::npos)
+      << orders->alternatives[0];
+  EXPECT_NE(orders->alternatives[1].find("orders_staff_id_fkey to staff: ranks after "
+                                         "orders_customer_id_fkey (by name"),
+            std::string::npos)
+      << orders->alternatives[1];
+  EXPECT_NE(orders->alternatives[1].find("rule: NOT NULL before nullable"), std::string::npos);
+
+  // A NOT NULL foreign key wins over a nullable one, whatever the names.
+  auto nullableCustomer = ordersCatalog(false);
+  for (auto& table : nullableCustomer.tables) {
+    if (table.name == "orders") {
+      for (auto& column : table.columns) {
+        if (column.name == "customer_id") {
+          column.notNull = false;
+        }
+      }
+    }
+  }
+  plan = buildPlan(specFor(), nullableCustomer);
+  EXPECT_EQ(decisionFor(plan, "orders")->source, "parent staff via (staff_id)");
+  EXPECT_NE(decisionFor(plan, "orders")->alternatives[0].find("it is nullable"), std::string::npos)
+      << decisionFor(plan, "orders")->alternatives[0];
+}
+
+TEST(TenantSource, AcceptedCrossTenantReferencesAreNeverTheSource) {
+  auto orders = listed("orders");
+  orders.crossTenantRefs = {"orders_customer_id_fkey"};
+  const auto spec = specFor(std::vector<api::TableSpec>{orders});
+  const Plan plan = buildPlan(spec, ordersCatalog(false));
+  const TableDecision* decision = decisionFor(plan, "orders");
+  EXPECT_EQ(decision->source, "parent staff via (staff_id)");
+  EXPECT_EQ(decision->crossTenantRefs, std::vector<std::string>{"orders_customer_id_fkey"});
+  bool shown = false;
+  for (const auto& alternative : decision->alternatives) {
+    shown = shown ||
+            alternative.find(
+                "orders_customer_id_fkey to customers: accepted as a "
+                "cross-tenant reference (spec.tables[0].crossTenantRefs)") != std::string::npos;
+  }
+  EXPECT_TRUE(shown);
+}
+
+TEST(TenantSource, CrossTenantRefsMustNameAForeignKeyToATenantTableThatIsNotTheSource) {
+  auto expectError = [](const api::TableSpec& table, const std::string& field,
+                        const std::string& words) {
+    try {
+      buildPlan(specFor(std::vector<api::TableSpec>{table}), ordersCatalog(false));
+      ADD_FAILURE() << "expected a SpecError for " << field;
+    } catch (const api::SpecError& error) {
+      EXPECT_EQ(error.field(), field);
+      EXPECT_NE(std::string(error.what()).find(words), std::string::npos) << error.what();
+    }
+  };
+  auto unknown = listed("orders");
+  unknown.crossTenantRefs = {"orders_customer_id_fkey", "orders_nope"};
+  expectError(unknown, "spec.tables[0].crossTenantRefs[1]",
+              "has no foreign key 'orders_nope' (its foreign keys: orders_customer_id_fkey");
+  auto source = fromParent("orders", "staff", {"staff_id"});
+  source.crossTenantRefs = {"orders_staff_id_fkey"};
+  expectError(source, "spec.tables[0].crossTenantRefs[0]", "is where the rows of 'orders' get");
 }
 
 TEST(TenantSource, CompositeForeignKeysJoinOnEveryColumn) {
