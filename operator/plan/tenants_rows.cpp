@@ -46,9 +46,9 @@ TenantsRow tenantsRowFromId(const PlanContext& ctx, const std::string& idExpr) {
     const bool required = column.notNull && !column.defaultExpr;
     // A slug, and any other required text column that must be unique: the id as text.
     const bool idAsText =
-        column.textLike && (column.name == "slug" ||
-                            (required && column.name != "name" &&
-                             uniqueOnItsOwn(*ctx.tenants.table, column.name)));
+        column.textLike &&
+        (column.name == "slug" ||
+         (required && column.name != "name" && uniqueOnItsOwn(*ctx.tenants.table, column.name)));
     std::string value;
     if (idAsText) {
       value = fittedText(idText, column.maxLength);
