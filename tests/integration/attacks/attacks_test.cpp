@@ -18,9 +18,9 @@
 #include <utility>
 #include <vector>
 
-#include "../realistic/rentals_fixture.h"
 #include "support/postgres_server.h"
 #include "support/queries.h"
+#include "support/rentals_fixture.h"
 #include "support/tenantshift_process.h"
 
 namespace tenantshift::attacks {

@@ -11,10 +11,10 @@
 #include <pqxx/pqxx>
 #include <utility>
 
-#include "rentals_fixture.h"
 #include "support/pgbench.h"
 #include "support/postgres_server.h"
 #include "support/queries.h"
+#include "support/rentals_fixture.h"
 #include "support/tenantshift_process.h"
 
 namespace tenantshift::realistic {

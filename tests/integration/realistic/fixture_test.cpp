@@ -2,10 +2,10 @@
 // as it is today: if these fail, a conversion test's failure says nothing about tenantshift.
 #include <gtest/gtest.h>
 
-#include "rentals_fixture.h"
 #include "support/pgbench.h"
 #include "support/postgres_server.h"
 #include "support/queries.h"
+#include "support/rentals_fixture.h"
 
 namespace tenantshift::realistic {
 namespace {

@@ -6,9 +6,9 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
-#include "rentals_fixture.h"
 #include "support/postgres_server.h"
 #include "support/queries.h"
+#include "support/rentals_fixture.h"
 #include "support/tenantshift_process.h"
 
 namespace tenantshift::realistic {

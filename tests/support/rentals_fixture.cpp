@@ -1,4 +1,4 @@
-#include "rentals_fixture.h"
+#include "support/rentals_fixture.h"
 
 #include <gtest/gtest.h>
 
