@@ -13,6 +13,7 @@
 #include <set>
 #include <sstream>
 
+#include "api/content_hash.h"
 #include "api/duration.h"
 #include "api/spec_error.h"
 #include "api/spec_json.h"
@@ -162,7 +163,8 @@ TenantIdType parseIdType(const Field& field) {
 }
 
 void parseDatabase(const Field& field, DatabaseSpec& database) {
-  field.expectMap({"schema", "appRole"});
+  // urlSecretRef is the operator's (where the URL is); the CLI takes --database-url.
+  field.expectMap({"schema", "appRole", "urlSecretRef"});
   if (field["schema"].present()) {
     database.schema = field["schema"].identifier();
   }
@@ -427,7 +429,10 @@ AcceptSpec parseAccept(const Field& field) {
 
 MigrationSpec parseSpec(const Field& field) {
   field.expectMap({"database", "tenant", "tables", "exclude", "rewriteUniques", "rewriteIndexes",
-                   "tenantForeignKeys", "accept", "backfill", "ddl", "featureFlag"});
+                   "tenantForeignKeys", "accept", "backfill", "ddl", "featureFlag",
+                   // The operator's own fields (controller/operator_spec.h): how and when it runs
+                   // the phases; the engine's plan does not depend on them.
+                   "paused", "requireApproval", "approvedPlan", "dependsOn", "jobTemplate"});
   MigrationSpec spec;
   if (!field["database"].present()) {
     field["database"].fail("is required (at least database.appRole)");
@@ -491,15 +496,6 @@ MigrationSpec parseSpec(const Field& field) {
     parseFeatureFlag(field["featureFlag"], spec.featureFlag);
   }
   return spec;
-}
-
-std::uint64_t fnv1a64(const std::string& text) {
-  std::uint64_t hash = 1469598103934665603ULL;
-  for (unsigned char c : text) {
-    hash ^= c;
-    hash *= 1099511628211ULL;
-  }
-  return hash;
 }
 
 }  // namespace
@@ -587,10 +583,7 @@ TenantMigration loadTenantMigration(const std::string& path) {
 }
 
 std::string specHash(const MigrationSpec& spec) {
-  std::ostringstream out;
-  out << std::hex << fnv1a64(toJson(spec).dump());
-  std::string hex = out.str();
-  return std::string(16 - hex.size(), '0') + hex;
+  return contentHash(toJson(spec).dump());
 }
 
 }  // namespace tenantshift::api

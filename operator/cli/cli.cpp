@@ -15,6 +15,7 @@
 #include "cli/status_format.h"
 #include "cli/terminal_progress.h"
 #include "cli/version.h"
+#include "controller/operator_command.h"
 #include "db/connection.h"
 #include "engine/engine.h"
 #include "engine/verify_failed_error.h"
@@ -32,11 +33,15 @@ bool isTerminal(int fd) {
 }
 
 // Logs go to stderr as structured lines; stdout carries results only.
-void configureLogging(const Arguments& arguments) {
+void installLogger(spdlog::level::level_enum level) {
   auto logger = std::make_shared<spdlog::logger>("tenantshift",
                                                  std::make_shared<spdlog::sinks::stderr_sink_mt>());
   logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e%z level=%l %v");
   spdlog::set_default_logger(logger);
+  spdlog::set_level(level);
+}
+
+void configureLogging(const Arguments& arguments) {
   auto level = isTerminal(STDOUT_FILENO) ? spdlog::level::warn : spdlog::level::info;
   if (arguments.logLevel) {
     level = spdlog::level::from_str(*arguments.logLevel);
@@ -45,7 +50,7 @@ void configureLogging(const Arguments& arguments) {
                        *arguments.logLevel + "\"");
     }
   }
-  spdlog::set_level(level);
+  installLogger(level);
 }
 
 void printReport(const engine::VerifyReport& report, const Arguments& arguments,
@@ -198,6 +203,11 @@ int dispatch(const Arguments& arguments, std::ostream& out) {
 }  // namespace
 
 int runCli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  if (!args.empty() && args.front() == "operator") {
+    // The operator has flags of its own and logs at info on any terminal: it is a server.
+    installLogger(spdlog::level::info);
+    return controller::runOperator({args.begin() + 1, args.end()}, out, err);
+  }
   try {
     auto arguments = parseArguments(args);
     if (arguments.command == "version") {

@@ -1,0 +1,77 @@
+#include "controller/ledger_view.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+#include "plan/plan_hash.h"
+
+namespace tenantshift::controller {
+
+namespace {
+
+bool isDone(const engine::StepStatus& step) {
+  return step.state == "done";
+}
+
+TableProgress tableProgress(const engine::BackfillCursorStatus& cursor) {
+  TableProgress out;
+  out.table = cursor.table;
+  out.rowsDone = cursor.rowsDone;
+  out.finished = cursor.finished;
+  if (cursor.progress) {
+    out.rowsDone = std::max(cursor.progress->rowsScanned, cursor.rowsDone);
+    out.rowsTotal = cursor.progress->estimatedTotal;
+    // Whole rows: the status holds integers, and a fraction would make every read-back differ.
+    out.rowsPerSecond = static_cast<double>(std::llround(cursor.progress->rowsPerSecond));
+    out.updatedAt = cursor.progress->updatedAt;
+  }
+  return out;
+}
+
+}  // namespace
+
+LedgerView ledgerView(const plan::Plan& plan, const engine::MigrationStatus& ledger) {
+  std::map<std::string, const engine::StepStatus*> recorded;
+  for (const engine::StepStatus& step : ledger.steps) {
+    recorded[step.id] = &step;
+  }
+  LedgerView view;
+  view.planHash = plan::planHash(plan);
+  for (plan::Phase phase : plan::kPhases) {
+    PhaseProgress progress;
+    progress.phase = phase;
+    for (const plan::Step* step : plan.stepsOf(phase)) {
+      ++progress.total;
+      const auto it = recorded.find(step->id);
+      if (it == recorded.end()) {
+        continue;
+      }
+      const engine::StepStatus& status = *it->second;
+      if (isDone(status)) {
+        ++progress.done;
+      }
+      if (!status.startedAt.empty() &&
+          (progress.startedAt.empty() || status.startedAt < progress.startedAt)) {
+        progress.startedAt = status.startedAt;
+      }
+      if (status.finishedAt > progress.finishedAt) {
+        progress.finishedAt = status.finishedAt;
+      }
+    }
+    view.phases.push_back(progress);
+  }
+  auto stepDone = [&](const std::string& id) {
+    const auto it = recorded.find(id);
+    return it != recorded.end() && isDone(*it->second);
+  };
+  view.flagOnPlanned = plan.findStep("flag/on") != nullptr;
+  view.flagOnDone = stepDone("flag/on");
+  view.enforceDone = stepDone("flag/enforce");
+  for (const engine::BackfillCursorStatus& cursor : ledger.cursors) {
+    view.backfill.push_back(tableProgress(cursor));
+  }
+  return view;
+}
+
+}  // namespace tenantshift::controller
