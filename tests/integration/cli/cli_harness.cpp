@@ -36,9 +36,6 @@ std::string primaryKeyOrder(const std::string& table) {
 
 }  // namespace
 
-fs::path exampleDir() {
-  return fs::path(TENANTSHIFT_SOURCE_DIR) / "examples" / "alphapulse";
-}
 
 std::string replaceOnce(const std::string& text, const std::string& from, const std::string& to) {
   const std::size_t at = text.find(from);
@@ -68,20 +65,6 @@ fs::path writeManifest(const fs::path& dir, const ManifestOptions& options,
   return writeFile(dir, fileName, text);
 }
 
-void loadExample(const std::string& url, const std::string& scale) {
-  const auto& server = PostgresServer::shared();
-  const std::string psql = shellQuote((server.binDir() / "psql").string()) +
-                           " -X -q -v ON_ERROR_STOP=1 -d " + shellQuote(url);
-  auto schema = runCommand(psql + " -f " + shellQuote((exampleDir() / "schema.sql").string()));
-  if (schema.exitCode != 0) {
-    throw std::runtime_error("schema.sql failed: " + schema.output);
-  }
-  auto data = runCommand(psql + " -v scale=" + shellQuote(scale) + " -f " +
-                         shellQuote((exampleDir() / "generate.sql").string()));
-  if (data.exitCode != 0) {
-    throw std::runtime_error("generate.sql failed: " + data.output);
-  }
-}
 
 bool waitUntil(const std::function<bool()>& condition, std::chrono::seconds limit) {
   const auto deadline = std::chrono::steady_clock::now() + limit;

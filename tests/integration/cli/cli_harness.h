@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "support/example_database.h"
 #include "support/queries.h"
 #include "support/scratch_files.h"
 #include "support/tenantshift_process.h"
@@ -20,6 +21,8 @@ namespace tenantshift::clitest {
 // Shared with the other integration binaries (tests/support).
 using tenantshift::testing::CliResult;
 using tenantshift::testing::databaseName;
+using tenantshift::testing::exampleDir;
+using tenantshift::testing::loadExample;
 using tenantshift::testing::queryColumn;
 using tenantshift::testing::queryInt;
 using tenantshift::testing::queryValue;
@@ -35,8 +38,6 @@ using tenantshift::testing::writeFile;
 extern const std::vector<std::string> kTenantTables;
 inline constexpr const char* kDefaultTenant = "00000000-0000-0000-0000-000000000001";
 
-std::filesystem::path exampleDir();
-
 // The example's migration.yaml with these settings substituted (each substitution is checked).
 struct ManifestOptions {
   int batchSize = 5000;
@@ -51,8 +52,6 @@ std::filesystem::path writeManifest(const std::filesystem::path& dir,
 // `text` with the first occurrence of `from` replaced by `to`; throws when `from` is absent.
 std::string replaceOnce(const std::string& text, const std::string& from, const std::string& to);
 
-// schema.sql then generate.sql at `scale` (psql -v scale=...).
-void loadExample(const std::string& url, const std::string& scale);
 
 // Polls `condition` every 50 ms until it holds or `limit` passes; returns whether it held.
 bool waitUntil(const std::function<bool()>& condition, std::chrono::seconds limit);
