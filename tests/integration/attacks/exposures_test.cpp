@@ -57,13 +57,13 @@ TEST(EnforcedExposures, NotifyPayloadsReachEveryListenerWhateverItsTenant) {
   ASSERT_EQ(state.error, "");
   AppSession victim(state.url);
   AppSession attacker(state.url);
+  // LISTEN has no tenant: the attacker listens on the channel B's requests notify on.
   Receiver heard(attacker.connection(), "tenantshift_attack");
-  attacker.inTransaction(kOwn, "SELECT 1");  // the attacker's session has tenant A
-
   victim.inTransaction(kForeign, "SELECT pg_notify('tenantshift_attack', 'a secret of branch 3')");
-  victim.inTransaction(kOwn,
-                       "SELECT pg_notify('tenantshift_attack', coalesce((SELECT "
-                       "string_agg(email, ',') FROM customers WHERE branch_id = 3), 'none'))");
+  // And A sends itself what it can read of B's rows: the policies filter the payload's query.
+  attacker.inTransaction(kOwn,
+                         "SELECT pg_notify('tenantshift_attack', coalesce((SELECT "
+                         "string_agg(email, ',') FROM customers WHERE branch_id = 3), 'none'))");
   for (int waits = 0; heard.payloads.size() < 2 && waits < 10; ++waits) {
     attacker.connection().await_notification(1, 0);
   }
@@ -126,6 +126,31 @@ TEST(EnforcedExposures, SequenceGapsCountOtherTenantsInserts) {
   const auto after = attacker.inTransaction(kOwn, next)[0][0].as<long long>();
   EXPECT_EQ(after - before - 1, 3)
       << "nextval no longer counts other tenants' inserts: update the README";
+}
+
+// Large objects have no tenant and no row-level security: one the role owns is every session's
+// of the role, whatever tenant it has set (the fixture revokes lo_create and lo_from_bytea, as the
+// README asks; here the superuser hands the role one, as an application granted them would
+// have made it).
+TEST(EnforcedExposures, TheRolesLargeObjectsAreEveryTenants) {
+  const AttackState& state = attackState(State::kEnforced);
+  ASSERT_EQ(state.error, "");
+  pqxx::connection superuser(state.url);
+  pqxx::nontransaction admin(superuser);
+  const std::string oid =
+      admin.exec1("SELECT lo_from_bytea(0, 'invoice of branch 3')")[0].as<std::string>();
+  admin.exec("ALTER LARGE OBJECT " + oid + " OWNER TO rentals_app");
+  AppSession attacker(state.url);
+  std::string read;
+  try {
+    read = attacker.inTransaction(kOwn, "SELECT convert_from(lo_get(" + oid + "), 'UTF8')")[0][0]
+               .as<std::string>();
+  } catch (const pqxx::sql_error& error) {
+    read = std::string("refused: ") + error.what();
+  }
+  admin.exec("SELECT lo_unlink(" + oid + ")");
+  EXPECT_EQ(read, "invoice of branch 3")
+      << "tenant A can no longer read the role's large objects: update the README";
 }
 
 }  // namespace
