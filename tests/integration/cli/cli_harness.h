@@ -11,6 +11,7 @@
 
 #include "support/example_database.h"
 #include "support/queries.h"
+#include "support/schema_dump.h"
 #include "support/scratch_files.h"
 #include "support/tenantshift_process.h"
 
@@ -28,6 +29,7 @@ using tenantshift::testing::queryInt;
 using tenantshift::testing::queryValue;
 using tenantshift::testing::readFile;
 using tenantshift::testing::runTenantshift;
+using tenantshift::testing::schemaDump;
 using tenantshift::testing::ScratchDir;
 using tenantshift::testing::TenantshiftProcess;
 using tenantshift::testing::urlAs;
@@ -62,9 +64,6 @@ bool schemaExists(const std::string& url, const std::string& schema);
 // order>"; with includeTenant the tenant column is part of the rows.
 std::map<std::string, std::string> dataChecksums(const std::string& url,
                                                  bool includeTenant = false);
-// pg_dump --schema-only --schema=public, without the lines that differ between two dumps of
-// the same schema (version banner, the random \restrict key).
-std::string schemaDump(const std::string& url);
 // Names of indexes with indisvalid = false, comma-separated ("" when none).
 std::string invalidIndexes(const std::string& url);
 // Rows whose tenant is not the default tenant, per table (all zero after the example's run).
