@@ -18,7 +18,7 @@ std::string formatStatus(const engine::MigrationStatus& status) {
   }
   std::map<std::string, int> counts;
   for (const auto& step : status.steps) {
-    ++counts[step.state];
+    ++counts[std::string(engine::toString(step.state))];
   }
   out << "Migration " << status.name << " (spec " << status.specHash << "), started "
       << status.startedAt << ", updated " << status.updatedAt << "\n";
@@ -33,7 +33,7 @@ std::string formatStatus(const engine::MigrationStatus& status) {
       phase = step.phase;
       out << "\n== " << phase << "\n";
     }
-    out << "  " << std::left << std::setw(12) << step.state << " " << step.id;
+    out << "  " << std::left << std::setw(12) << engine::toString(step.state) << " " << step.id;
     if (step.rows > 0) {
       out << "  rows=" << step.rows;
     }
@@ -89,7 +89,7 @@ nlohmann::json statusToJson(const engine::MigrationStatus& status) {
   for (const auto& step : status.steps) {
     steps.push_back({{"id", step.id},
                      {"phase", step.phase},
-                     {"state", step.state},
+                     {"state", engine::toString(step.state)},
                      {"rows", step.rows},
                      {"attempts", step.attempts},
                      {"startedAt", step.startedAt},

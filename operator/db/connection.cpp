@@ -23,7 +23,7 @@ std::unique_ptr<pqxx::connection> connect(const std::string& url) {
     return connection;
   } catch (const std::exception& error) {
     // libpq's messages name host and port, never the password; the URL we add is redacted.
-    throw std::runtime_error("cannot connect to " + redactUrl(url) + ": " + error.what());
+    throw pqxx::broken_connection("cannot connect to " + redactUrl(url) + ": " + error.what());
   }
 }
 

@@ -11,7 +11,7 @@ namespace tenantshift::db {
 std::string redactUrl(const std::string& url);
 
 // Opens a connection, tagged application_name=tenantshift. A failure is rethrown as
-// std::runtime_error whose message names the redacted URL and never the password.
+// pqxx::broken_connection whose message names the redacted URL and never the password.
 std::unique_ptr<pqxx::connection> connect(const std::string& url);
 
 }  // namespace tenantshift::db

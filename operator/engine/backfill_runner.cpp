@@ -190,7 +190,7 @@ std::int64_t BackfillRunner::run(const plan::Step& step) {
     const std::string message = stepFailureMessage(step, error, settings_);
     StepExecutor(session_, ledger_, settings_, observer_)
         .recordFailure(step, message, millisSince(start));
-    throw EngineError(message);
+    throw EngineError(message, outcomeOfDatabaseFailure(error));
   }
   spdlog::debug("step done id={} rows={} ms={}", step.id, rowsDone, millisSince(start));
   return rowsDone;

@@ -126,7 +126,7 @@ bool flagPhaseDone(const plan::Plan& plan, const std::map<std::string, StepRecor
   }
   return std::all_of(flagSteps.begin(), flagSteps.end(), [&](const plan::Step* step) {
     const auto it = states.find(step->id);
-    return it != states.end() && it->second.state == "done";
+    return it != states.end() && it->second.state == StepState::Done;
   });
 }
 
@@ -230,7 +230,7 @@ RunResult Engine::run(const RunOptions& options) {
       break;
     }
     const auto recorded = states.find(step.id);
-    const bool done = recorded != states.end() && recorded->second.state == "done";
+    const bool done = recorded != states.end() && recorded->second.state == StepState::Done;
     // Before the flag flips, the verification must hold for the schema as it is now: a change
     // since (`run --until verify`, then someone's DDL, then `run`) means verifying again.
     if (step.phase == plan::Phase::Flag && !done && !flagChecked && verifyStep != nullptr) {
@@ -342,7 +342,7 @@ RollbackResult Engine::rollback(RollbackScenario scenario, bool allowDataLoss) {
     return result;
   }
   const plan::Plan thePlan = plan::buildPlan(spec, record->catalog);
-  std::map<std::string, std::string> states;
+  std::map<std::string, StepState> states;
   {
     pqxx::read_transaction tx(session.connection());
     for (const auto& [id, step] : ledger.steps(tx)) {
@@ -378,7 +378,8 @@ RollbackResult Engine::rollback(RollbackScenario scenario, bool allowDataLoss) {
         list += (list.empty() ? "" : "; ") + loss;
       }
       throw EngineError("rollback full would lose: " + list +
-                        "; rerun with --allow-data-loss to proceed");
+                            "; rerun with --allow-data-loss to proceed",
+                        Outcome::DataLossRefused);
     }
   }
 

@@ -3,25 +3,18 @@
 #include <cstdint>
 #include <map>
 #include <optional>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "api/migration_spec.h"
 #include "engine/backfill_progress.h"
+#include "engine/engine_error.h"
 #include "engine/run_observer.h"
+#include "engine/step_state.h"
 #include "engine/verify_report.h"
 #include "plan/plan.h"
 
 namespace tenantshift::engine {
-
-// An operational failure the user must act on (another runner holds the lock, a step failed,
-// a rollback would lose data, the plan changed under a half-done migration). The message says
-// what happened and what to do; it never contains a password.
-class EngineError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
 
 enum class RollbackScenario {
   FlagOff,     // (1) relax enforcement and turn the feature flag off
@@ -56,7 +49,7 @@ struct RunResult {
 struct StepStatus {
   std::string id;
   std::string phase;
-  std::string state;  // pending | running | done | failed | rolled_back
+  StepState state = StepState::Pending;
   std::int64_t rows = 0;
   int attempts = 0;
   std::string startedAt;

@@ -31,6 +31,16 @@ std::string text(const pqxx::field& field) {
   return field.is_null() ? "" : field.c_str();
 }
 
+// A state column of tenantshift.step (its CHECK constraint allows only the known ones).
+StepState stateOf(const pqxx::field& field) {
+  const auto state = stepStateFromString(text(field));
+  if (!state) {
+    throw EngineError("the ledger records an unknown step state \"" + text(field) +
+                      "\" (tenantshift.step.state): was it written by a newer tenantshift?");
+  }
+  return *state;
+}
+
 }  // namespace
 
 namespace {
@@ -143,7 +153,7 @@ std::map<std::string, StepRecord> Ledger::steps(pqxx::transaction_base& tx) cons
        tx.exec_params("SELECT step_id, state, checksum, attempts FROM tenantshift.step "
                       "WHERE migration = $1",
                       migration_)) {
-    StepRecord record{row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<std::string>(),
+    StepRecord record{row[0].as<std::string>(), stateOf(row[1]), row[2].as<std::string>(),
                       row[3].as<int>()};
     out.emplace(record.id, record);
   }
@@ -185,13 +195,14 @@ std::vector<plan::Step> Ledger::syncSteps(pqxx::transaction_base& tx,
     plannedIds.insert(step.id);
     const std::string checksum = step.checksum();
     auto it = recorded.find(step.id);
-    if (it != recorded.end() && it->second.state == "done" && it->second.checksum != checksum) {
+    if (it != recorded.end() && it->second.state == StepState::Done && it->second.checksum != checksum) {
       throw EngineError("step " + step.id +
                         " is done but the plan now gives it different SQL (checksum " +
                         it->second.checksum + " recorded, " + checksum +
                         " planned): the spec changed under a half-done migration; restore the "
                         "spec it was started with, or roll back (rollback --scenario full) and "
-                        "run again");
+                        "run again",
+                        Outcome::PlanDrift);
     }
     tx.exec_params(
         "INSERT INTO tenantshift.step (migration, step_id, phase, ordinal, checksum, down, "
@@ -217,13 +228,13 @@ std::vector<plan::Step> Ledger::syncSteps(pqxx::transaction_base& tx,
     if (plannedIds.count(id) > 0) {
       continue;
     }
-    const std::string state = row[1].as<std::string>();
-    if (state == "done" || state == "failed" || state == "running") {
+    if (mayHaveTakenEffect(stateOf(row[1]))) {
       if (row[4].as<std::string>() != "none") {
         throw EngineError("step " + id +
                           " is done but no longer in the plan, and undoing it could lose data: the "
                           "spec changed under a half-done migration; restore the spec it was "
-                          "started with, or roll back (rollback --scenario full) and run again");
+                          "started with, or roll back (rollback --scenario full) and run again",
+                          Outcome::PlanDrift);
       }
       plan::Step step;
       step.id = id;
@@ -404,7 +415,7 @@ MigrationStatus Ledger::status(pqxx::transaction_base& tx) const {
     StepStatus step;
     step.id = text(row[0]);
     step.phase = text(row[1]);
-    step.state = text(row[2]);
+    step.state = stateOf(row[2]);
     step.rows = row[3].as<std::int64_t>();
     step.attempts = row[4].as<int>();
     step.startedAt = text(row[5]);

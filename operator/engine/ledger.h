@@ -10,6 +10,7 @@
 
 #include "engine/backfill_progress.h"
 #include "engine/engine.h"
+#include "engine/step_state.h"
 #include "plan/catalog.h"
 #include "plan/plan.h"
 
@@ -28,7 +29,7 @@ struct MigrationRecord {
 // One step as recorded (tenantshift.step).
 struct StepRecord {
   std::string id;
-  std::string state;  // pending | running | done | failed | rolled_back
+  StepState state = StepState::Pending;
   std::string checksum;
   int attempts = 0;
 };

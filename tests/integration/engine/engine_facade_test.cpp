@@ -95,7 +95,7 @@ TEST_F(EngineFacade, RunsEveryStepThenEachRollbackScenarioKeepsItsPromise) {
   ASSERT_TRUE(status.started);
   ASSERT_EQ(status.steps.size(), planned.steps.size());
   for (const StepStatus& step : status.steps) {
-    EXPECT_EQ(step.state, "done") << step.id << ": " << step.error;
+    EXPECT_EQ(step.state, StepState::Done) << step.id << ": " << step.error;
   }
   EXPECT_EQ(scalar("SELECT enabled::text FROM feature_flags"), "true");
   EXPECT_EQ(scalar("SELECT count(*) FROM trades WHERE tenant_id IS NULL"), "0");

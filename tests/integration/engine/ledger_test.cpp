@@ -66,11 +66,11 @@ TEST(Ledger, RecordsStepsAndRefusesAChangedDoneStep) {
     ASSERT_TRUE(status.started);
     ASSERT_EQ(status.steps.size(), 2U);
     EXPECT_EQ(status.steps[0].id, "schema/one");
-    EXPECT_EQ(status.steps[0].state, "done");
+    EXPECT_EQ(status.steps[0].state, StepState::Done);
     EXPECT_EQ(status.steps[0].rows, 3);
     EXPECT_EQ(status.steps[0].attempts, 1);
     EXPECT_FALSE(status.steps[0].startedAt.empty());
-    EXPECT_EQ(status.steps[1].state, "pending");
+    EXPECT_EQ(status.steps[1].state, StepState::Pending);
     ASSERT_EQ(status.cursors.size(), 1U);
     EXPECT_EQ(status.cursors[0].lastKey, (std::vector<std::string>{"4", "a'b"}));
     EXPECT_EQ(status.cursors[0].rowsDone, 7);
