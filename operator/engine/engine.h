@@ -9,8 +9,10 @@
 #include "api/migration_spec.h"
 #include "engine/backfill_progress.h"
 #include "engine/engine_error.h"
+#include "engine/plan_progress.h"
 #include "engine/run_observer.h"
 #include "engine/step_state.h"
+#include "engine/stop_request.h"
 #include "engine/verify_report.h"
 #include "plan/plan.h"
 
@@ -26,6 +28,12 @@ std::string_view toString(RollbackScenario scenario);
 
 struct RunOptions {
   std::optional<plan::Phase> until;  // stop after this phase (inclusive); absent: all phases
+  // Run only this phase: refused (Outcome::PrerequisitesMissing) while a step of an earlier
+  // phase is not done; nothing to do when it is done already. Not together with `until`.
+  std::optional<plan::Phase> only;
+  // Checked between steps and between backfill batches: once requested, the run stops there
+  // (EngineError with Outcome::Paused), the step it was in left pending and resumable.
+  const StopRequest* stop = nullptr;
 };
 
 // What the ledger holds about the last verification of a migration: the verdict the run's
@@ -40,6 +48,7 @@ struct VerificationRecord {
 
 struct RunResult {
   bool complete = false;                     // every step through `until` is done
+  int stepsExecuted = 0;                     // steps this run did (0: all were done already)
   std::optional<VerifyReport> verifyReport;  // when this run verified
   // The verification the run ends with (made now or earlier, for the schema as it is now);
   // absent when verify has not run yet.
@@ -50,6 +59,9 @@ struct StepStatus {
   std::string id;
   std::string phase;
   StepState state = StepState::Pending;
+  // Running, but the runner that marked it is gone (killed, or its connection lost): nobody is
+  // working on it; the next run resumes it.
+  bool runnerGone = false;
   std::int64_t rows = 0;
   int attempts = 0;
   std::string startedAt;
@@ -95,6 +107,8 @@ class Engine {
   // Runs the verifier now, outside the step sequence; changes nothing.
   VerifyReport verify();
   MigrationStatus status();
+  // The plan's hash and how many of its steps the ledger records done (overall, per phase).
+  PlanProgress progress();
   // Runs the down steps of the scenario in reverse order. Refuses Full when rows hold tenant
   // assignments the original derivation would not reproduce, unless allowDataLoss.
   RollbackResult rollback(RollbackScenario scenario, bool allowDataLoss);

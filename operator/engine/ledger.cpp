@@ -31,6 +31,17 @@ std::string text(const pqxx::field& field) {
   return field.is_null() ? "" : field.c_str();
 }
 
+// Of a step (alias s) marked running: whether the runner that marked it is gone, i.e. does not
+// hold the runner lock with a connection that still exists (a killed runner's lock row stays
+// until the next runner takes it over, but its backend is gone).
+constexpr const char* kRunnerGone = R"sql(
+  (s.state = 'running' AND NOT EXISTS (
+     SELECT FROM tenantshift.runner_lock l
+      WHERE l.runner_id = s.runner_id
+        AND EXISTS (SELECT FROM pg_catalog.pg_stat_activity a
+                     WHERE a.pid = l.holder_pid AND a.backend_start = l.holder_backend_start)))
+)sql";
+
 // A state column of tenantshift.step (its CHECK constraint allows only the known ones).
 StepState stateOf(const pqxx::field& field) {
   const auto state = stepStateFromString(text(field));
@@ -297,6 +308,14 @@ void Ledger::markRolledBack(pqxx::transaction_base& tx, const std::string& stepI
   tx.exec_params("UPDATE tenantshift.migration SET updated_at = now() WHERE name = $1", migration_);
 }
 
+void Ledger::markInterrupted(pqxx::transaction_base& tx, const std::string& stepId) const {
+  tx.exec_params(
+      "UPDATE tenantshift.step SET state = 'pending', finished_at = NULL "
+      "WHERE migration = $1 AND step_id = $2 AND state = 'running'",
+      migration_, stepId);
+  tx.exec_params("UPDATE tenantshift.migration SET updated_at = now() WHERE name = $1", migration_);
+}
+
 void Ledger::setReport(pqxx::transaction_base& tx, const std::string& stepId,
                        const nlohmann::json& report) const {
   tx.exec_params(
@@ -409,8 +428,8 @@ MigrationStatus Ledger::status(pqxx::transaction_base& tx) const {
   for (const auto& row :
        tx.exec_params("SELECT step_id, phase, state, rows, attempts, " + isoTime("started_at") +
                           ", " + isoTime("finished_at") +
-                          ", coalesce(duration_ms, 0), coalesce(error, '') FROM tenantshift.step "
-                          "WHERE migration = $1 ORDER BY ordinal, step_id",
+                          ", coalesce(duration_ms, 0), coalesce(error, ''), " + kRunnerGone +
+                          " FROM tenantshift.step s WHERE migration = $1 ORDER BY ordinal, step_id",
                       migration_)) {
     StepStatus step;
     step.id = text(row[0]);
@@ -422,6 +441,7 @@ MigrationStatus Ledger::status(pqxx::transaction_base& tx) const {
     step.finishedAt = text(row[6]);
     step.durationMs = row[7].as<std::int64_t>();
     step.error = text(row[8]);
+    step.runnerGone = row[9].as<bool>();
     out.steps.push_back(std::move(step));
   }
   for (const auto& row : tx.exec_params(

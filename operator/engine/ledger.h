@@ -84,6 +84,9 @@ class Ledger {
   void markFailed(pqxx::transaction_base& tx, const std::string& stepId, const std::string& error,
                   std::int64_t durationMs) const;
   void markRolledBack(pqxx::transaction_base& tx, const std::string& stepId) const;
+  // A running step stopped at a safe point (SIGTERM between backfill batches): pending again,
+  // with its attempts, start time and backfill cursor kept, so that the next run resumes it.
+  void markInterrupted(pqxx::transaction_base& tx, const std::string& stepId) const;
   void setReport(pqxx::transaction_base& tx, const std::string& stepId,
                  const nlohmann::json& report) const;
   // The report recorded for `stepId`, if any.

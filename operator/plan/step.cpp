@@ -60,6 +60,19 @@ std::optional<Phase> phaseFromString(std::string_view name) {
   return std::nullopt;
 }
 
+std::size_t phaseIndex(Phase phase) {
+  for (std::size_t index = 0; index < kPhases.size(); ++index) {
+    if (kPhases[index] == phase) {
+      return index;
+    }
+  }
+  return kPhases.size();
+}
+
+bool isBefore(Phase a, Phase b) {
+  return phaseIndex(a) < phaseIndex(b);
+}
+
 std::string_view toString(LockLevel level) {
   switch (level) {
     case LockLevel::None:
