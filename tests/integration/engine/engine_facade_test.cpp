@@ -151,6 +151,7 @@ TEST_F(EngineFacade, FullRollbackRefusesToLoseNewTenantAssignments) {
   } catch (const EngineError& error) {
     EXPECT_NE(std::string(error.what()).find("--allow-data-loss"), std::string::npos)
         << error.what();
+    EXPECT_EQ(error.outcome(), Outcome::DataLossRefused);
   }
   EXPECT_EQ(scalar("SELECT to_regclass('public.tenants') IS NOT NULL"), "t");
   const RollbackResult result = engine.rollback(RollbackScenario::Full, true);
@@ -172,6 +173,7 @@ TEST_F(EngineFacade, ASecondRunnerIsRefusedAndBadSpecChangesNothing) {
     FAIL() << "ran while another runner held the lock";
   } catch (const EngineError& error) {
     EXPECT_NE(std::string(error.what()).find("another tenantshift runner"), std::string::npos);
+    EXPECT_EQ(error.outcome(), Outcome::LockHeld);
   }
 }
 
