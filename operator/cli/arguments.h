@@ -16,7 +16,7 @@ class UsageError : public std::runtime_error {
 enum class OutputFormat { Text, Json };
 
 struct Arguments {
-  std::string command;  // plan | run | phase | verify | status | rollback | help | version
+  std::string command;       // plan | run | phase | verify | status | rollback | help | version
   bool help = false;         // --help given (for `command`, or in general when command is empty)
   std::string manifestPath;  // -f / --file
   std::optional<std::string> databaseUrl;    // --database-url; else from the environment

@@ -155,7 +155,7 @@ CommandResult runStatus(engine::Engine& engine, const Arguments& arguments, std:
 }
 
 CommandResult runRollback(engine::Engine& engine, const api::TenantMigration& migration,
-                const Arguments& arguments, std::ostream& out) {
+                          const Arguments& arguments, std::ostream& out) {
   auto scenario = engine::rollbackScenarioFromString(*arguments.scenario);
   if (!scenario) {
     throw UsageError("--scenario must be flag-off, disable-rls or full, not \"" +

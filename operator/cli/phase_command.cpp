@@ -22,11 +22,10 @@ std::string verdictOf(const engine::RunResult& result) {
 
 std::string messageFor(plan::Phase phase, const engine::RunResult& result) {
   const std::string name(plan::toString(phase));
-  std::string message =
-      result.stepsExecuted == 0
-          ? "phase " + name + " was done already; nothing to do."
-          : "phase " + name + " done (" + std::to_string(result.stepsExecuted) + " step" +
-                (result.stepsExecuted == 1 ? "" : "s") + " run).";
+  std::string message = result.stepsExecuted == 0
+                            ? "phase " + name + " was done already; nothing to do."
+                            : "phase " + name + " done (" + std::to_string(result.stepsExecuted) +
+                                  " step" + (result.stepsExecuted == 1 ? "" : "s") + " run).";
   if (phase == plan::Phase::Flag) {
     message += verdictOf(result);
   }

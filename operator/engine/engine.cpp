@@ -440,9 +440,9 @@ RollbackResult Engine::rollback(RollbackScenario scenario, bool allowDataLoss) {
       for (const std::string& loss : losses) {
         list += (list.empty() ? "" : "; ") + loss;
       }
-      throw EngineError("rollback full would lose: " + list +
-                            "; rerun with --allow-data-loss to proceed",
-                        Outcome::DataLossRefused);
+      throw EngineError(
+          "rollback full would lose: " + list + "; rerun with --allow-data-loss to proceed",
+          Outcome::DataLossRefused);
     }
   }
 

@@ -28,8 +28,7 @@ void ExecutionSettings::sleepFor(std::chrono::milliseconds duration) const {
     if (stop != nullptr && stop->requested()) {
       return;
     }
-    std::this_thread::sleep_for(
-        std::min<std::chrono::steady_clock::duration>(kSlice, until - now));
+    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(kSlice, until - now));
   }
 }
 

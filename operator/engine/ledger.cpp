@@ -206,13 +206,14 @@ std::vector<plan::Step> Ledger::syncSteps(pqxx::transaction_base& tx,
     plannedIds.insert(step.id);
     const std::string checksum = step.checksum();
     auto it = recorded.find(step.id);
-    if (it != recorded.end() && it->second.state == StepState::Done && it->second.checksum != checksum) {
+    if (it != recorded.end() && it->second.state == StepState::Done &&
+        it->second.checksum != checksum) {
       throw EngineError("step " + step.id +
-                        " is done but the plan now gives it different SQL (checksum " +
-                        it->second.checksum + " recorded, " + checksum +
-                        " planned): the spec changed under a half-done migration; restore the "
-                        "spec it was started with, or roll back (rollback --scenario full) and "
-                        "run again",
+                            " is done but the plan now gives it different SQL (checksum " +
+                            it->second.checksum + " recorded, " + checksum +
+                            " planned): the spec changed under a half-done migration; restore the "
+                            "spec it was started with, or roll back (rollback --scenario full) and "
+                            "run again",
                         Outcome::PlanDrift);
     }
     tx.exec_params(
@@ -241,11 +242,12 @@ std::vector<plan::Step> Ledger::syncSteps(pqxx::transaction_base& tx,
     }
     if (mayHaveTakenEffect(stateOf(row[1]))) {
       if (row[4].as<std::string>() != "none") {
-        throw EngineError("step " + id +
-                          " is done but no longer in the plan, and undoing it could lose data: the "
-                          "spec changed under a half-done migration; restore the spec it was "
-                          "started with, or roll back (rollback --scenario full) and run again",
-                          Outcome::PlanDrift);
+        throw EngineError(
+            "step " + id +
+                " is done but no longer in the plan, and undoing it could lose data: the "
+                "spec changed under a half-done migration; restore the spec it was "
+                "started with, or roll back (rollback --scenario full) and run again",
+            Outcome::PlanDrift);
       }
       plan::Step step;
       step.id = id;

@@ -7,10 +7,11 @@ namespace tenantshift::engine {
 namespace {
 
 constexpr std::array<Outcome, 10> kOutcomes = {
-    Outcome::Completed,      Outcome::Failed,          Outcome::InvalidInput,
-    Outcome::Paused,         Outcome::LockHeld,        Outcome::PrerequisitesMissing,
-    Outcome::PlanDrift,      Outcome::VerifyFailed,    Outcome::DataLossRefused,
-    Outcome::DatabaseUnreachable};
+    Outcome::Completed,       Outcome::Failed,
+    Outcome::InvalidInput,    Outcome::Paused,
+    Outcome::LockHeld,        Outcome::PrerequisitesMissing,
+    Outcome::PlanDrift,       Outcome::VerifyFailed,
+    Outcome::DataLossRefused, Outcome::DatabaseUnreachable};
 
 }  // namespace
 

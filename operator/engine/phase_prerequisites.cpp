@@ -1,6 +1,5 @@
 #include "engine/phase_prerequisites.h"
 
-
 namespace tenantshift::engine {
 
 const plan::Step* firstUndonePrerequisite(const plan::Plan& plan, plan::Phase phase,
@@ -20,9 +19,8 @@ const plan::Step* firstUndonePrerequisite(const plan::Plan& plan, plan::Phase ph
 std::string prerequisitesMissingMessage(plan::Phase phase, const plan::Step& undone,
                                         const std::map<std::string, StepState>& states) {
   const auto recorded = states.find(undone.id);
-  const std::string state = recorded == states.end()
-                                ? "never ran"
-                                : "is " + std::string(toString(recorded->second));
+  const std::string state =
+      recorded == states.end() ? "never ran" : "is " + std::string(toString(recorded->second));
   const std::string earlier(plan::toString(undone.phase));
   return "phase " + std::string(plan::toString(phase)) + " needs phase " + earlier +
          " done first (its step " + undone.id + " " + state + "); run `tenantshift phase " +

@@ -43,9 +43,9 @@ std::unique_ptr<RunnerLock> RunnerLock::acquire(const std::string& databaseUrl,
   const pqxx::row holder = tx.exec1(kHolder);
   if (!holder[0].is_null() && holder[5].as<bool>()) {
     throw EngineError("another tenantshift runner is working on this database (runner " +
-                      holder[0].as<std::string>() + ", `" + holder[3].c_str() + "` of migration " +
-                      holder[2].c_str() + " since " + holder[4].c_str() + ", backend pid " +
-                      holder[1].c_str() +
+                          holder[0].as<std::string>() + ", `" + holder[3].c_str() +
+                          "` of migration " + holder[2].c_str() + " since " + holder[4].c_str() +
+                          ", backend pid " + holder[1].c_str() +
                           "); wait for it to finish or stop it (its lock is released as soon as "
                           "its process is gone), then run again",
                       Outcome::LockHeld);
@@ -99,7 +99,7 @@ void RunnerLock::ensureHeld() {
     tx.commit();
   } catch (const std::exception& error) {
     throw EngineError("lost the connection that holds the tenantshift runner lock (" +
-                      firstLine(error.what()) +
+                          firstLine(error.what()) +
                           "); stopped so that two runners never work at once: run again to resume",
                       Outcome::DatabaseUnreachable);
   }

@@ -20,7 +20,8 @@ class FieldHash {
   Fnv1a64 hash_;
 };
 
-void addStatements(FieldHash& hash, std::string_view label, const std::vector<Statement>& statements) {
+void addStatements(FieldHash& hash, std::string_view label,
+                   const std::vector<Statement>& statements) {
   hash.add(label);
   for (const auto& statement : statements) {
     hash.add(statement.sql);

@@ -1,7 +1,6 @@
 #include "cli_harness.h"
 
 #include <gtest/gtest.h>
-
 #include <yaml-cpp/yaml.h>
 
 #include <nlohmann/json.hpp>

@@ -99,8 +99,9 @@ TEST(CliPhase, RefusesAPhaseWhoseEarlierPhasesAreNotDone) {
   EXPECT_NE(constraints.err.find("needs phase backfill done first"), std::string::npos)
       << constraints.output;
   EXPECT_EQ(terminationMessage(terminationLog).at("outcome"), "prerequisites-missing");
-  EXPECT_EQ(queryInt(url, "SELECT count(*) FROM tenantshift.step WHERE phase <> 'schema' "
-                          "AND state <> 'pending'"),
+  EXPECT_EQ(queryInt(url,
+                     "SELECT count(*) FROM tenantshift.step WHERE phase <> 'schema' "
+                     "AND state <> 'pending'"),
             0)
       << "a refused phase ran steps";
 }
@@ -135,8 +136,7 @@ TEST(CliPhase, PhaseByPhaseReachesWhatRunReachesAndEachPhaseIsIdempotent) {
     const auto before = stepStates(url, manifest);
     const auto again = runTenantshift(url, phaseJob(phase, manifest, terminationLog));
     EXPECT_EQ(again.exitCode, 0) << again.output;
-    EXPECT_NE(again.out.find("was done already; nothing to do"), std::string::npos)
-        << again.output;
+    EXPECT_NE(again.out.find("was done already; nothing to do"), std::string::npos) << again.output;
     EXPECT_EQ(again.output.find("step started"), std::string::npos) << again.output;
     EXPECT_EQ(stepStates(url, manifest), before) << "running a done phase again changed the ledger";
     EXPECT_EQ(terminationMessage(terminationLog).at("outcome"), "completed");
@@ -147,8 +147,9 @@ TEST(CliPhase, PhaseByPhaseReachesWhatRunReachesAndEachPhaseIsIdempotent) {
   const auto run = runTenantshift(reference, {"run", "-f", manifest});
   ASSERT_EQ(run.exitCode, 0) << run.output;
   EXPECT_EQ(stepStates(url, manifest), stepStates(reference, manifest));
-  EXPECT_EQ(queryValue(url, "SELECT report->>'strict' FROM tenantshift.step "
-                            "WHERE step_id = 'verify/isolation'"),
+  EXPECT_EQ(queryValue(url,
+                       "SELECT report->>'strict' FROM tenantshift.step "
+                       "WHERE step_id = 'verify/isolation'"),
             "true")
       << "phase flag did not end with a strict verification, as run does";
   expectConvertedCatalog(url);
@@ -184,8 +185,9 @@ TEST(CliPhase, SigtermDuringBackfillPausesBetweenBatchesAndThePhaseResumes) {
     TenantshiftProcess backfill(url, phaseJob("backfill", manifest, terminationLog));
     const bool midway = waitUntil(
         [&] {
-          return queryInt(url, "SELECT coalesce(sum(rows_done), 0) FROM "
-                               "tenantshift.backfill_cursor") >= 20000 ||
+          return queryInt(url,
+                          "SELECT coalesce(sum(rows_done), 0) FROM "
+                          "tenantshift.backfill_cursor") >= 20000 ||
                  backfill.poll().has_value();
         },
         std::chrono::seconds(180));
@@ -207,8 +209,7 @@ TEST(CliPhase, SigtermDuringBackfillPausesBetweenBatchesAndThePhaseResumes) {
 
     ASSERT_EQ(::kill(backfill.pid(), SIGTERM), 0);
     EXPECT_EQ(backfill.wait(), 3) << backfill.output();
-    EXPECT_NE(backfill.output().find("stopped by SIGTERM"), std::string::npos)
-        << backfill.output();
+    EXPECT_NE(backfill.output().find("stopped by SIGTERM"), std::string::npos) << backfill.output();
     finishedBeforeStop =
         queryColumn(url,
                     "SELECT table_name || '=' || rows_done FROM tenantshift.backfill_cursor "
@@ -218,16 +219,17 @@ TEST(CliPhase, SigtermDuringBackfillPausesBetweenBatchesAndThePhaseResumes) {
   EXPECT_EQ(message.at("outcome"), "paused");
   EXPECT_EQ(message.at("exitCode"), 3);
   EXPECT_EQ(message.at("phase"), "backfill");
-  EXPECT_NE(message.at("message").get<std::string>().find("stopped by SIGTERM"),
-            std::string::npos)
+  EXPECT_NE(message.at("message").get<std::string>().find("stopped by SIGTERM"), std::string::npos)
       << message.dump();
   EXPECT_LT(message.at("phaseSteps").at("done"), message.at("phaseSteps").at("total"));
   // The ledger is consistent: nothing failed, nothing left running, the backfill resumable.
-  EXPECT_EQ(queryInt(url, "SELECT count(*) FROM tenantshift.step WHERE state IN "
-                          "('failed', 'running')"),
+  EXPECT_EQ(queryInt(url,
+                     "SELECT count(*) FROM tenantshift.step WHERE state IN "
+                     "('failed', 'running')"),
             0);
-  EXPECT_GT(queryInt(url, "SELECT count(*) FROM tenantshift.step WHERE phase = 'backfill' "
-                          "AND state = 'pending'"),
+  EXPECT_GT(queryInt(url,
+                     "SELECT count(*) FROM tenantshift.step WHERE phase = 'backfill' "
+                     "AND state = 'pending'"),
             0);
   EXPECT_GT(rowsWithoutTenant(url), 0) << "the backfill was finished before SIGTERM";
 
@@ -235,15 +237,17 @@ TEST(CliPhase, SigtermDuringBackfillPausesBetweenBatchesAndThePhaseResumes) {
   ASSERT_EQ(resumed.exitCode, 0) << resumed.output;
   EXPECT_EQ(terminationMessage(terminationLog).at("outcome"), "completed");
   EXPECT_EQ(rowsWithoutTenant(url), 0) << "rows left without a tenant after the resumed backfill";
-  EXPECT_EQ(queryInt(url, "SELECT count(*) FROM tenantshift.step WHERE phase = 'backfill' "
-                          "AND state <> 'done'"),
+  EXPECT_EQ(queryInt(url,
+                     "SELECT count(*) FROM tenantshift.step WHERE phase = 'backfill' "
+                     "AND state <> 'done'"),
             0);
   // Resumed, not started over: the tables finished before the stop were not backfilled again.
   for (const auto& entry : finishedBeforeStop) {
     const std::string table = entry.substr(0, entry.find('='));
-    EXPECT_EQ(queryValue(url, "SELECT table_name || '=' || rows_done FROM "
-                              "tenantshift.backfill_cursor WHERE table_name = '" +
-                                  table + "'"),
+    EXPECT_EQ(queryValue(url,
+                         "SELECT table_name || '=' || rows_done FROM "
+                         "tenantshift.backfill_cursor WHERE table_name = '" +
+                             table + "'"),
               entry);
   }
   const auto rest = runTenantshift(url, {"run", "-f", manifest});
@@ -274,8 +278,9 @@ TEST(CliPhase, AnotherRunnerHoldingTheLockGivesLockHeld) {
   EXPECT_EQ(runTenantshift(url, {"run", "-f", manifest}).exitCode, 4);
   EXPECT_EQ(runTenantshift(url, {"rollback", "-f", manifest, "--scenario", "flag-off"}).exitCode,
             4);
-  EXPECT_EQ(queryInt(url, "SELECT count(*) FROM tenantshift.step WHERE phase = 'backfill' "
-                          "AND state <> 'pending'"),
+  EXPECT_EQ(queryInt(url,
+                     "SELECT count(*) FROM tenantshift.step WHERE phase = 'backfill' "
+                     "AND state <> 'pending'"),
             0);
 
   other.reset();

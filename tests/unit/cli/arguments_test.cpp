@@ -57,8 +57,7 @@ TEST(Arguments, PhaseTakesThePhaseName) {
 }
 
 TEST(Arguments, TheTerminationMessagePathIsFoundEvenInABadCommandLine) {
-  EXPECT_EQ(terminationMessagePathIn({"phase", "bogus", "--termination-message-path", "/t"}),
-            "/t");
+  EXPECT_EQ(terminationMessagePathIn({"phase", "bogus", "--termination-message-path", "/t"}), "/t");
   EXPECT_EQ(terminationMessagePathIn({"run", "--termination-message-path=/t2", "--bogus"}), "/t2");
   EXPECT_EQ(terminationMessagePathIn({"run", "-f", "m.yaml"}), std::nullopt);
   EXPECT_EQ(parseArguments({"run", "-f", "m.yaml", "--termination-message-path=/t"})

@@ -85,7 +85,9 @@ TEST(CommandSummary, ALongMessageIsShortenedToFitAndStaysValidJson) {
   summary.outcome = engine::Outcome::VerifyFailed;
   std::string message;
   while (message.size() < 20000) {
-    message += "check \"rls.forced\" on tr\xC3\xA4" "des\t\x01 failed; ";
+    message +=
+        "check \"rls.forced\" on tr\xC3\xA4"
+        "des\t\x01 failed; ";
   }
   summary.message = message;
   const std::string text = summaryJson(summary, kUrl);

@@ -37,16 +37,16 @@ TEST(PhasePrerequisites, NamesTheFirstUndoneStepOfAnEarlierPhase) {
   ASSERT_NE(undone, nullptr);
   EXPECT_EQ(undone->id, "schema/b");
   const std::string message = prerequisitesMissingMessage(Phase::Rls, *undone, states);
-  EXPECT_NE(message.find("phase rls needs phase schema done first"), std::string::npos)
-      << message;
+  EXPECT_NE(message.find("phase rls needs phase schema done first"), std::string::npos) << message;
   EXPECT_NE(message.find("schema/b is failed"), std::string::npos) << message;
   EXPECT_NE(message.find("`tenantshift phase schema`"), std::string::npos) << message;
 }
 
 TEST(PhasePrerequisites, LaterPhasesAndThePhaseItselfDoNotCount) {
   const plan::Plan plan = examplePlan();
-  const std::map<std::string, StepState> states = {
-      {"schema/a", StepState::Done}, {"schema/b", StepState::Done}, {"backfill/a", StepState::Done}};
+  const std::map<std::string, StepState> states = {{"schema/a", StepState::Done},
+                                                   {"schema/b", StepState::Done},
+                                                   {"backfill/a", StepState::Done}};
   EXPECT_EQ(firstUndonePrerequisite(plan, Phase::Constraints, states), nullptr);
   EXPECT_EQ(firstUndonePrerequisite(plan, Phase::Backfill, states), nullptr);
   const plan::Step* undone = firstUndonePrerequisite(plan, Phase::Flag, states);
@@ -56,11 +56,10 @@ TEST(PhasePrerequisites, LaterPhasesAndThePhaseItselfDoNotCount) {
 
 TEST(PlanProgress, CountsDoneStepsOverallAndPerPhase) {
   const plan::Plan plan = examplePlan();
-  const PlanProgress progress = planProgress(
-      plan, {{"schema/a", StepState::Done},
-             {"schema/b", StepState::Done},
-             {"backfill/a", StepState::Running},
-             {"flag/enforce", StepState::RolledBack}});
+  const PlanProgress progress = planProgress(plan, {{"schema/a", StepState::Done},
+                                                    {"schema/b", StepState::Done},
+                                                    {"backfill/a", StepState::Running},
+                                                    {"flag/enforce", StepState::RolledBack}});
   EXPECT_EQ(progress.planHash, plan::planHash(plan));
   EXPECT_EQ(progress.steps.done, 2);
   EXPECT_EQ(progress.steps.total, 7);
