@@ -1,20 +1,19 @@
 #include "api/content_hash.h"
 
-#include <cstdint>
-#include <iomanip>
-#include <sstream>
+#include <cstdio>
 
 namespace tenantshift::api {
 
-std::string contentHash(const std::string& text) {
-  std::uint64_t hash = 1469598103934665603ULL;
-  for (unsigned char c : text) {
-    hash ^= c;
-    hash *= 1099511628211ULL;
-  }
-  std::ostringstream out;
-  out << std::hex << std::setw(16) << std::setfill('0') << hash;
-  return out.str();
+std::string Fnv1a64::hex() const {
+  char out[17];
+  std::snprintf(out, sizeof out, "%016llx", static_cast<unsigned long long>(hash_));
+  return out;
+}
+
+std::string contentHash(std::string_view text) {
+  Fnv1a64 hash;
+  hash.add(text);
+  return hash.hex();
 }
 
 }  // namespace tenantshift::api

@@ -4,12 +4,20 @@
 #include <array>
 #include <cstdlib>
 
+#include "plan/step.h"
+
 namespace tenantshift::cli {
 
 namespace {
 
-constexpr std::array<const char*, 7> kCommands = {"plan",     "run",  "verify", "status",
-                                                  "rollback", "help", "version"};
+constexpr std::array<const char*, 8> kCommands = {"plan",   "run",      "phase", "verify",
+                                                  "status", "rollback", "help",  "version"};
+constexpr const char* kTerminationMessagePath = "--termination-message-path";
+
+bool needsManifest(const std::string& command) {
+  return command == "plan" || command == "run" || command == "phase" || command == "verify" ||
+         command == "status" || command == "rollback";
+}
 
 bool isCommand(const std::string& word) {
   return std::any_of(kCommands.begin(), kCommands.end(), [&](const char* c) { return word == c; });
@@ -28,10 +36,9 @@ bool optionAllowed(const std::string& command, const std::string& option) {
   if (option == "--help" || option == "-h" || option == "--log-level") {
     return true;
   }
-  if (command == "plan" || command == "run" || command == "verify" || command == "status" ||
-      command == "rollback") {
+  if (needsManifest(command)) {
     if (option == "-f" || option == "--file" || option == "--database-url" || option == "-o" ||
-        option == "--output") {
+        option == "--output" || option == kTerminationMessagePath) {
       return true;
     }
   }
@@ -63,7 +70,7 @@ Arguments parseArguments(const std::vector<std::string>& args) {
     } else if (first.rfind('-', 0) != 0) {
       throw UsageError(
           "unknown command \"" + first +
-          "\" (commands: plan, run, verify, status, rollback; see tenantshift --help)");
+          "\" (commands: plan, run, phase, verify, status, rollback; see tenantshift --help)");
     }
   }
   if (parsed.command.empty()) {
@@ -74,6 +81,14 @@ Arguments parseArguments(const std::vector<std::string>& args) {
     parsed.help = true;
   }
   while (i < args.size()) {
+    if (parsed.command == "phase" && !parsed.phase && args[i].rfind('-', 0) != 0) {
+      parsed.phase = args[i++];
+      if (!plan::phaseFromString(*parsed.phase)) {
+        throw UsageError("unknown phase \"" + *parsed.phase +
+                         "\" (phases: schema, backfill, constraints, rls, verify, flag)");
+      }
+      continue;
+    }
     const auto split = splitOption(args[i]);
     const std::string& option = split.first;
     const std::optional<std::string>& inlineValue = split.second;
@@ -105,6 +120,8 @@ Arguments parseArguments(const std::vector<std::string>& args) {
       parsed.allowDataLoss = true;
     } else if (option == "--log-level") {
       parsed.logLevel = value();
+    } else if (option == kTerminationMessagePath) {
+      parsed.terminationMessagePath = value();
     } else if (option == "-o" || option == "--output") {
       auto format = value();
       if (format == "json") {
@@ -116,10 +133,12 @@ Arguments parseArguments(const std::vector<std::string>& args) {
       }
     }
   }
-  const bool needsManifest = parsed.command == "plan" || parsed.command == "run" ||
-                             parsed.command == "verify" || parsed.command == "status" ||
-                             parsed.command == "rollback";
-  if (!parsed.help && needsManifest && parsed.manifestPath.empty()) {
+  if (!parsed.help && parsed.command == "phase" && !parsed.phase) {
+    throw UsageError(
+        "`tenantshift phase` needs the phase to run: schema, backfill, constraints, rls, verify "
+        "or flag");
+  }
+  if (!parsed.help && needsManifest(parsed.command) && parsed.manifestPath.empty()) {
     throw UsageError("`tenantshift " + parsed.command +
                      "` needs -f <migration.yaml> (the TenantMigration manifest)");
   }
@@ -127,6 +146,22 @@ Arguments parseArguments(const std::vector<std::string>& args) {
     throw UsageError("`tenantshift rollback` needs --scenario flag-off, disable-rls or full");
   }
   return parsed;
+}
+
+std::optional<std::string> terminationMessagePathIn(const std::vector<std::string>& args) {
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const auto [option, inlineValue] = splitOption(args[i]);
+    if (option != kTerminationMessagePath) {
+      continue;
+    }
+    if (inlineValue) {
+      return inlineValue;
+    }
+    if (i + 1 < args.size()) {
+      return args[i + 1];
+    }
+  }
+  return std::nullopt;
 }
 
 std::string resolveDatabaseUrl(const Arguments& arguments) {

@@ -4,19 +4,25 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <limits>
 #include <memory>
 
 #include "api/spec_error.h"
 #include "api/spec_parser.h"
 #include "cli/arguments.h"
+#include "cli/command_result.h"
+#include "cli/command_summary.h"
 #include "cli/help.h"
 #include "cli/line_progress.h"
+#include "cli/phase_command.h"
 #include "cli/plan_format.h"
 #include "cli/status_format.h"
+#include "cli/stop_signals.h"
 #include "cli/terminal_progress.h"
 #include "cli/version.h"
 #include "controller/operator_command.h"
 #include "db/connection.h"
+#include "db/failure.h"
 #include "engine/engine.h"
 #include "engine/verify_failed_error.h"
 #include "engine/verify_report_format.h"
@@ -24,9 +30,6 @@
 namespace tenantshift::cli {
 
 namespace {
-
-constexpr int kExitFailed = 1;
-constexpr int kExitBadInput = 2;
 
 bool isTerminal(int fd) {
   return ::isatty(fd) == 1;
@@ -62,15 +65,15 @@ void printReport(const engine::VerifyReport& report, const Arguments& arguments,
   }
 }
 
-int runPlan(engine::Engine& engine, const api::TenantMigration& migration,
-            const Arguments& arguments, std::ostream& out) {
+CommandResult runPlan(engine::Engine& engine, const api::TenantMigration& migration,
+                      const Arguments& arguments, std::ostream& out) {
   auto plan = engine.plan();
   if (arguments.output == OutputFormat::Json) {
     out << planToJson(plan).dump(2) << "\n";
   } else {
     out << formatPlan(plan, migration);
   }
-  return 0;
+  return {engine::Outcome::Completed, "planned " + std::to_string(plan.steps.size()) + " steps"};
 }
 
 // What `run` says at the end: "verified and enforced" only when the last verification (made for
@@ -103,9 +106,11 @@ std::string runOutcome(const std::string& name, const std::optional<std::string>
   return "Migration " + name + ": done and enforced, and verify passed, but " + what + ".\n";
 }
 
-int runRun(engine::Engine& engine, const api::TenantMigration& migration,
-           const Arguments& arguments, std::ostream& out) {
+CommandResult runRun(engine::Engine& engine, const api::TenantMigration& migration,
+                     const engine::StopRequest& stop, const Arguments& arguments,
+                     std::ostream& out) {
   engine::RunOptions options;
+  options.stop = &stop;
   if (arguments.until) {
     options.until = plan::phaseFromString(*arguments.until);
     if (!options.until) {
@@ -123,44 +128,54 @@ int runRun(engine::Engine& engine, const api::TenantMigration& migration,
     printReport(failure.report(), arguments, out);
     throw;
   }
+  std::string outcome = runOutcome(migration.metadata.name, arguments.until, result);
   if (arguments.output == OutputFormat::Json) {
     out << statusToJson(engine.status()).dump(2) << "\n";
   } else {
-    out << runOutcome(migration.metadata.name, arguments.until, result);
+    out << outcome;
   }
-  return 0;
+  outcome.pop_back();  // the newline
+  return {engine::Outcome::Completed, outcome};
 }
 
-int runVerify(engine::Engine& engine, const Arguments& arguments, std::ostream& out) {
+CommandResult runVerify(engine::Engine& engine, const Arguments& arguments, std::ostream& out) {
   auto report = engine.verify();
   printReport(report, arguments, out);
-  return report.passed() ? 0 : kExitFailed;
+  if (!report.passed()) {
+    return {engine::Outcome::VerifyFailed,
+            "verification failed: " + std::to_string(report.count(verify::CheckOutcome::Failed)) +
+                " check(s) failed; `tenantshift verify` shows each with what to do"};
+  }
+  return {engine::Outcome::Completed, "verification passed"};
 }
 
-int runStatus(engine::Engine& engine, const Arguments& arguments, std::ostream& out) {
+CommandResult runStatus(engine::Engine& engine, const Arguments& arguments, std::ostream& out) {
   auto status = engine.status();
   if (arguments.output == OutputFormat::Json) {
     out << statusToJson(status).dump(2) << "\n";
   } else {
     out << formatStatus(status);
   }
-  return 0;
+  return {engine::Outcome::Completed, "status read"};
 }
 
-int runRollback(engine::Engine& engine, const api::TenantMigration& migration,
-                const Arguments& arguments, std::ostream& out) {
+CommandResult runRollback(engine::Engine& engine, const api::TenantMigration& migration,
+                          const Arguments& arguments, std::ostream& out) {
   auto scenario = engine::rollbackScenarioFromString(*arguments.scenario);
   if (!scenario) {
     throw UsageError("--scenario must be flag-off, disable-rls or full, not \"" +
                      *arguments.scenario + "\"");
   }
   auto result = engine.rollback(*scenario, arguments.allowDataLoss);
+  const CommandResult done{engine::Outcome::Completed,
+                           "rollback " + std::string(engine::toString(*scenario)) + " undid " +
+                               std::to_string(result.undoneSteps.size()) + " step(s)"};
   if (arguments.output == OutputFormat::Json) {
     out << nlohmann::json{{"scenario", engine::toString(*scenario)},
                           {"undoneSteps", result.undoneSteps}}
                .dump(2)
         << "\n";
-    return 0;
+    return done;
   }
   out << "Rollback " << engine::toString(*scenario) << " of " << migration.metadata.name
       << ": undid " << result.undoneSteps.size() << " step"
@@ -168,28 +183,36 @@ int runRollback(engine::Engine& engine, const api::TenantMigration& migration,
   for (const auto& id : result.undoneSteps) {
     out << "  undone " << id << "\n";
   }
-  return 0;
+  return done;
 }
 
-int dispatch(const Arguments& arguments, std::ostream& out) {
-  auto migration = api::loadTenantMigration(arguments.manifestPath);
-  auto url = resolveDatabaseUrl(arguments);
-  spdlog::info("command={} migration={} database={}", arguments.command, migration.metadata.name,
-               db::redactUrl(url));
-
-  std::unique_ptr<engine::RunObserver> observer;
-  if (isTerminal(STDOUT_FILENO) && arguments.output == OutputFormat::Text) {
-    observer = std::make_unique<TerminalProgress>(out);
-  } else {
-    observer = std::make_unique<LineProgress>();
+// What a command that ended with `error` means, after telling the user on `err`.
+CommandResult failureOf(const std::exception& error, std::ostream& err) {
+  if (dynamic_cast<const api::SpecError*>(&error) != nullptr) {
+    err << "tenantshift: invalid TenantMigration: " << error.what() << "\nNothing was changed.\n";
+    return {engine::Outcome::InvalidInput,
+            "invalid TenantMigration: " + std::string(error.what()) + "; nothing was changed"};
   }
-  engine::Engine engine(url, migration, *observer);
+  err << "tenantshift: " << error.what() << "\n";
+  if (dynamic_cast<const UsageError*>(&error) != nullptr) {
+    return {engine::Outcome::InvalidInput, error.what()};
+  }
+  return {engine::outcomeOf(error), error.what()};
+}
 
+CommandResult runCommand(engine::Engine& engine, const api::TenantMigration& migration,
+                         const Arguments& arguments, std::ostream& out) {
   if (arguments.command == "plan") {
     return runPlan(engine, migration, arguments, out);
   }
   if (arguments.command == "run") {
-    return runRun(engine, migration, arguments, out);
+    const StopSignals signals;
+    return runRun(engine, migration, signals.request(), arguments, out);
+  }
+  if (arguments.command == "phase") {
+    const StopSignals signals;
+    return runPhase(engine, migration, *plan::phaseFromString(*arguments.phase), signals.request(),
+                    arguments, out);
   }
   if (arguments.command == "verify") {
     return runVerify(engine, arguments, out);
@@ -200,6 +223,54 @@ int dispatch(const Arguments& arguments, std::ostream& out) {
   return runRollback(engine, migration, arguments, out);
 }
 
+// The plan's hash and step counts, for the summary; absent when the database cannot tell.
+std::optional<engine::PlanProgress> progressFor(engine::Engine& engine, engine::Outcome outcome) {
+  if (outcome == engine::Outcome::DatabaseUnreachable) {
+    return std::nullopt;  // asking again would only wait for it again
+  }
+  try {
+    return engine.progress();
+  } catch (const std::exception& error) {
+    spdlog::warn("the summary goes without the plan's progress: {}", db::firstLine(error.what()));
+    return std::nullopt;
+  }
+}
+
+// Runs the command of `arguments`; `summary` and `databaseUrl` are filled in as they become
+// known, so that the caller's termination message has them even when this throws.
+void dispatch(const Arguments& arguments, std::ostream& out, std::ostream& err,
+              CommandSummary& summary, std::string& databaseUrl) {
+  auto migration = api::loadTenantMigration(arguments.manifestPath);
+  summary.migration = migration.metadata.name;
+  databaseUrl = resolveDatabaseUrl(arguments);
+  spdlog::info("command={} migration={} database={}", arguments.command, migration.metadata.name,
+               db::redactUrl(databaseUrl));
+
+  std::unique_ptr<engine::RunObserver> observer;
+  if (isTerminal(STDOUT_FILENO) && arguments.output == OutputFormat::Text) {
+    observer = std::make_unique<TerminalProgress>(out);
+  } else {
+    observer = std::make_unique<LineProgress>();
+  }
+  engine::Engine engine(databaseUrl, migration, *observer);
+
+  CommandResult result;
+  try {
+    result = runCommand(engine, migration, arguments, out);
+  } catch (const std::exception& error) {
+    result = failureOf(error, err);
+  }
+  summary.outcome = result.outcome;
+  summary.message = result.message;
+  const bool phaseJson = arguments.command == "phase" && arguments.output == OutputFormat::Json;
+  if (arguments.terminationMessagePath || phaseJson) {
+    summary.progress = progressFor(engine, summary.outcome);
+  }
+  if (phaseJson) {
+    out << summaryJson(summary, databaseUrl, std::numeric_limits<std::size_t>::max()) << "\n";
+  }
+}
+
 }  // namespace
 
 int runCli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
@@ -208,6 +279,9 @@ int runCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
     installLogger(spdlog::level::info);
     return controller::runOperator({args.begin() + 1, args.end()}, out, err);
   }
+  CommandSummary summary;
+  summary.command = args.empty() ? "help" : args.front();
+  std::string databaseUrl;  // once known: kept out of the termination message
   try {
     auto arguments = parseArguments(args);
     if (arguments.command == "version") {
@@ -219,20 +293,21 @@ int runCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
       return 0;
     }
     configureLogging(arguments);
-    return dispatch(arguments, out);
-  } catch (const UsageError& error) {
-    err << "tenantshift: " << error.what() << "\n";
-    return kExitBadInput;
-  } catch (const api::SpecError& error) {
-    err << "tenantshift: invalid TenantMigration: " << error.what() << "\nNothing was changed.\n";
-    return kExitBadInput;
-  } catch (const engine::EngineError& error) {
-    err << "tenantshift: " << error.what() << "\n";
-    return kExitFailed;
+    summary.command = arguments.command;
+    if (arguments.phase) {
+      summary.phase = plan::phaseFromString(*arguments.phase);
+    }
+    dispatch(arguments, out, err, summary, databaseUrl);
   } catch (const std::exception& error) {
-    err << "tenantshift: " << error.what() << "\n";
-    return kExitFailed;
+    const CommandResult failed = failureOf(error, err);
+    summary.outcome = failed.outcome;
+    summary.message = failed.message;
   }
+  // Also for a command line that did not parse: a Job's pod says why it ended.
+  if (const auto path = terminationMessagePathIn(args)) {
+    writeTerminationMessage(*path, summaryJson(summary, databaseUrl));
+  }
+  return engine::exitCode(summary.outcome);
 }
 
 }  // namespace tenantshift::cli

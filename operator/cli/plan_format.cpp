@@ -4,6 +4,7 @@
 
 #include "api/duration.h"
 #include "api/joined.h"
+#include "plan/plan_hash.h"
 
 namespace tenantshift::cli {
 
@@ -48,7 +49,8 @@ std::string formatPlan(const plan::Plan& plan, const api::TenantMigration& migra
   out << "Plan for TenantMigration " << migration.metadata.name << ": schema "
       << spec.database.schema << ", tenant column " << spec.tenant.column << " ("
       << api::sqlTypeName(spec.tenant.idType) << "), tenants table " << spec.tenant.table
-      << ", setting " << spec.tenant.setting << "\n\n";
+      << ", setting " << spec.tenant.setting << "\n";
+  out << "Plan hash " << plan::planHash(plan) << ", " << plan.steps.size() << " steps\n\n";
 
   out << "Tenant sources (backfill order, parents first):\n";
   for (const auto& decision : plan.decisions) {
@@ -166,7 +168,13 @@ nlohmann::json planToJson(const plan::Plan& plan) {
                             {"unique", r.unique},
                             {"constraint", r.constraint}});
   }
-  return {{"decisions", decisions},
+  nlohmann::json phaseCounts = nlohmann::json::object();
+  for (plan::Phase phase : plan::kPhases) {
+    phaseCounts[std::string(plan::toString(phase))] = plan.stepsOf(phase).size();
+  }
+  return {{"planHash", plan::planHash(plan)},
+          {"stepCounts", {{"total", plan.steps.size()}, {"phases", phaseCounts}}},
+          {"decisions", decisions},
           {"steps", steps},
           {"notes", plan.notes},
           {"indexReplacements", replacements}};

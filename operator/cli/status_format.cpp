@@ -8,6 +8,18 @@
 
 namespace tenantshift::cli {
 
+namespace {
+
+// What a person reads for the step's state: a running step whose runner is gone was interrupted.
+std::string stateText(const engine::StepStatus& step) {
+  if (step.runnerGone) {
+    return "interrupted (runner gone)";
+  }
+  return std::string(engine::toString(step.state));
+}
+
+}  // namespace
+
 std::string formatStatus(const engine::MigrationStatus& status) {
   std::ostringstream out;
   if (!status.started) {
@@ -18,7 +30,7 @@ std::string formatStatus(const engine::MigrationStatus& status) {
   }
   std::map<std::string, int> counts;
   for (const auto& step : status.steps) {
-    ++counts[step.state];
+    ++counts[step.runnerGone ? "interrupted" : std::string(engine::toString(step.state))];
   }
   out << "Migration " << status.name << " (spec " << status.specHash << "), started "
       << status.startedAt << ", updated " << status.updatedAt << "\n";
@@ -33,7 +45,7 @@ std::string formatStatus(const engine::MigrationStatus& status) {
       phase = step.phase;
       out << "\n== " << phase << "\n";
     }
-    out << "  " << std::left << std::setw(12) << step.state << " " << step.id;
+    out << "  " << std::left << std::setw(12) << stateText(step) << " " << step.id;
     if (step.rows > 0) {
       out << "  rows=" << step.rows;
     }
@@ -89,7 +101,8 @@ nlohmann::json statusToJson(const engine::MigrationStatus& status) {
   for (const auto& step : status.steps) {
     steps.push_back({{"id", step.id},
                      {"phase", step.phase},
-                     {"state", step.state},
+                     {"state", engine::toString(step.state)},
+                     {"runnerGone", step.runnerGone},
                      {"rows", step.rows},
                      {"attempts", step.attempts},
                      {"startedAt", step.startedAt},

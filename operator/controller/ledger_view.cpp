@@ -4,15 +4,11 @@
 #include <cmath>
 #include <map>
 
-#include "plan/plan_hash.h"
+#include "engine/plan_progress.h"
 
 namespace tenantshift::controller {
 
 namespace {
-
-bool isDone(const engine::StepStatus& step) {
-  return step.state == "done";
-}
 
 TableProgress tableProgress(const engine::BackfillCursorStatus& cursor) {
   TableProgress out;
@@ -33,24 +29,25 @@ TableProgress tableProgress(const engine::BackfillCursorStatus& cursor) {
 
 LedgerView ledgerView(const plan::Plan& plan, const engine::MigrationStatus& ledger) {
   std::map<std::string, const engine::StepStatus*> recorded;
+  std::map<std::string, engine::StepState> states;
   for (const engine::StepStatus& step : ledger.steps) {
     recorded[step.id] = &step;
+    states[step.id] = step.state;
   }
+  const engine::PlanProgress counts = engine::planProgress(plan, states);
   LedgerView view;
-  view.planHash = plan::planHash(plan);
+  view.planHash = counts.planHash;
   for (plan::Phase phase : plan::kPhases) {
     PhaseProgress progress;
     progress.phase = phase;
+    progress.total = counts.of(phase).total;
+    progress.done = counts.of(phase).done;
     for (const plan::Step* step : plan.stepsOf(phase)) {
-      ++progress.total;
       const auto it = recorded.find(step->id);
       if (it == recorded.end()) {
         continue;
       }
       const engine::StepStatus& status = *it->second;
-      if (isDone(status)) {
-        ++progress.done;
-      }
       if (!status.startedAt.empty() &&
           (progress.startedAt.empty() || status.startedAt < progress.startedAt)) {
         progress.startedAt = status.startedAt;
@@ -62,8 +59,8 @@ LedgerView ledgerView(const plan::Plan& plan, const engine::MigrationStatus& led
     view.phases.push_back(progress);
   }
   auto stepDone = [&](const std::string& id) {
-    const auto it = recorded.find(id);
-    return it != recorded.end() && isDone(*it->second);
+    const auto it = states.find(id);
+    return it != states.end() && it->second == engine::StepState::Done;
   };
   view.flagOnPlanned = plan.findStep("flag/on") != nullptr;
   view.flagOnDone = stepDone("flag/on");

@@ -139,6 +139,7 @@ std::int64_t BackfillRunner::run(const plan::Step& step) {
     const auto bound = task.keyColumns.empty() ? std::nullopt : upperBound(step);
     if (bound) {
       for (;;) {
+        stopIfRequested(step);
         pace(step);
         const int size = decision_.batchSize;
         const std::int64_t scannedBefore = progress_.rowsScanned;
@@ -161,6 +162,7 @@ std::int64_t BackfillRunner::run(const plan::Step& step) {
     }
     progress_.sweeping = true;
     for (;;) {
+      stopIfRequested(step);
       pace(step);
       const auto sweepStart = clock_.now();
       const std::int64_t updated = sweep(step, decision_.batchSize);
@@ -190,7 +192,7 @@ std::int64_t BackfillRunner::run(const plan::Step& step) {
     const std::string message = stepFailureMessage(step, error, settings_);
     StepExecutor(session_, ledger_, settings_, observer_)
         .recordFailure(step, message, millisSince(start));
-    throw EngineError(message);
+    throw EngineError(message, outcomeOfDatabaseFailure(error));
   }
   spdlog::debug("step done id={} rows={} ms={}", step.id, rowsDone, millisSince(start));
   return rowsDone;
@@ -505,8 +507,15 @@ void BackfillRunner::decide(const plan::Step& step, int requested, std::int64_t 
   }
 }
 
+void BackfillRunner::stopIfRequested(const plan::Step& step) const {
+  // Every batch commits with its cursor: between two of them the backfill resumes exactly here.
+  settings_.checkpoint("between backfill batches of " + step.backfill->table + " (step " + step.id +
+                       ", " + std::to_string(progress_.rowsUpdated) + " rows filled so far)");
+}
+
 void BackfillRunner::pace(const plan::Step& step) {
   while (decision_.batchSize == 0) {
+    stopIfRequested(step);
     settings_.sleepFor(decision_.pause);
     decide(step, 0, 0, std::chrono::microseconds(0));
     report(step);

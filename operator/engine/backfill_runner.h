@@ -63,7 +63,9 @@ class BackfillRunner {
   // Watches with `watch` instead of starting one (a test that needs to see the probe's samples).
   void useWatch(std::shared_ptr<BackfillWatch> watch) { watch_ = std::move(watch); }
 
-  // Returns the total rows updated. Failures are recorded and thrown as EngineError.
+  // Returns the total rows updated. Failures are recorded and thrown as EngineError; a stop
+  // requested through ExecutionSettings::stop ends it between two batches with an EngineError
+  // of Outcome::Paused, the step left running for the caller to mark interrupted.
   std::int64_t run(const plan::Step& step);
 
  private:
@@ -85,6 +87,8 @@ class BackfillRunner {
   // After a batch that covered `scanned` keys in `took`: the next batch's size and pause.
   void decide(const plan::Step& step, int requested, std::int64_t scanned,
               std::chrono::microseconds took);
+  // Throws EngineError (Outcome::Paused) when a stop was requested: between batches only.
+  void stopIfRequested(const plan::Step& step) const;
   // Applies the last decision's pause (or, while paused, waits and decides again).
   void pace(const plan::Step& step);
   void report(const plan::Step& step);

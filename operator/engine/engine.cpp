@@ -13,6 +13,7 @@
 #include "engine/backfill_runner.h"
 #include "engine/execution.h"
 #include "engine/ledger.h"
+#include "engine/phase_prerequisites.h"
 #include "engine/rollback_planner.h"
 #include "engine/runner_lock.h"
 #include "engine/step_executor.h"
@@ -39,11 +40,6 @@ ExecutionSettings settingsFor(const api::MigrationSpec& spec) {
   settings.retry.retries = spec.ddl.retries;
   settings.backfillPause = spec.backfill.pause;
   return settings;
-}
-
-std::size_t phaseIndex(plan::Phase phase) {
-  return static_cast<std::size_t>(std::find(plan::kPhases.begin(), plan::kPhases.end(), phase) -
-                                  plan::kPhases.begin());
 }
 
 // The migration's record, when the ledger exists and has one. Read-only.
@@ -126,8 +122,39 @@ bool flagPhaseDone(const plan::Plan& plan, const std::map<std::string, StepRecor
   }
   return std::all_of(flagSteps.begin(), flagSteps.end(), [&](const plan::Step* step) {
     const auto it = states.find(step->id);
-    return it != states.end() && it->second.state == "done";
+    return it != states.end() && it->second.state == StepState::Done;
   });
+}
+
+std::map<std::string, StepState> stateMap(const std::map<std::string, StepRecord>& records) {
+  std::map<std::string, StepState> states;
+  for (const auto& [id, record] : records) {
+    states[id] = record.state;
+  }
+  return states;
+}
+
+// Throws EngineError (Outcome::PrerequisitesMissing) when a phase before `phase` is not done.
+void requirePhasesBefore(plan::Phase phase, const plan::Plan& plan,
+                         const std::map<std::string, StepState>& states) {
+  if (const plan::Step* undone = firstUndonePrerequisite(plan, phase, states)) {
+    throw EngineError(prerequisitesMissingMessage(phase, *undone, states),
+                      Outcome::PrerequisitesMissing);
+  }
+}
+
+// The last phase a run covers (`until` or `only`); absent: all of them.
+std::optional<plan::Phase> lastPhaseOf(const RunOptions& options) {
+  return options.only ? options.only : options.until;
+}
+
+// Whether a run with `options` runs the steps of `phase`: `only` that phase; else every phase
+// through `until`.
+bool covers(const RunOptions& options, plan::Phase phase) {
+  if (options.only) {
+    return phase == *options.only;
+  }
+  return !options.until || !plan::isBefore(*options.until, phase);
 }
 
 }  // namespace
@@ -146,11 +173,17 @@ RunResult Engine::run(const RunOptions& options) {
   const api::MigrationSpec& spec = migration_.spec;
   Ledger ledger(migration_.metadata.name);
   // Plan first: a spec that does not fit the database fails here, before anything changes.
-  plan();
+  const plan::Plan preliminary = plan();
 
   Session session([url = databaseUrl_] { return db::connect(url); });
+  if (options.only && !loadRecord(session.connection(), ledger)) {
+    // Nothing recorded: no phase is done yet. Refused before the ledger is created.
+    requirePhasesBefore(*options.only, preliminary, {});
+  }
   Ledger::ensureSchema(session.connection());
-  auto lock = RunnerLock::acquire(databaseUrl_, migration_.metadata.name, "run");
+  auto lock = RunnerLock::acquire(
+      databaseUrl_, migration_.metadata.name,
+      options.only ? "phase " + std::string(plan::toString(*options.only)) : "run");
   ledger.setRunnerId(lock->runnerId());
 
   // Load or create the migration's record; plan from its snapshot.
@@ -190,8 +223,12 @@ RunResult Engine::run(const RunOptions& options) {
     pqxx::read_transaction tx(session.connection());
     states = ledger.steps(tx);
   }
+  if (options.only) {
+    requirePhasesBefore(*options.only, thePlan, stateMap(states));
+  }
 
-  const ExecutionSettings settings = settingsFor(spec);
+  ExecutionSettings settings = settingsFor(spec);
+  settings.stop = options.stop;
   StepExecutor executor(session, ledger, settings, observer_);
   // What an earlier spec did and this one no longer plans (e.g. a tenant-consistent form of a
   // foreign key now accepted as a cross-tenant reference) is undone first, latest first.
@@ -223,14 +260,32 @@ RunResult Engine::run(const RunOptions& options) {
     const auto start = Clock::now();
     result.verifyReport = verifying.run(*verifyStep, strict);
     observer_.stepFinished(*verifyStep, 0, since(start));
+    ++result.stepsExecuted;
+  };
+  // A step stopped at a safe point is pending again (resumable), not failed.
+  auto runStoppable = [&](const plan::Step& step, const std::function<std::int64_t()>& execute) {
+    try {
+      return execute();
+    } catch (const EngineError& error) {
+      if (error.outcome() == Outcome::Paused) {
+        pqxx::work tx(session.connection());
+        ledger.markInterrupted(tx, step.id);
+        tx.commit();
+        spdlog::info("step interrupted id={}: pending again, resumes where it stopped", step.id);
+      }
+      throw;
+    }
   };
   bool flagChecked = false;
   for (const plan::Step& step : thePlan.steps) {
-    if (options.until && phaseIndex(step.phase) > phaseIndex(*options.until)) {
-      break;
+    if (!covers(options, step.phase)) {
+      continue;  // a phase before `only` (done: checked above), or after the last one covered
     }
     const auto recorded = states.find(step.id);
-    const bool done = recorded != states.end() && recorded->second.state == "done";
+    const bool done = recorded != states.end() && recorded->second.state == StepState::Done;
+    if (!done) {
+      settings.checkpoint("between steps, before " + step.id);
+    }
     // Before the flag flips, the verification must hold for the schema as it is now: a change
     // since (`run --until verify`, then someone's DDL, then `run`) means verifying again.
     if (step.phase == plan::Phase::Flag && !done && !flagChecked && verifyStep != nullptr) {
@@ -255,22 +310,18 @@ RunResult Engine::run(const RunOptions& options) {
     }
     observer_.stepStarted(step);
     const auto start = Clock::now();
-    std::int64_t rows = 0;
-    switch (step.execution) {
-      case plan::Execution::Transactional:
-      case plan::Execution::Concurrent:
-        rows = executor.runUp(step);
-        break;
-      case plan::Execution::Backfill:
-        rows = backfill.run(step);
-        break;
-      case plan::Execution::Verify:
-        break;
-    }
+    const std::int64_t rows = runStoppable(step, [&]() -> std::int64_t {
+      if (step.execution == plan::Execution::Backfill) {
+        return backfill.run(step);
+      }
+      return executor.runUp(step);
+    });
     observer_.stepFinished(step, rows, since(start));
+    ++result.stepsExecuted;
   }
   // Once enforced, the verdict the run ends with is a strict one on the schema as it is now.
-  if (verifyStep != nullptr && (!options.until || *options.until == plan::Phase::Flag)) {
+  const auto lastPhase = lastPhaseOf(options);
+  if (verifyStep != nullptr && (!lastPhase || *lastPhase == plan::Phase::Flag)) {
     pqxx::read_transaction tx(session.connection());
     const bool enforced = flagPhaseDone(thePlan, ledger.steps(tx));
     tx.commit();
@@ -316,6 +367,20 @@ VerifyReport Engine::verify() {
   return report;
 }
 
+PlanProgress Engine::progress() {
+  Session session([url = databaseUrl_] { return db::connect(url); });
+  const Ledger ledger(migration_.metadata.name);
+  const auto record = loadRecord(session.connection(), ledger);
+  const plan::Plan thePlan =
+      plan::buildPlan(migration_.spec, catalogFor(session, record, migration_.spec, observer_));
+  std::map<std::string, StepState> states;
+  if (record) {
+    pqxx::read_transaction tx(session.connection());
+    states = stateMap(ledger.steps(tx));
+  }
+  return planProgress(thePlan, states);
+}
+
 MigrationStatus Engine::status() {
   auto connection = db::connect(databaseUrl_);
   pqxx::read_transaction tx(*connection);
@@ -342,12 +407,10 @@ RollbackResult Engine::rollback(RollbackScenario scenario, bool allowDataLoss) {
     return result;
   }
   const plan::Plan thePlan = plan::buildPlan(spec, record->catalog);
-  std::map<std::string, std::string> states;
+  std::map<std::string, StepState> states;
   {
     pqxx::read_transaction tx(session.connection());
-    for (const auto& [id, step] : ledger.steps(tx)) {
-      states[id] = step.state;
-    }
+    states = stateMap(ledger.steps(tx));
   }
   const std::vector<const plan::Step*> toUndo = stepsToUndo(thePlan, scenario, states);
 
@@ -377,8 +440,9 @@ RollbackResult Engine::rollback(RollbackScenario scenario, bool allowDataLoss) {
       for (const std::string& loss : losses) {
         list += (list.empty() ? "" : "; ") + loss;
       }
-      throw EngineError("rollback full would lose: " + list +
-                        "; rerun with --allow-data-loss to proceed");
+      throw EngineError(
+          "rollback full would lose: " + list + "; rerun with --allow-data-loss to proceed",
+          Outcome::DataLossRefused);
     }
   }
 

@@ -3,25 +3,20 @@
 #include <cstdint>
 #include <map>
 #include <optional>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "api/migration_spec.h"
 #include "engine/backfill_progress.h"
+#include "engine/engine_error.h"
+#include "engine/plan_progress.h"
 #include "engine/run_observer.h"
+#include "engine/step_state.h"
+#include "engine/stop_request.h"
 #include "engine/verify_report.h"
 #include "plan/plan.h"
 
 namespace tenantshift::engine {
-
-// An operational failure the user must act on (another runner holds the lock, a step failed,
-// a rollback would lose data, the plan changed under a half-done migration). The message says
-// what happened and what to do; it never contains a password.
-class EngineError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
 
 enum class RollbackScenario {
   FlagOff,     // (1) relax enforcement and turn the feature flag off
@@ -33,6 +28,12 @@ std::string_view toString(RollbackScenario scenario);
 
 struct RunOptions {
   std::optional<plan::Phase> until;  // stop after this phase (inclusive); absent: all phases
+  // Run only this phase: refused (Outcome::PrerequisitesMissing) while a step of an earlier
+  // phase is not done; nothing to do when it is done already. Not together with `until`.
+  std::optional<plan::Phase> only;
+  // Checked between steps and between backfill batches: once requested, the run stops there
+  // (EngineError with Outcome::Paused), the step it was in left pending and resumable.
+  const StopRequest* stop = nullptr;
 };
 
 // What the ledger holds about the last verification of a migration: the verdict the run's
@@ -47,6 +48,7 @@ struct VerificationRecord {
 
 struct RunResult {
   bool complete = false;                     // every step through `until` is done
+  int stepsExecuted = 0;                     // steps this run did (0: all were done already)
   std::optional<VerifyReport> verifyReport;  // when this run verified
   // The verification the run ends with (made now or earlier, for the schema as it is now);
   // absent when verify has not run yet.
@@ -56,7 +58,10 @@ struct RunResult {
 struct StepStatus {
   std::string id;
   std::string phase;
-  std::string state;  // pending | running | done | failed | rolled_back
+  StepState state = StepState::Pending;
+  // Running, but the runner that marked it is gone (killed, or its connection lost): nobody is
+  // working on it; the next run resumes it.
+  bool runnerGone = false;
   std::int64_t rows = 0;
   int attempts = 0;
   std::string startedAt;
@@ -102,6 +107,8 @@ class Engine {
   // Runs the verifier now, outside the step sequence; changes nothing.
   VerifyReport verify();
   MigrationStatus status();
+  // The plan's hash and how many of its steps the ledger records done (overall, per phase).
+  PlanProgress progress();
   // Runs the down steps of the scenario in reverse order. Refuses Full when rows hold tenant
   // assignments the original derivation would not reproduce, unless allowDataLoss.
   RollbackResult rollback(RollbackScenario scenario, bool allowDataLoss);

@@ -2,9 +2,12 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <mutex>
 #include <random>
 #include <thread>
+
+#include "engine/engine_error.h"
 
 namespace tenantshift::engine {
 
@@ -14,9 +17,29 @@ void ExecutionSettings::sleepFor(std::chrono::milliseconds duration) const {
   }
   if (sleep) {
     sleep(duration);
-  } else {
-    std::this_thread::sleep_for(duration);
+    return;
   }
+  // In slices, so that a stop request is not kept waiting by a long pause (a signal does not
+  // end std::this_thread::sleep_for).
+  constexpr std::chrono::milliseconds kSlice{50};
+  const auto until = std::chrono::steady_clock::now() + duration;
+  for (auto now = std::chrono::steady_clock::now(); now < until;
+       now = std::chrono::steady_clock::now()) {
+    if (stop != nullptr && stop->requested()) {
+      return;
+    }
+    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(kSlice, until - now));
+  }
+}
+
+void ExecutionSettings::checkpoint(const std::string& where) const {
+  if (stop == nullptr || !stop->requested()) {
+    return;
+  }
+  spdlog::info("stopping {} (asked by {})", where, stop->signalName());
+  throw EngineError("stopped by " + stop->signalName() + " " + where +
+                        "; run it again to resume where it stopped",
+                    Outcome::Paused);
 }
 
 double ExecutionSettings::unitRandom() const {

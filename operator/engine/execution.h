@@ -8,6 +8,7 @@
 
 #include "engine/ddl_retry.h"
 #include "engine/run_observer.h"
+#include "engine/stop_request.h"
 #include "plan/step.h"
 
 namespace tenantshift::engine {
@@ -32,8 +33,15 @@ struct ExecutionSettings {
   std::chrono::milliseconds backfillPause{0};  // the minimum pause between backfill batches
   Sleeper sleep;                               // empty: std::this_thread::sleep_for
   UnitRandom random;  // empty: a std::mt19937_64 seeded from std::random_device
+  // Asked to stop (SIGTERM): checked at the safe points (checkpoint); absent: never stops.
+  const StopRequest* stop = nullptr;
 
+  // Sleeps; without an injected `sleep`, wakes early when a stop is requested.
   void sleepFor(std::chrono::milliseconds duration) const;
+  // A safe point to stop at: throws EngineError with Outcome::Paused, saying "stopped by
+  // SIGTERM <where>", when a stop was requested. Call it only where everything done so far is
+  // committed with its ledger entry.
+  void checkpoint(const std::string& where) const;
   double unitRandom() const;
   // "1000ms": the value given to set_config('lock_timeout', ...).
   std::string lockTimeoutSetting() const;

@@ -31,6 +31,27 @@ std::string text(const pqxx::field& field) {
   return field.is_null() ? "" : field.c_str();
 }
 
+// Of a step (alias s) marked running: whether the runner that marked it is gone, i.e. does not
+// hold the runner lock with a connection that still exists (a killed runner's lock row stays
+// until the next runner takes it over, but its backend is gone).
+constexpr const char* kRunnerGone = R"sql(
+  (s.state = 'running' AND NOT EXISTS (
+     SELECT FROM tenantshift.runner_lock l
+      WHERE l.runner_id = s.runner_id
+        AND EXISTS (SELECT FROM pg_catalog.pg_stat_activity a
+                     WHERE a.pid = l.holder_pid AND a.backend_start = l.holder_backend_start)))
+)sql";
+
+// A state column of tenantshift.step (its CHECK constraint allows only the known ones).
+StepState stateOf(const pqxx::field& field) {
+  const auto state = stepStateFromString(text(field));
+  if (!state) {
+    throw EngineError("the ledger records an unknown step state \"" + text(field) +
+                      "\" (tenantshift.step.state): was it written by a newer tenantshift?");
+  }
+  return *state;
+}
+
 }  // namespace
 
 namespace {
@@ -143,7 +164,7 @@ std::map<std::string, StepRecord> Ledger::steps(pqxx::transaction_base& tx) cons
        tx.exec_params("SELECT step_id, state, checksum, attempts FROM tenantshift.step "
                       "WHERE migration = $1",
                       migration_)) {
-    StepRecord record{row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<std::string>(),
+    StepRecord record{row[0].as<std::string>(), stateOf(row[1]), row[2].as<std::string>(),
                       row[3].as<int>()};
     out.emplace(record.id, record);
   }
@@ -185,13 +206,15 @@ std::vector<plan::Step> Ledger::syncSteps(pqxx::transaction_base& tx,
     plannedIds.insert(step.id);
     const std::string checksum = step.checksum();
     auto it = recorded.find(step.id);
-    if (it != recorded.end() && it->second.state == "done" && it->second.checksum != checksum) {
+    if (it != recorded.end() && it->second.state == StepState::Done &&
+        it->second.checksum != checksum) {
       throw EngineError("step " + step.id +
-                        " is done but the plan now gives it different SQL (checksum " +
-                        it->second.checksum + " recorded, " + checksum +
-                        " planned): the spec changed under a half-done migration; restore the "
-                        "spec it was started with, or roll back (rollback --scenario full) and "
-                        "run again");
+                            " is done but the plan now gives it different SQL (checksum " +
+                            it->second.checksum + " recorded, " + checksum +
+                            " planned): the spec changed under a half-done migration; restore the "
+                            "spec it was started with, or roll back (rollback --scenario full) and "
+                            "run again",
+                        Outcome::PlanDrift);
     }
     tx.exec_params(
         "INSERT INTO tenantshift.step (migration, step_id, phase, ordinal, checksum, down, "
@@ -217,13 +240,14 @@ std::vector<plan::Step> Ledger::syncSteps(pqxx::transaction_base& tx,
     if (plannedIds.count(id) > 0) {
       continue;
     }
-    const std::string state = row[1].as<std::string>();
-    if (state == "done" || state == "failed" || state == "running") {
+    if (mayHaveTakenEffect(stateOf(row[1]))) {
       if (row[4].as<std::string>() != "none") {
-        throw EngineError("step " + id +
-                          " is done but no longer in the plan, and undoing it could lose data: the "
-                          "spec changed under a half-done migration; restore the spec it was "
-                          "started with, or roll back (rollback --scenario full) and run again");
+        throw EngineError(
+            "step " + id +
+                " is done but no longer in the plan, and undoing it could lose data: the "
+                "spec changed under a half-done migration; restore the spec it was "
+                "started with, or roll back (rollback --scenario full) and run again",
+            Outcome::PlanDrift);
       }
       plan::Step step;
       step.id = id;
@@ -282,6 +306,14 @@ void Ledger::markRolledBack(pqxx::transaction_base& tx, const std::string& stepI
   tx.exec_params(
       "UPDATE tenantshift.step SET state = 'rolled_back', rows = 0, error = NULL, "
       "finished_at = now(), report = NULL WHERE migration = $1 AND step_id = $2",
+      migration_, stepId);
+  tx.exec_params("UPDATE tenantshift.migration SET updated_at = now() WHERE name = $1", migration_);
+}
+
+void Ledger::markInterrupted(pqxx::transaction_base& tx, const std::string& stepId) const {
+  tx.exec_params(
+      "UPDATE tenantshift.step SET state = 'pending', finished_at = NULL "
+      "WHERE migration = $1 AND step_id = $2 AND state = 'running'",
       migration_, stepId);
   tx.exec_params("UPDATE tenantshift.migration SET updated_at = now() WHERE name = $1", migration_);
 }
@@ -398,19 +430,20 @@ MigrationStatus Ledger::status(pqxx::transaction_base& tx) const {
   for (const auto& row :
        tx.exec_params("SELECT step_id, phase, state, rows, attempts, " + isoTime("started_at") +
                           ", " + isoTime("finished_at") +
-                          ", coalesce(duration_ms, 0), coalesce(error, '') FROM tenantshift.step "
-                          "WHERE migration = $1 ORDER BY ordinal, step_id",
+                          ", coalesce(duration_ms, 0), coalesce(error, ''), " + kRunnerGone +
+                          " FROM tenantshift.step s WHERE migration = $1 ORDER BY ordinal, step_id",
                       migration_)) {
     StepStatus step;
     step.id = text(row[0]);
     step.phase = text(row[1]);
-    step.state = text(row[2]);
+    step.state = stateOf(row[2]);
     step.rows = row[3].as<std::int64_t>();
     step.attempts = row[4].as<int>();
     step.startedAt = text(row[5]);
     step.finishedAt = text(row[6]);
     step.durationMs = row[7].as<std::int64_t>();
     step.error = text(row[8]);
+    step.runnerGone = row[9].as<bool>();
     out.steps.push_back(std::move(step));
   }
   for (const auto& row : tx.exec_params(

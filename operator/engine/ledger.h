@@ -10,6 +10,7 @@
 
 #include "engine/backfill_progress.h"
 #include "engine/engine.h"
+#include "engine/step_state.h"
 #include "plan/catalog.h"
 #include "plan/plan.h"
 
@@ -28,7 +29,7 @@ struct MigrationRecord {
 // One step as recorded (tenantshift.step).
 struct StepRecord {
   std::string id;
-  std::string state;  // pending | running | done | failed | rolled_back
+  StepState state = StepState::Pending;
   std::string checksum;
   int attempts = 0;
 };
@@ -83,6 +84,9 @@ class Ledger {
   void markFailed(pqxx::transaction_base& tx, const std::string& stepId, const std::string& error,
                   std::int64_t durationMs) const;
   void markRolledBack(pqxx::transaction_base& tx, const std::string& stepId) const;
+  // A running step stopped at a safe point (SIGTERM between backfill batches): pending again,
+  // with its attempts, start time and backfill cursor kept, so that the next run resumes it.
+  void markInterrupted(pqxx::transaction_base& tx, const std::string& stepId) const;
   void setReport(pqxx::transaction_base& tx, const std::string& stepId,
                  const nlohmann::json& report) const;
   // The report recorded for `stepId`, if any.

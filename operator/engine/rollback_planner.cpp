@@ -50,7 +50,7 @@ std::vector<plan::Phase> phasesUndoneBy(RollbackScenario scenario) {
 }
 
 std::vector<const plan::Step*> stepsToUndo(const plan::Plan& plan, RollbackScenario scenario,
-                                           const std::map<std::string, std::string>& states) {
+                                           const std::map<std::string, StepState>& states) {
   const std::vector<plan::Phase> phases = phasesUndoneBy(scenario);
   std::vector<const plan::Step*> out;
   std::vector<const plan::Step*> finalize;
@@ -62,7 +62,7 @@ std::vector<const plan::Step*> stepsToUndo(const plan::Plan& plan, RollbackScena
     if (state == states.end()) {
       continue;
     }
-    if (state->second == "done" || state->second == "failed" || state->second == "running") {
+    if (mayHaveTakenEffect(state->second)) {
       (it->id.rfind(kFinalizePrefix, 0) == 0 ? finalize : out).push_back(&*it);
     }
   }

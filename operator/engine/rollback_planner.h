@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "engine/engine.h"
+#include "engine/step_state.h"
 #include "plan/plan.h"
 
 namespace tenantshift::engine {
@@ -18,6 +19,6 @@ std::vector<plan::Phase> phasesUndoneBy(RollbackScenario scenario);
 // down SQL is written to be safe after a partial up), in reverse plan order. Pure.
 // `states`: step id -> recorded state; steps absent from it never ran.
 std::vector<const plan::Step*> stepsToUndo(const plan::Plan& plan, RollbackScenario scenario,
-                                           const std::map<std::string, std::string>& states);
+                                           const std::map<std::string, StepState>& states);
 
 }  // namespace tenantshift::engine

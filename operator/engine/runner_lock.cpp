@@ -43,11 +43,12 @@ std::unique_ptr<RunnerLock> RunnerLock::acquire(const std::string& databaseUrl,
   const pqxx::row holder = tx.exec1(kHolder);
   if (!holder[0].is_null() && holder[5].as<bool>()) {
     throw EngineError("another tenantshift runner is working on this database (runner " +
-                      holder[0].as<std::string>() + ", `" + holder[3].c_str() + "` of migration " +
-                      holder[2].c_str() + " since " + holder[4].c_str() + ", backend pid " +
-                      holder[1].c_str() +
-                      "); wait for it to finish or stop it (its lock is released as soon as its "
-                      "process is gone), then run again");
+                          holder[0].as<std::string>() + ", `" + holder[3].c_str() +
+                          "` of migration " + holder[2].c_str() + " since " + holder[4].c_str() +
+                          ", backend pid " + holder[1].c_str() +
+                          "); wait for it to finish or stop it (its lock is released as soon as "
+                          "its process is gone), then run again",
+                      Outcome::LockHeld);
   }
   if (!holder[0].is_null()) {
     spdlog::warn("runner lock taken over from runner {} (its connection is gone)",
@@ -98,13 +99,15 @@ void RunnerLock::ensureHeld() {
     tx.commit();
   } catch (const std::exception& error) {
     throw EngineError("lost the connection that holds the tenantshift runner lock (" +
-                      firstLine(error.what()) +
-                      "); stopped so that two runners never work at once: run again to resume");
+                          firstLine(error.what()) +
+                          "); stopped so that two runners never work at once: run again to resume",
+                      Outcome::DatabaseUnreachable);
   }
   if (!held) {
     throw EngineError(
         "another tenantshift runner holds the runner lock now; stopped so that two "
-        "runners never work at once: run again to resume once it has finished");
+        "runners never work at once: run again to resume once it has finished",
+        Outcome::LockHeld);
   }
 }
 

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <optional>
 
 #include "engine/engine.h"
 #include "engine/index_build_watch.h"
@@ -25,13 +26,16 @@ bool applied(pqxx::transaction_base& tx, const plan::Step& step) {
   return !result.empty() && !result[0][0].is_null() && result[0][0].as<bool>();
 }
 
-std::string stateOf(pqxx::transaction_base& tx, const Ledger& ledger, const std::string& stepId,
-                    bool lock) {
+std::optional<StepState> stateOf(pqxx::transaction_base& tx, const Ledger& ledger,
+                                 const std::string& stepId, bool lock) {
   const pqxx::result rows = tx.exec_params(
       std::string("SELECT state FROM tenantshift.step WHERE migration = $1 AND step_id = $2") +
           (lock ? " FOR UPDATE" : ""),
       ledger.migration(), stepId);
-  return rows.empty() ? "" : rows[0][0].as<std::string>();
+  if (rows.empty()) {
+    return std::nullopt;
+  }
+  return stepStateFromString(rows[0][0].as<std::string>());
 }
 
 }  // namespace
@@ -51,7 +55,7 @@ std::int64_t StepExecutor::runUp(const plan::Step& step) {
           rows = 0;
           {
             pqxx::work tx(connection);
-            if (stateOf(tx, ledger_, step.id, true) == "done") {
+            if (stateOf(tx, ledger_, step.id, true) == StepState::Done) {
               skipped = true;  // an earlier attempt committed although its commit looked in doubt
               return;
             }
@@ -88,7 +92,7 @@ std::int64_t StepExecutor::runUp(const plan::Step& step) {
   } catch (const pqxx::failure& error) {
     const std::string message = stepFailureMessage(step, error, settings_);
     recordFailure(step, message, millisSince(start));
-    throw EngineError(message);
+    throw EngineError(message, outcomeOfDatabaseFailure(error));
   }
   spdlog::debug("step done id={} rows={} ms={}{}", step.id, rows, millisSince(start),
                 skipped ? " (already in place)" : "");
@@ -124,7 +128,7 @@ void StepExecutor::runDown(const plan::Step& step) {
   } catch (const pqxx::failure& error) {
     const std::string message = "undoing " + stepFailureMessage(step, error, settings_);
     recordFailure(step, message, millisSince(start));
-    throw EngineError(message);
+    throw EngineError(message, outcomeOfDatabaseFailure(error));
   }
   spdlog::info("step rolled back id={} ms={}", step.id, millisSince(start));
 }

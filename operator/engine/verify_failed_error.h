@@ -11,7 +11,7 @@ namespace tenantshift::engine {
 class VerifyFailedError : public EngineError {
  public:
   VerifyFailedError(const std::string& message, VerifyReport report)
-      : EngineError(message), report_(std::move(report)) {}
+      : EngineError(message, Outcome::VerifyFailed), report_(std::move(report)) {}
   const VerifyReport& report() const { return report_; }
 
  private:

@@ -81,7 +81,7 @@ verify::VerifyReport VerifyStep::run(const plan::Step& step, bool strict) {
   } catch (const pqxx::failure& error) {
     const std::string message = stepFailureMessage(step, error, settings_);
     executor.recordFailure(step, message, millisSince(start));
-    throw EngineError(message);
+    throw EngineError(message, outcomeOfDatabaseFailure(error));
   }
   nlohmann::json json = report.toJson();
   json["strict"] = strict;

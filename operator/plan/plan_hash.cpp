@@ -1,6 +1,6 @@
 #include "plan/plan_hash.h"
 
-#include <nlohmann/json.hpp>
+#include <string_view>
 
 #include "api/content_hash.h"
 
@@ -8,22 +8,37 @@ namespace tenantshift::plan {
 
 namespace {
 
-nlohmann::json statements(const std::vector<Statement>& list) {
-  nlohmann::json out = nlohmann::json::array();
+void addField(api::Fnv1a64& hash, std::string_view field) {
+  hash.add(field);
+  hash.add(std::string_view("\0", 1));
+}
+
+// "up"/"down" and each statement's parameter count are fields too: without them a statement
+// moved from up to down, or a parameter taken for the next statement's SQL, would hash the same.
+void addStatements(api::Fnv1a64& hash, std::string_view label, const std::vector<Statement>& list) {
+  addField(hash, label);
   for (const Statement& statement : list) {
-    out.push_back({statement.sql, statement.params});
+    addField(hash, statement.sql);
+    addField(hash, std::to_string(statement.params.size()));
+    for (const std::string& param : statement.params) {
+      addField(hash, param);
+    }
   }
-  return out;
 }
 
 }  // namespace
 
+// FNV-1a (64 bits) over every step in order: id, phase, up statements, down statements, each
+// field followed by '\0'; 16 lowercase hex digits.
 std::string planHash(const Plan& plan) {
-  nlohmann::json steps = nlohmann::json::array();
+  api::Fnv1a64 hash;
   for (const Step& step : plan.steps) {
-    steps.push_back({step.id, toString(step.phase), statements(step.up), statements(step.down)});
+    addField(hash, step.id);
+    addField(hash, toString(step.phase));
+    addStatements(hash, "up", step.up);
+    addStatements(hash, "down", step.down);
   }
-  return api::contentHash(steps.dump());
+  return hash.hex();
 }
 
 }  // namespace tenantshift::plan

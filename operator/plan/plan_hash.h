@@ -7,8 +7,8 @@
 namespace tenantshift::plan {
 
 // A stable hash of what the plan would do (every step's id, phase, SQL and parameters, up and
-// down): what `spec.requireApproval` asks a person to approve. The same spec on a changed schema
-// gives another hash.
+// down): what a person approves, and what a Job's termination message and the operator's status
+// name. The same spec on a changed schema gives another hash.
 std::string planHash(const Plan& plan);
 
 }  // namespace tenantshift::plan

@@ -1,35 +1,27 @@
 #include "plan/step.h"
 
-#include <cstdio>
+#include "api/content_hash.h"
 
 namespace tenantshift::plan {
 
 namespace {
 
-constexpr std::uint64_t kFnvOffset = 1469598103934665603ULL;
-constexpr std::uint64_t kFnvPrime = 1099511628211ULL;
-
-class Fnv1a {
+// Fields with their length first, so that ("ab", "c") and ("a", "bc") differ.
+class FieldHash {
  public:
   void add(std::string_view text) {
-    // Length first, so that ("ab", "c") and ("a", "bc") differ.
-    addRaw(std::to_string(text.size()));
-    addRaw(":");
-    addRaw(text);
+    hash_.add(std::to_string(text.size()));
+    hash_.add(":");
+    hash_.add(text);
   }
-  std::uint64_t value() const { return hash_; }
+  std::string hex() const { return hash_.hex(); }
 
  private:
-  void addRaw(std::string_view text) {
-    for (unsigned char c : text) {
-      hash_ ^= c;
-      hash_ *= kFnvPrime;
-    }
-  }
-  std::uint64_t hash_ = kFnvOffset;
+  api::Fnv1a64 hash_;
 };
 
-void addStatements(Fnv1a& hash, std::string_view label, const std::vector<Statement>& statements) {
+void addStatements(FieldHash& hash, std::string_view label,
+                   const std::vector<Statement>& statements) {
   hash.add(label);
   for (const auto& statement : statements) {
     hash.add(statement.sql);
@@ -67,6 +59,19 @@ std::optional<Phase> phaseFromString(std::string_view name) {
     }
   }
   return std::nullopt;
+}
+
+std::size_t phaseIndex(Phase phase) {
+  for (std::size_t index = 0; index < kPhases.size(); ++index) {
+    if (kPhases[index] == phase) {
+      return index;
+    }
+  }
+  return kPhases.size();
+}
+
+bool isBefore(Phase a, Phase b) {
+  return phaseIndex(a) < phaseIndex(b);
 }
 
 std::string_view toString(LockLevel level) {
@@ -120,7 +125,7 @@ std::string_view toString(Execution execution) {
 }
 
 std::string Step::checksum() const {
-  Fnv1a hash;
+  FieldHash hash;
   hash.add(id);
   hash.add(toString(execution));
   addStatements(hash, "up", up);
@@ -142,9 +147,7 @@ std::string Step::checksum() const {
     hash.add(backfill->firstBatchEndSql);
     hash.add(backfill->nextBatchEndSql);
   }
-  char out[17];
-  std::snprintf(out, sizeof out, "%016llx", static_cast<unsigned long long>(hash.value()));
-  return out;
+  return hash.hex();
 }
 
 Step newStep(Phase phase, std::string id, std::string table, std::string summary) {

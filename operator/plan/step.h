@@ -14,6 +14,9 @@ inline constexpr std::array<Phase, 6> kPhases = {Phase::Schema, Phase::Backfill,
                                                  Phase::Rls,    Phase::Verify,   Phase::Flag};
 std::string_view toString(Phase phase);
 std::optional<Phase> phaseFromString(std::string_view name);
+// Where `phase` is in kPhases (schema 0 ... flag 5), and whether `a` runs before `b`.
+std::size_t phaseIndex(Phase phase);
+bool isBefore(Phase a, Phase b);
 
 // The strongest table lock a step takes (PostgreSQL's lock modes, weakest first).
 enum class LockLevel {

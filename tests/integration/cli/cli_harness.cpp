@@ -1,7 +1,9 @@
 #include "cli_harness.h"
 
 #include <gtest/gtest.h>
+#include <yaml-cpp/yaml.h>
 
+#include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 #include <stdexcept>
 #include <thread>
@@ -33,8 +35,50 @@ std::string primaryKeyOrder(const std::string& table) {
   return table == "alembic_version" ? "version_num" : "id";
 }
 
+// A YAML node as JSON: scalars that read as integers or booleans become those, the rest text.
+nlohmann::json jsonOf(const YAML::Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Map: {
+      nlohmann::json out = nlohmann::json::object();
+      for (const auto& entry : node) {
+        out[entry.first.as<std::string>()] = jsonOf(entry.second);
+      }
+      return out;
+    }
+    case YAML::NodeType::Sequence: {
+      nlohmann::json out = nlohmann::json::array();
+      for (const auto& item : node) {
+        out.push_back(jsonOf(item));
+      }
+      return out;
+    }
+    case YAML::NodeType::Scalar: {
+      const std::string text = node.as<std::string>();
+      if (node.Tag() != "!") {  // a plain (unquoted) scalar
+        if (text == "true" || text == "false") {
+          return text == "true";
+        }
+        if (!text.empty() && text.find_first_not_of("0123456789") == std::string::npos) {
+          return std::stoll(text);
+        }
+      }
+      return text;
+    }
+    case YAML::NodeType::Null:
+    case YAML::NodeType::Undefined:
+      break;
+  }
+  return nullptr;
+}
+
 }  // namespace
 
+fs::path writeJsonManifest(const fs::path& dir, const fs::path& yamlManifest,
+                           const std::string& fileName) {
+  nlohmann::json manifest = jsonOf(YAML::LoadFile(yamlManifest.string()));
+  manifest["metadata"]["namespace"] = "tenantshift-test";
+  return writeFile(dir, fileName, manifest.dump(2));
+}
 
 std::string replaceOnce(const std::string& text, const std::string& from, const std::string& to) {
   const std::size_t at = text.find(from);

@@ -51,6 +51,11 @@ struct ManifestOptions {
 std::filesystem::path writeManifest(const std::filesystem::path& dir,
                                     const ManifestOptions& options,
                                     const std::string& fileName = "migration.yaml");
+// The manifest at `yamlManifest` as JSON (what the operator mounts into a phase Job as
+// migration.json), with metadata.namespace added as the API server has it.
+std::filesystem::path writeJsonManifest(const std::filesystem::path& dir,
+                                        const std::filesystem::path& yamlManifest,
+                                        const std::string& fileName = "migration.json");
 // `text` with the first occurrence of `from` replaced by `to`; throws when `from` is absent.
 std::string replaceOnce(const std::string& text, const std::string& from, const std::string& to);
 

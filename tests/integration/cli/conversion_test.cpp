@@ -117,7 +117,7 @@ TEST(CliConversion, ConvertsTheExampleAndKeepsEveryRow) {
   // A connection failure names the database, redacted.
   const auto unreachable = runTenantshift(url + "_missing", {"status", "-f", manifest});
   everything += unreachable.output;
-  EXPECT_EQ(unreachable.exitCode, 1) << unreachable.output;
+  EXPECT_EQ(unreachable.exitCode, 9) << unreachable.output;  // database-unreachable
   EXPECT_NE(unreachable.output.find("ts_e2e_runner:***@"), std::string::npos) << unreachable.output;
 
   ASSERT_FALSE(everything.empty());
@@ -194,7 +194,7 @@ TEST(CliConversion, RunVerifiesAgainWhenTheSchemaChangedSinceVerify) {
               "GRANT SELECT ON user_emails TO alphapulse_app;"
               "UPDATE users SET full_name = 'changed' WHERE id = 1;");
   const auto refused = runTenantshift(url, {"run", "-f", manifest});
-  EXPECT_EQ(refused.exitCode, 1) << refused.output;
+  EXPECT_EQ(refused.exitCode, 7) << refused.output;  // verify-failed
   EXPECT_NE(refused.output.find("user_emails"), std::string::npos) << refused.output;
   EXPECT_EQ(queryValue(url, "SELECT enabled::text FROM feature_flags WHERE name = 'rls'"), "false")
       << "the flag flipped on a verification that no longer held";

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <csignal>
+#include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 
 #include "cli_harness.h"
@@ -78,6 +79,21 @@ TEST(CliInterrupt, SigkillDuringBackfillThenRunAgain) {
     EXPECT_EQ(run.kill(), 128 + SIGKILL);
   }
   waitForKilledSessions(url);
+  // The killed runner's step is still `running` in the ledger, but status tells it apart from one
+  // running now: its runner is gone.
+  const auto status = runTenantshift(url, {"status", "-f", manifest});
+  EXPECT_EQ(status.exitCode, 0) << status.output;
+  EXPECT_NE(status.out.find("interrupted (runner gone) backfill/"), std::string::npos)
+      << status.output;
+  const auto statusJson = runTenantshift(url, {"status", "-f", manifest, "-o", "json"});
+  int gone = 0;
+  for (const auto& step : nlohmann::json::parse(statusJson.out).at("steps")) {
+    if (step.at("runnerGone").get<bool>()) {
+      ++gone;
+      EXPECT_EQ(step.at("state"), "running") << step.dump();
+    }
+  }
+  EXPECT_EQ(gone, 1) << statusJson.out;
 
   const auto again = runTenantshift(url, {"run", "-f", manifest});
   ASSERT_EQ(again.exitCode, 0) << again.output;

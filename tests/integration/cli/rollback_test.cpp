@@ -112,7 +112,7 @@ TEST(CliRollback, FullRefusesToLoseNewTenantsUnlessAllowed) {
   ASSERT_EQ(statusBefore.exitCode, 0) << statusBefore.output;
 
   const auto refused = runTenantshift(url, {"rollback", "-f", manifest, "--scenario", "full"});
-  EXPECT_EQ(refused.exitCode, 1) << refused.output;
+  EXPECT_EQ(refused.exitCode, 8) << refused.output;  // data-loss-refused
   EXPECT_NE(refused.output.find("--allow-data-loss"), std::string::npos) << refused.output;
   EXPECT_EQ(schemaDump(url), dumpConverted) << "the refused rollback changed the schema";
   EXPECT_EQ(dataChecksums(url, true), checksumsConverted);

@@ -95,7 +95,7 @@ TEST_F(EngineFacade, RunsEveryStepThenEachRollbackScenarioKeepsItsPromise) {
   ASSERT_TRUE(status.started);
   ASSERT_EQ(status.steps.size(), planned.steps.size());
   for (const StepStatus& step : status.steps) {
-    EXPECT_EQ(step.state, "done") << step.id << ": " << step.error;
+    EXPECT_EQ(step.state, StepState::Done) << step.id << ": " << step.error;
   }
   EXPECT_EQ(scalar("SELECT enabled::text FROM feature_flags"), "true");
   EXPECT_EQ(scalar("SELECT count(*) FROM trades WHERE tenant_id IS NULL"), "0");
@@ -136,7 +136,9 @@ TEST_F(EngineFacade, RunsEveryStepThenEachRollbackScenarioKeepsItsPromise) {
 TEST_F(EngineFacade, FullRollbackRefusesToLoseNewTenantAssignments) {
   testing::RecordingObserver observer;
   Engine engine(url_, migration_, observer);
-  engine.run({plan::Phase::Rls});
+  RunOptions throughRls;
+  throughRls.until = plan::Phase::Rls;
+  engine.run(throughRls);
   // A tenant the migration did not create, and a user moved to it (its trades follow through the
   // tenant-consistent foreign key): rollback full would lose that.
   PostgresServer::shared().psql(
@@ -151,6 +153,7 @@ TEST_F(EngineFacade, FullRollbackRefusesToLoseNewTenantAssignments) {
   } catch (const EngineError& error) {
     EXPECT_NE(std::string(error.what()).find("--allow-data-loss"), std::string::npos)
         << error.what();
+    EXPECT_EQ(error.outcome(), Outcome::DataLossRefused);
   }
   EXPECT_EQ(scalar("SELECT to_regclass('public.tenants') IS NOT NULL"), "t");
   const RollbackResult result = engine.rollback(RollbackScenario::Full, true);
@@ -172,6 +175,7 @@ TEST_F(EngineFacade, ASecondRunnerIsRefusedAndBadSpecChangesNothing) {
     FAIL() << "ran while another runner held the lock";
   } catch (const EngineError& error) {
     EXPECT_NE(std::string(error.what()).find("another tenantshift runner"), std::string::npos);
+    EXPECT_EQ(error.outcome(), Outcome::LockHeld);
   }
 }
 

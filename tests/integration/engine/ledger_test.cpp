@@ -66,11 +66,11 @@ TEST(Ledger, RecordsStepsAndRefusesAChangedDoneStep) {
     ASSERT_TRUE(status.started);
     ASSERT_EQ(status.steps.size(), 2U);
     EXPECT_EQ(status.steps[0].id, "schema/one");
-    EXPECT_EQ(status.steps[0].state, "done");
+    EXPECT_EQ(status.steps[0].state, StepState::Done);
     EXPECT_EQ(status.steps[0].rows, 3);
     EXPECT_EQ(status.steps[0].attempts, 1);
     EXPECT_FALSE(status.steps[0].startedAt.empty());
-    EXPECT_EQ(status.steps[1].state, "pending");
+    EXPECT_EQ(status.steps[1].state, StepState::Pending);
     ASSERT_EQ(status.cursors.size(), 1U);
     EXPECT_EQ(status.cursors[0].lastKey, (std::vector<std::string>{"4", "a'b"}));
     EXPECT_EQ(status.cursors[0].rowsDone, 7);
@@ -87,6 +87,7 @@ TEST(Ledger, RecordsStepsAndRefusesAChangedDoneStep) {
   } catch (const EngineError& error) {
     EXPECT_NE(std::string(error.what()).find("schema/one"), std::string::npos) << error.what();
     EXPECT_NE(std::string(error.what()).find("roll back"), std::string::npos) << error.what();
+    EXPECT_EQ(error.outcome(), Outcome::PlanDrift);
   }
 }
 
@@ -120,6 +121,7 @@ TEST(Ledger, DoneStepsNoLongerPlannedAreReturnedForUndoOnlyWhenSafe) {
     FAIL() << "a done step that loses data when undone was dropped from the plan silently";
   } catch (const EngineError& error) {
     EXPECT_NE(std::string(error.what()).find("could lose data"), std::string::npos) << error.what();
+    EXPECT_EQ(error.outcome(), Outcome::PlanDrift);
   }
 }
 
@@ -138,6 +140,40 @@ TEST(Ledger, RolledBackStepsArePendingAgain) {
   EXPECT_EQ(database.stepState(step.id), "pending");
 }
 
+// A step left running is "runner gone" once the runner that marked it no longer holds the lock
+// with a live connection; a step stopped at a safe point is pending again, its attempts kept.
+TEST(Ledger, TellsARunningStepFromOneWhoseRunnerIsGone) {
+  testing::LedgerDatabase database("ledger_runner_gone");
+  const plan::Step step = transactionalStep("schema/one", "SELECT 1");
+  database.record({step});
+  auto runnerGone = [&] {
+    pqxx::read_transaction tx(*database.connection);
+    const MigrationStatus status = database.ledger.status(tx);
+    EXPECT_EQ(status.steps.at(0).state, StepState::Running);
+    return status.steps.at(0).runnerGone;
+  };
+  {
+    auto lock = RunnerLock::acquire(database.url, "test", "run");
+    database.ledger.setRunnerId(lock->runnerId());
+    pqxx::work tx(*database.connection);
+    database.ledger.markRunning(tx, step.id, true);
+    tx.commit();
+    EXPECT_FALSE(runnerGone()) << "the runner holds the lock: the step is running now";
+  }
+  EXPECT_TRUE(runnerGone()) << "the lock was released: nobody runs the step";
+
+  {
+    pqxx::work tx(*database.connection);
+    database.ledger.markInterrupted(tx, step.id);
+    tx.commit();
+  }
+  EXPECT_EQ(database.stepState(step.id), "pending");
+  EXPECT_EQ(database.scalar("SELECT attempts FROM tenantshift.step WHERE step_id = 'schema/one'"),
+            "1");
+  pqxx::read_transaction tx(*database.connection);
+  EXPECT_FALSE(database.ledger.status(tx).steps.at(0).runnerGone);
+}
+
 TEST(RunnerLock, ASecondRunnerIsRefusedWhileTheLockIsHeld) {
   const std::string url = PostgresServer::shared().createDatabase("lock");
   ensureLedger(url);
@@ -152,6 +188,7 @@ TEST(RunnerLock, ASecondRunnerIsRefusedWhileTheLockIsHeld) {
       EXPECT_NE(message.find("runner " + held->runnerId()), std::string::npos) << message;
       EXPECT_NE(message.find("`run` of migration shop"), std::string::npos) << message;
       EXPECT_NE(message.find("backend pid"), std::string::npos) << message;
+      EXPECT_EQ(error.outcome(), Outcome::LockHeld);
     }
     held->ensureHeld();
   }

@@ -41,6 +41,30 @@ TEST(Arguments, OptionsBelongToTheirCommand) {
   EXPECT_THROW(parseArguments({"migrate"}), UsageError);
 }
 
+TEST(Arguments, PhaseTakesThePhaseName) {
+  auto a = parseArguments({"phase", "backfill", "-f", "/etc/tenantshift/migration.json",
+                           "--termination-message-path", "/dev/termination-log"});
+  EXPECT_EQ(a.command, "phase");
+  EXPECT_EQ(a.phase, "backfill");
+  EXPECT_EQ(a.manifestPath, "/etc/tenantshift/migration.json");
+  EXPECT_EQ(a.terminationMessagePath, "/dev/termination-log");
+  EXPECT_EQ(parseArguments({"phase", "-f", "m.yaml", "flag", "-o", "json"}).phase, "flag");
+  EXPECT_THROW(parseArguments({"phase", "-f", "m.yaml"}), UsageError);
+  EXPECT_THROW(parseArguments({"phase", "backfil", "-f", "m.yaml"}), UsageError);
+  EXPECT_THROW(parseArguments({"phase", "schema", "rls", "-f", "m.yaml"}), UsageError);
+  EXPECT_THROW(parseArguments({"phase", "schema", "-f", "m.yaml", "--until", "rls"}), UsageError);
+  EXPECT_THROW(parseArguments({"phase", "schema"}), UsageError);
+}
+
+TEST(Arguments, TheTerminationMessagePathIsFoundEvenInABadCommandLine) {
+  EXPECT_EQ(terminationMessagePathIn({"phase", "bogus", "--termination-message-path", "/t"}), "/t");
+  EXPECT_EQ(terminationMessagePathIn({"run", "--termination-message-path=/t2", "--bogus"}), "/t2");
+  EXPECT_EQ(terminationMessagePathIn({"run", "-f", "m.yaml"}), std::nullopt);
+  EXPECT_EQ(parseArguments({"run", "-f", "m.yaml", "--termination-message-path=/t"})
+                .terminationMessagePath,
+            "/t");
+}
+
 TEST(Arguments, HelpAndVersion) {
   EXPECT_EQ(parseArguments({}).command, "help");
   EXPECT_EQ(parseArguments({"--version"}).command, "version");

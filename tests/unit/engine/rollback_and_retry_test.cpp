@@ -67,11 +67,11 @@ class RollbackPlanner : public ::testing::Test {
                    step("verify/all", Phase::Verify),   step("flag/on", Phase::Flag),
                    step("flag/enforce", Phase::Flag)};
     for (const plan::Step& s : plan_.steps) {
-      states_[s.id] = "done";
+      states_[s.id] = StepState::Done;
     }
   }
   plan::Plan plan_;
-  std::map<std::string, std::string> states_;
+  std::map<std::string, StepState> states_;
 };
 
 TEST_F(RollbackPlanner, FlagOffUndoesTheFlagPhaseInReverse) {
@@ -84,7 +84,7 @@ TEST_F(RollbackPlanner, FlagOffTurnsTheFlagOffBeforeRebuildingReplacedIndexes) {
   plan_.steps.push_back(step("flag/finalize/users/users_email_key", plan::Phase::Flag));
   plan_.steps.push_back(step("flag/finalize/users/users_name_idx", plan::Phase::Flag));
   for (const plan::Step& s : plan_.steps) {
-    states_[s.id] = "done";
+    states_[s.id] = StepState::Done;
   }
   EXPECT_EQ(
       ids(stepsToUndo(plan_, RollbackScenario::FlagOff, states_)),
@@ -102,10 +102,10 @@ TEST_F(RollbackPlanner, DisableRlsAddsVerifyAndRls) {
 }
 
 TEST_F(RollbackPlanner, FullUndoesEverythingThatMayHaveTakenEffect) {
-  states_["flag/enforce"] = "pending";
-  states_["flag/on"] = "rolled_back";
-  states_["rls/b"] = "failed";
-  states_["rls/a"] = "running";
+  states_["flag/enforce"] = StepState::Pending;
+  states_["flag/on"] = StepState::RolledBack;
+  states_["rls/b"] = StepState::Failed;
+  states_["rls/a"] = StepState::Running;
   states_.erase("verify/all");
   EXPECT_EQ(ids(stepsToUndo(plan_, RollbackScenario::Full, states_)),
             (std::vector<std::string>{"rls/b", "rls/a", "constraints/a", "backfill/a", "schema/b",

@@ -1,0 +1,90 @@
+#include "cli/command_summary.h"
+
+#include <spdlog/spdlog.h>
+
+#include <fstream>
+
+#include "db/connection.h"
+
+namespace tenantshift::cli {
+
+namespace {
+
+constexpr const char* kEllipsis = "...";
+constexpr const char* kDatabase = "the database";
+
+nlohmann::json countsJson(const engine::StepCounts& counts) {
+  return {{"done", counts.done}, {"total", counts.total}};
+}
+
+// Never throws on text that is not valid UTF-8 (a server message may hold anything).
+std::string dumped(const nlohmann::json& json) {
+  return json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+// The longest prefix of `text` of at most `size` bytes that does not end inside a UTF-8
+// sequence.
+std::string utf8Prefix(const std::string& text, std::size_t size) {
+  if (size >= text.size()) {
+    return text;
+  }
+  while (size > 0 && (static_cast<unsigned char>(text[size]) & 0xC0U) == 0x80U) {
+    --size;
+  }
+  return text.substr(0, size);
+}
+
+nlohmann::json summaryObject(const CommandSummary& summary, const std::string& message) {
+  nlohmann::json out = {{"outcome", engine::toString(summary.outcome)},
+                        {"exitCode", engine::exitCode(summary.outcome)},
+                        {"command", summary.command}};
+  if (summary.phase) {
+    out["phase"] = plan::toString(*summary.phase);
+  }
+  out["migration"] = summary.migration;
+  out["message"] = message;
+  if (summary.progress) {
+    out["planHash"] = summary.progress->planHash;
+    out["steps"] = countsJson(summary.progress->steps);
+    if (summary.phase) {
+      out["phaseSteps"] = countsJson(summary.progress->of(*summary.phase));
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string summaryJson(const CommandSummary& summary, const std::string& databaseUrl,
+                        std::size_t limit) {
+  // Scrubbed before it is shortened: a cut must not leave half a password behind.
+  const std::string message = db::withoutDatabaseUrl(summary.message, databaseUrl, kDatabase);
+  nlohmann::json json = summaryObject(summary, message);
+  std::string out = dumped(json);
+  std::string kept = message;
+  // Every byte cut from the message shortens the JSON by at least one byte (escapes only make
+  // it longer), so this ends; it cuts at least the excess each time.
+  while (out.size() > limit && !kept.empty()) {
+    const std::size_t excess = out.size() - limit + std::char_traits<char>::length(kEllipsis);
+    kept = utf8Prefix(kept, kept.size() > excess ? kept.size() - excess : 0);
+    json["message"] = kept + kEllipsis;
+    out = dumped(json);
+  }
+  if (out.size() > limit) {
+    // Only the fixed fields left, and still too long (a migration name cannot be this long).
+    out = dumped({{"outcome", engine::toString(summary.outcome)},
+                  {"exitCode", engine::exitCode(summary.outcome)}});
+  }
+  return out;
+}
+
+void writeTerminationMessage(const std::string& path, const std::string& json) {
+  std::ofstream file(path, std::ios::out | std::ios::trunc | std::ios::binary);
+  file << json;
+  file.close();
+  if (!file) {
+    spdlog::warn("could not write the termination message to {}", path);
+  }
+}
+
+}  // namespace tenantshift::cli
