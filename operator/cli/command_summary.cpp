@@ -57,17 +57,25 @@ nlohmann::json summaryObject(const CommandSummary& summary, const std::string& m
 
 std::string summaryJson(const CommandSummary& summary, const std::string& databaseUrl,
                         std::size_t limit) {
-  // Scrubbed before it is shortened: a cut must not leave half a password behind.
+  // Scrubbed before it is shortened: a cut must not leave half a password behind. The size of the
+  // JSON grows with the length of the message's prefix, so the longest that fits is searched.
   const std::string message = db::withoutDatabaseUrl(summary.message, databaseUrl, kDatabase);
   nlohmann::json json = summaryObject(summary, message);
   std::string out = dumped(json);
-  std::string kept = message;
-  // Every byte cut from the message shortens the JSON by at least one byte (escapes only make
-  // it longer), so this ends; it cuts at least the excess each time.
-  while (out.size() > limit && !kept.empty()) {
-    const std::size_t excess = out.size() - limit + std::char_traits<char>::length(kEllipsis);
-    kept = utf8Prefix(kept, kept.size() > excess ? kept.size() - excess : 0);
-    json["message"] = kept + kEllipsis;
+  if (out.size() > limit) {
+    // Escapes make the JSON of a text longer than the text, by how much depends on the text.
+    std::size_t fits = 0;
+    std::size_t tooLong = message.size();
+    while (tooLong - fits > 1) {
+      const std::size_t middle = fits + (tooLong - fits) / 2;
+      json["message"] = utf8Prefix(message, middle) + kEllipsis;
+      if (dumped(json).size() <= limit) {
+        fits = middle;
+      } else {
+        tooLong = middle;
+      }
+    }
+    json["message"] = utf8Prefix(message, fits) + kEllipsis;
     out = dumped(json);
   }
   if (out.size() > limit) {

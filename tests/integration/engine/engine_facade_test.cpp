@@ -136,7 +136,9 @@ TEST_F(EngineFacade, RunsEveryStepThenEachRollbackScenarioKeepsItsPromise) {
 TEST_F(EngineFacade, FullRollbackRefusesToLoseNewTenantAssignments) {
   testing::RecordingObserver observer;
   Engine engine(url_, migration_, observer);
-  engine.run({plan::Phase::Rls});
+  RunOptions throughRls;
+  throughRls.until = plan::Phase::Rls;
+  engine.run(throughRls);
   // A tenant the migration did not create, and a user moved to it (its trades follow through the
   // tenant-consistent foreign key): rollback full would lose that.
   PostgresServer::shared().psql(

@@ -107,7 +107,7 @@ TEST(CommandSummary, InvalidUtf8InAMessageDoesNotBreakIt) {
   summary.message = std::string("server said \xFF\xFE") + std::string(6000, '\xC3');
   const std::string text = summaryJson(summary, kUrl);
   EXPECT_LE(text.size(), kTerminationMessageLimit);
-  EXPECT_NO_THROW(static_cast<void>(nlohmann::json::parse(text))) << text.substr(0, 200);
+  EXPECT_TRUE(nlohmann::json::accept(text)) << text.substr(0, 200);
 }
 
 TEST(CommandSummary, AShortMessageIsKeptWhole) {
