@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "db/connection.h"
 
@@ -13,13 +14,13 @@ namespace {
 constexpr const char* kEllipsis = "...";
 constexpr const char* kDatabase = "the database";
 
-nlohmann::json countsJson(const engine::StepCounts& counts) {
+nlohmann::ordered_json countsJson(const engine::StepCounts& counts) {
   return {{"done", counts.done}, {"total", counts.total}};
 }
 
 // Never throws on text that is not valid UTF-8 (a server message may hold anything).
-std::string dumped(const nlohmann::json& json) {
-  return json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+std::string dumped(const nlohmann::ordered_json& json) {
+  return json.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
 // The longest prefix of `text` of at most `size` bytes that does not end inside a UTF-8
@@ -34,10 +35,10 @@ std::string utf8Prefix(const std::string& text, std::size_t size) {
   return text.substr(0, size);
 }
 
-nlohmann::json summaryObject(const CommandSummary& summary, const std::string& message) {
-  nlohmann::json out = {{"outcome", engine::toString(summary.outcome)},
-                        {"exitCode", engine::exitCode(summary.outcome)},
-                        {"command", summary.command}};
+nlohmann::ordered_json summaryObject(const CommandSummary& summary, const std::string& message) {
+  nlohmann::ordered_json out = {{"outcome", engine::toString(summary.outcome)},
+                                {"exitCode", engine::exitCode(summary.outcome)},
+                                {"command", summary.command}};
   if (summary.phase) {
     out["phase"] = plan::toString(*summary.phase);
   }
@@ -57,17 +58,25 @@ nlohmann::json summaryObject(const CommandSummary& summary, const std::string& m
 
 std::string summaryJson(const CommandSummary& summary, const std::string& databaseUrl,
                         std::size_t limit) {
-  // Scrubbed before it is shortened: a cut must not leave half a password behind.
+  // Scrubbed before it is shortened: a cut must not leave half a password behind. The size of the
+  // JSON grows with the length of the message's prefix, so the longest that fits is searched.
   const std::string message = db::withoutDatabaseUrl(summary.message, databaseUrl, kDatabase);
-  nlohmann::json json = summaryObject(summary, message);
+  nlohmann::ordered_json json = summaryObject(summary, message);
   std::string out = dumped(json);
-  std::string kept = message;
-  // Every byte cut from the message shortens the JSON by at least one byte (escapes only make
-  // it longer), so this ends; it cuts at least the excess each time.
-  while (out.size() > limit && !kept.empty()) {
-    const std::size_t excess = out.size() - limit + std::char_traits<char>::length(kEllipsis);
-    kept = utf8Prefix(kept, kept.size() > excess ? kept.size() - excess : 0);
-    json["message"] = kept + kEllipsis;
+  if (out.size() > limit) {
+    // Escapes make the JSON of a text longer than the text, by how much depends on the text.
+    std::size_t fits = 0;
+    std::size_t tooLong = message.size();
+    while (tooLong - fits > 1) {
+      const std::size_t middle = fits + (tooLong - fits) / 2;
+      json["message"] = utf8Prefix(message, middle) + kEllipsis;
+      if (dumped(json).size() <= limit) {
+        fits = middle;
+      } else {
+        tooLong = middle;
+      }
+    }
+    json["message"] = utf8Prefix(message, fits) + kEllipsis;
     out = dumped(json);
   }
   if (out.size() > limit) {
