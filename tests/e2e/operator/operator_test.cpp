@@ -83,14 +83,15 @@ class Operator : public ::testing::Test {
     ns_ = ns_.substr(0, 63);
     kubectlOk("apply -f " + shellQuote(std::string(TENANTSHIFT_SOURCE_DIR) +
                                        "/crds/tenantshift.dev_tenantmigrations.yaml"));
-    kubectlOk("wait --for=condition=Established crd/tenantmigrations.tenantshift.dev "
-              "--timeout=60s");
+    kubectlOk(
+        "wait --for=condition=Established crd/tenantmigrations.tenantshift.dev "
+        "--timeout=60s");
     kubectlOk("create namespace " + ns_);
     auto& server = PostgresServer::shared();
     url_ = server.createDatabase("operator");
     testing::loadExample(url_, "0.01");
-    secretUrl_ = "postgresql://postgres:" + std::string(kPassword) + "@127.0.0.1:" +
-                 std::to_string(server.port()) + "/" + testing::databaseName(url_);
+    secretUrl_ = "postgresql://postgres:" + std::string(kPassword) +
+                 "@127.0.0.1:" + std::to_string(server.port()) + "/" + testing::databaseName(url_);
   }
 
   void startOperator() {
@@ -125,10 +126,9 @@ class Operator : public ::testing::Test {
 
   // Waits for a jsonpath of tm/alphapulse to have `value`.
   void waitFor(const std::string& jsonpath, const std::string& value, int seconds = 120) {
-    const CommandResult result =
-        kubectl("wait -n " + ns_ + " tm/alphapulse --for=jsonpath=" +
-                shellQuote("{" + jsonpath + "}=" + value) +
-                " --timeout=" + std::to_string(seconds) + "s");
+    const CommandResult result = kubectl("wait -n " + ns_ + " tm/alphapulse --for=jsonpath=" +
+                                         shellQuote("{" + jsonpath + "}=" + value) +
+                                         " --timeout=" + std::to_string(seconds) + "s");
     ASSERT_EQ(result.exitCode, 0) << jsonpath << " never became " << value << ":\n"
                                   << result.output << "\nstatus: " << status().dump(2);
   }

@@ -108,7 +108,6 @@ fs::path writeManifest(const fs::path& dir, const ManifestOptions& options,
   return writeFile(dir, fileName, text);
 }
 
-
 bool waitUntil(const std::function<bool()>& condition, std::chrono::seconds limit) {
   const auto deadline = std::chrono::steady_clock::now() + limit;
   while (true) {

@@ -59,7 +59,6 @@ std::filesystem::path writeJsonManifest(const std::filesystem::path& dir,
 // `text` with the first occurrence of `from` replaced by `to`; throws when `from` is absent.
 std::string replaceOnce(const std::string& text, const std::string& from, const std::string& to);
 
-
 // Polls `condition` every 50 ms until it holds or `limit` passes; returns whether it held.
 bool waitUntil(const std::function<bool()>& condition, std::chrono::seconds limit);
 
