@@ -167,9 +167,9 @@ CommandResult runRollback(engine::Engine& engine, const api::TenantMigration& mi
                      *arguments.scenario + "\"");
   }
   auto result = engine.rollback(*scenario, arguments.allowDataLoss);
-  const CommandResult done{engine::Outcome::Completed,
-                           "rollback " + std::string(engine::toString(*scenario)) + " undid " +
-                               std::to_string(result.undoneSteps.size()) + " step(s)"};
+  CommandResult done{engine::Outcome::Completed,
+                     "rollback " + std::string(engine::toString(*scenario)) + " undid " +
+                         std::to_string(result.undoneSteps.size()) + " step(s)"};
   if (arguments.output == OutputFormat::Json) {
     out << nlohmann::json{{"scenario", engine::toString(*scenario)},
                           {"undoneSteps", result.undoneSteps}}

@@ -202,7 +202,7 @@ int operate(const OperatorFlags& flags) {
   std::vector<std::jthread> workers;
   workers.reserve(static_cast<std::size_t>(flags.workers));
   for (int i = 0; i < flags.workers; ++i) {
-    workers.emplace_back([&](std::stop_token stop) { work(queue, reconciler, stop); });
+    workers.emplace_back([&](const std::stop_token& stop) { work(queue, reconciler, stop); });
   }
   spdlog::info("operator running");
   const int signal = signals.wait();

@@ -31,7 +31,7 @@ struct JobTemplate {
   nlohmann::json nodeSelector;  // a map, or null
   std::map<std::string, std::string> annotations;
   std::map<std::string, std::string> labels;
-  std::int64_t activeDeadlineSeconds = 6 * 3600;
+  std::int64_t activeDeadlineSeconds = std::int64_t{6} * 3600;
   int backoffLimit = 3;
 };
 

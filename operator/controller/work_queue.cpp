@@ -96,7 +96,7 @@ void WorkQueue::promoteDueLocked(Clock::time_point now) {
   }
 }
 
-std::optional<std::string> WorkQueue::get(std::stop_token stop) {
+std::optional<std::string> WorkQueue::get(const std::stop_token& stop) {
   std::unique_lock lock(mutex_);
   while (true) {
     if (shutdown_ || stop.stop_requested()) {

@@ -43,7 +43,7 @@ class WorkQueue {
 
   // The next key to reconcile; blocks until there is one, or returns nullopt once the stop is
   // requested or the queue is shut down.
-  std::optional<std::string> get(std::stop_token stop);
+  std::optional<std::string> get(const std::stop_token& stop);
   // The worker is done with `key` (call after every get).
   void done(const std::string& key);
   void shutdown();

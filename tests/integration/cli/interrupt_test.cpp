@@ -87,7 +87,8 @@ TEST(CliInterrupt, SigkillDuringBackfillThenRunAgain) {
       << status.output;
   const auto statusJson = runTenantshift(url, {"status", "-f", manifest, "-o", "json"});
   int gone = 0;
-  for (const auto& step : nlohmann::json::parse(statusJson.out).at("steps")) {
+  const auto statusSteps = nlohmann::json::parse(statusJson.out);
+  for (const auto& step : statusSteps.at("steps")) {
     if (step.at("runnerGone").get<bool>()) {
       ++gone;
       EXPECT_EQ(step.at("state"), "running") << step.dump();

@@ -38,7 +38,8 @@ nlohmann::json stepStates(const std::string& url, const std::string& manifest) {
   const auto status = runTenantshift(url, {"status", "-f", manifest, "-o", "json"});
   EXPECT_EQ(status.exitCode, 0) << status.output;
   nlohmann::json out = nlohmann::json::array();
-  for (const auto& step : nlohmann::json::parse(status.out).at("steps")) {
+  const auto statusJson = nlohmann::json::parse(status.out);
+  for (const auto& step : statusJson.at("steps")) {
     out.push_back({step.at("id"), step.at("phase"), step.at("state")});
   }
   return out;
@@ -199,7 +200,8 @@ TEST(CliPhase, SigtermDuringBackfillPausesBetweenBatchesAndThePhaseResumes) {
     const auto live = runTenantshift(url, {"status", "-f", manifest, "-o", "json"});
     ASSERT_EQ(live.exitCode, 0) << live.output;
     int running = 0;
-    for (const auto& step : nlohmann::json::parse(live.out).at("steps")) {
+    const auto liveJson = nlohmann::json::parse(live.out);
+    for (const auto& step : liveJson.at("steps")) {
       if (step.at("state") == "running") {
         ++running;
         EXPECT_FALSE(step.at("runnerGone").get<bool>()) << step.dump();
