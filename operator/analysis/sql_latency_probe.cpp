@@ -26,8 +26,12 @@ pqxx::connection& SqlLatencyProbe::connection() {
     // Session settings: they outlive the rolled-back probe transactions.
     setup.exec("SET application_name = 'tenantshift probe'");
     setup.exec("SET ROLE " + setup.quote_name(role_));
-    setup.exec_params("SELECT set_config('statement_timeout', $1, false)",
+    setup.exec_params("SELECT pg_catalog.set_config('statement_timeout', $1, false)",
                       std::to_string(timeout_.count()) + "ms");
+    // The probe is the application's SQL: it names the application's tables as the application
+    // does, with the login's search_path (db::connect pins tenantshift's own). Last: nothing of
+    // tenantshift's runs after it.
+    setup.exec("RESET search_path");
     connection_ = std::move(opened);
   }
   return *connection_;

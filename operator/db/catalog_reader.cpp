@@ -453,55 +453,74 @@ class Reader {
 
   std::vector<plan::View> readViews() {
     // A view's (or materialized view's) query is its _RETURN rule; the rule depends on every
-    // relation the query reads directly. security_invoker is parsed with PostgreSQL's own
-    // boolean syntax (on, true, 1, ...).
-    const std::string reads = R"sql(
-             (SELECT COALESCE(json_agg(DISTINCT t.relname::text), '[]'::json)
-                FROM pg_catalog.pg_rewrite rw
-                JOIN pg_catalog.pg_depend d
-                  ON d.classid = 'pg_catalog.pg_rewrite'::regclass AND d.objid = rw.oid
-                 AND d.refclassid = 'pg_catalog.pg_class'::regclass
-                JOIN pg_catalog.pg_class t ON t.oid = d.refobjid
-               WHERE rw.ev_class = c.oid AND t.oid <> c.oid
-                 AND t.relkind IN (KINDS) AND t.relnamespace = c.relnamespace)
-    )sql";
-    auto readsOf = [&](const std::string& kinds) {
-      std::string out = reads;
-      out.replace(out.find("KINDS"), 5, kinds);
-      return out;
-    };
+    // relation the query reads directly. The views of the schema, and those of any other schema
+    // (but PostgreSQL's and the ledger's) that read a table of the schema, directly or through
+    // other views (pg_catalog, pg_toast and other sessions' pg_temp_N start with pg_, which no
+    // other schema may). security_invoker is parsed with PostgreSQL's own boolean syntax (on,
+    // true, 1, ...).
     auto rows = tx_.exec_params(
-        "SELECT c.relname, c.relkind = 'm', "
-        "COALESCE((SELECT o.option_value::boolean "
-        "FROM pg_catalog.pg_options_to_table(c.reloptions) o "
-        "WHERE o.option_name = 'security_invoker'), false), " +
-            readsOf("'r', 'p'") + ", " + readsOf("'v', 'm'") +
-            ", pg_catalog.pg_get_userbyid(c.relowner), (o.rolsuper OR o.rolbypassrls), " +
-            kAppPrivileges + R"sql(
+        R"sql(
+      WITH RECURSIVE reads AS (
+        SELECT DISTINCT rw.ev_class AS view_oid, d.refobjid AS read_oid
+          FROM pg_catalog.pg_depend d
+          JOIN pg_catalog.pg_rewrite rw ON rw.oid = d.objid
+         WHERE d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass
+           AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
+           AND rw.ev_class <> d.refobjid
+      ), reaching AS (
+        SELECT r.view_oid AS oid
+          FROM reads r
+          JOIN pg_catalog.pg_class t ON t.oid = r.read_oid
+          JOIN pg_catalog.pg_namespace tn ON tn.oid = t.relnamespace
+         WHERE tn.nspname = $1 AND t.relkind IN ('r', 'p')
+        UNION
+        SELECT r.view_oid FROM reads r JOIN reaching x ON r.read_oid = x.oid
+      )
+      SELECT c.relname, n.nspname, c.relkind = 'm',
+             COALESCE((SELECT o.option_value::boolean
+                         FROM pg_catalog.pg_options_to_table(c.reloptions) o
+                        WHERE o.option_name = 'security_invoker'), false),
+             (SELECT COALESCE(json_agg(DISTINCT t.relname::text), '[]'::json)
+                FROM reads r
+                JOIN pg_catalog.pg_class t ON t.oid = r.read_oid
+                JOIN pg_catalog.pg_namespace tn ON tn.oid = t.relnamespace
+               WHERE r.view_oid = c.oid AND t.relkind IN ('r', 'p') AND tn.nspname = $1),
+             (SELECT COALESCE(json_agg(DISTINCT CASE WHEN tn.nspname = $1 THEN t.relname::text
+                                                     ELSE tn.nspname || '.' || t.relname END),
+                              '[]'::json)
+                FROM reads r
+                JOIN pg_catalog.pg_class t ON t.oid = r.read_oid
+                JOIN pg_catalog.pg_namespace tn ON tn.oid = t.relnamespace
+               WHERE r.view_oid = c.oid AND t.relkind IN ('v', 'm')),
+             pg_catalog.pg_get_userbyid(c.relowner), (o.rolsuper OR o.rolbypassrls), )sql" +
+            std::string(kAppPrivileges) + R"sql(
         FROM pg_catalog.pg_class c
         JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
         JOIN pg_catalog.pg_roles o ON o.oid = c.relowner
-       WHERE n.nspname = $1 AND c.relkind IN ('v', 'm')
-       ORDER BY c.relname
+       WHERE c.relkind IN ('v', 'm')
+         AND (n.nspname = $1
+              OR (c.oid IN (SELECT oid FROM reaching)
+                  AND NOT pg_catalog.starts_with(n.nspname, 'pg_')
+                  AND n.nspname NOT IN ('information_schema', $3)))
+       ORDER BY n.nspname = $1 DESC, n.nspname, c.relname
     )sql",
-        schema_, appRole_);
+        schema_, appRole_, std::string(kLedgerSchema));
     std::vector<plan::View> views;
     for (const auto& row : rows) {
       plan::View view;
       view.name = row[0].as<std::string>();
-      view.materialized = row[1].as<bool>();
-      view.securityInvoker = row[2].as<bool>();
-      view.tables = stringList(row[3]);
+      view.schema = row[1].as<std::string>();
+      view.materialized = row[2].as<bool>();
+      view.securityInvoker = row[3].as<bool>();
+      view.tables = stringList(row[4]);
       std::sort(view.tables.begin(), view.tables.end());
-      view.views = stringList(row[4]);
+      view.views = stringList(row[5]);
       std::sort(view.views.begin(), view.views.end());
-      view.owner = row[5].as<std::string>();
-      view.ownerBypassesRls = row[6].as<bool>();
-      view.appPrivileges = appPrivileges(row, 7);
+      view.owner = row[6].as<std::string>();
+      view.ownerBypassesRls = row[7].as<bool>();
+      view.appPrivileges = appPrivileges(row, 8);
       views.push_back(std::move(view));
     }
-    std::sort(views.begin(), views.end(),
-              [](const plan::View& a, const plan::View& b) { return a.name < b.name; });
     return views;
   }
 

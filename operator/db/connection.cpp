@@ -84,6 +84,8 @@ std::unique_ptr<pqxx::connection> connect(const std::string& url) {
     auto connection = std::make_unique<pqxx::connection>(url);
     // Visible in pg_stat_activity, so that a DBA can tell our sessions from the application's.
     connection->set_variable("application_name", "'tenantshift'");
+    connection->set_variable("standard_conforming_strings", "on");
+    connection->set_variable("search_path", kSearchPath);
     return connection;
   } catch (const std::exception& error) {
     // libpq's messages name host and port, never the password; the URL we add is redacted.

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "plan/sql_identifier.h"
+
 namespace tenantshift::plan {
 
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Column, name, type, notNull, defaultExpr, generated,
@@ -25,8 +27,9 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Table, name, owner, partitioned,
                                                 indexes, rowSecurity, forceRowSecurity, policies,
                                                 estimatedRows, partitionKey, triggers,
                                                 appPrivileges)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(View, name, tables, materialized, securityInvoker,
-                                                views, owner, ownerBypassesRls, appPrivileges)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(View, name, schema, tables, materialized,
+                                                securityInvoker, views, owner, ownerBypassesRls,
+                                                appPrivileges)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Function, schema, name, arguments, signature, owner,
                                                 ownerBypassesRls, appCanExecute, returnsTrigger)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Role, name, superuser, bypassRls, memberOf)
@@ -74,9 +77,18 @@ bool Table::appCan(const std::string& privilege) const {
          appPrivileges.effective.end();
 }
 
-const View* Catalog::findView(const std::string& name) const {
-  auto it = std::find_if(views.begin(), views.end(), [&](const View& v) { return v.name == name; });
+std::string View::key(const std::string& catalogSchema) const {
+  return schema.empty() || schema == catalogSchema ? name : schema + "." + name;
+}
+
+const View* Catalog::findView(const std::string& key) const {
+  auto it =
+      std::find_if(views.begin(), views.end(), [&](const View& v) { return v.key(schema) == key; });
   return it == views.end() ? nullptr : &*it;
+}
+
+std::string Catalog::qualifiedName(const View& view) const {
+  return qualified(view.schema.empty() ? schema : view.schema, view.name);
 }
 
 std::vector<const Table*> Catalog::partitionsOf(const std::string& table) const {

@@ -122,15 +122,24 @@ struct Table {
   bool appCan(const std::string& privilege) const;
 };
 
+// A view or materialized view of the schema, or of another schema when it reads (directly or
+// through other views) a table of the schema.
 struct View {
   std::string name;
-  std::vector<std::string> tables;  // tables of the schema the view reads (directly)
+  // Empty: the catalog's schema (so in snapshots taken before other schemas' views were read).
+  std::string schema;
+  std::vector<std::string> tables;  // tables of the catalog's schema the view reads (directly)
   bool materialized = false;
   bool securityInvoker = false;
-  std::vector<std::string> views;  // views and materialized views of the schema it reads
+  // Views and materialized views it reads directly, by key (below).
+  std::vector<std::string> views;
   std::string owner;
   bool ownerBypassesRls = false;  // the owner is a superuser or BYPASSRLS
   AppPrivileges appPrivileges;
+
+  // How the catalog, the plan's step ids and spec.accept name it: its name in the catalog's
+  // schema `catalogSchema`, "schema.name" in another.
+  std::string key(const std::string& catalogSchema) const;
 };
 
 // A SECURITY DEFINER function in a schema the application role can use.
@@ -161,7 +170,9 @@ struct Catalog {
   std::optional<Role> appRole;  // absent when the role does not exist
 
   const Table* findTable(const std::string& name) const;
-  const View* findView(const std::string& name) const;
+  const View* findView(const std::string& key) const;  // by View::key
+  // "schema"."name" of `view`.
+  std::string qualifiedName(const View& view) const;
   // The partitions of `table` at every level (depth first), and the leaves among them.
   std::vector<const Table*> partitionsOf(const std::string& table) const;
 };

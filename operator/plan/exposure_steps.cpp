@@ -24,7 +24,7 @@ bool appCanSelect(const AppPrivileges& privileges) {
 std::vector<std::string> tenantTablesRead(const PlanContext& ctx, const View& view,
                                           std::set<std::string>& seen) {
   std::vector<std::string> out;
-  if (!seen.insert(view.name).second) {
+  if (!seen.insert(view.key(ctx.catalog.schema)).second) {
     return out;
   }
   for (const auto& table : view.tables) {
@@ -53,7 +53,7 @@ std::vector<std::string> tenantTablesRead(const PlanContext& ctx, const View& vi
 // below it that is switched too) runs with the invoker's rights, that it cannot read today.
 void unreadableBelow(const PlanContext& ctx, const View& view, std::set<std::string>& seen,
                      std::vector<std::string>& missing) {
-  if (!seen.insert(view.name).second) {
+  if (!seen.insert(view.key(ctx.catalog.schema)).second) {
     return;
   }
   for (const auto& name : view.tables) {
@@ -76,12 +76,20 @@ void unreadableBelow(const PlanContext& ctx, const View& view, std::set<std::str
   }
 }
 
+// Whether `list` (spec.accept.views or .materializedViews) names `view`: by its key (the plain
+// name in the spec's schema), or as schema.name.
+bool acceptedView(const PlanContext& ctx, const std::vector<std::string>& list, const View& view) {
+  const std::string schema = view.schema.empty() ? ctx.catalog.schema : view.schema;
+  return listed(list, view.key(ctx.catalog.schema)) || listed(list, schema + "." + view.name);
+}
+
 Step viewStep(const PlanContext& ctx, const View& view, const std::vector<std::string>& reads) {
-  Step step = newStep(Phase::Rls, "rls/view/" + view.name, "",
-                      "make the view " + view.name + " security_invoker (it reads " +
-                          api::joined(reads) + " with the rights of whoever queries it, so the " +
+  const std::string key = view.key(ctx.catalog.schema);
+  Step step = newStep(Phase::Rls, "rls/view/" + key, "",
+                      "make the view " + key + " security_invoker (it reads " + api::joined(reads) +
+                          " with the rights of whoever queries it, so the " +
                           "policies apply; today it runs as its owner " + view.owner + ")");
-  const std::string name = ctx.qualifiedName(view.name);
+  const std::string name = ctx.catalog.qualifiedName(view);
   step.up.push_back(statement("ALTER VIEW " + name + " SET (security_invoker = true)"));
   step.down.push_back(statement("ALTER VIEW " + name + " RESET (security_invoker)"));
   step.lock = LockLevel::AccessExclusive;
@@ -90,11 +98,12 @@ Step viewStep(const PlanContext& ctx, const View& view, const std::vector<std::s
 
 Step materializedViewStep(const PlanContext& ctx, const View& view,
                           const std::vector<std::string>& reads) {
-  Step step = newStep(Phase::Rls, "rls/materialized-view/" + view.name, "",
-                      "revoke the application role's SELECT on the materialized view " + view.name +
+  const std::string key = view.key(ctx.catalog.schema);
+  Step step = newStep(Phase::Rls, "rls/materialized-view/" + key, "",
+                      "revoke the application role's SELECT on the materialized view " + key +
                           " (it stores every tenant's rows of " + api::joined(reads) +
                           ", which row-level security cannot filter)");
-  const std::string name = ctx.qualifiedName(view.name);
+  const std::string name = ctx.catalog.qualifiedName(view);
   const std::string app = quoteIdent(ctx.spec.database.appRole);
   if (listed(view.appPrivileges.direct, "SELECT")) {
     step.up.push_back(statement("REVOKE SELECT ON " + name + " FROM " + app));
@@ -105,7 +114,7 @@ Step materializedViewStep(const PlanContext& ctx, const View& view,
     step.down.push_back(statement("GRANT SELECT ON " + name + " TO PUBLIC"));
   }
   step.lock = LockLevel::AccessExclusive;
-  step.riskReason = "the unchanged application can no longer read " + view.name +
+  step.riskReason = "the unchanged application can no longer read " + key +
                     " (keep it with spec.accept.materializedViews if it must)";
   return step;
 }
@@ -152,9 +161,10 @@ void addExposureSteps(PlanContext& ctx, std::vector<Step>& steps) {
     if (reads.empty()) {
       continue;
     }
+    const std::string key = view.key(ctx.catalog.schema);
     if (view.materialized) {
-      if (listed(accept.materializedViews, view.name)) {
-        ctx.notes.push_back("materialized view '" + view.name + "' holds every tenant's rows of " +
+      if (acceptedView(ctx, accept.materializedViews, view)) {
+        ctx.notes.push_back("materialized view '" + key + "' holds every tenant's rows of " +
                             api::joined(reads) +
                             " and stays readable: accepted by spec.accept.materializedViews");
       } else if (appCanSelect(view.appPrivileges)) {
@@ -162,31 +172,31 @@ void addExposureSteps(PlanContext& ctx, std::vector<Step>& steps) {
             listed(view.appPrivileges.viaPublic, "SELECT")) {
           steps.push_back(materializedViewStep(ctx, view, reads));
         } else {
-          ctx.notes.push_back("materialized view '" + view.name +
-                              "' holds every tenant's rows of " + api::joined(reads) + " and " +
-                              ctx.spec.database.appRole +
+          ctx.notes.push_back("materialized view '" + key + "' holds every tenant's rows of " +
+                              api::joined(reads) + " and " + ctx.spec.database.appRole +
                               " reads it through a role it is a member of: revoke that grant, or "
                               "accept it (spec.accept.materializedViews); verify fails until then");
         }
       }
       if (!view.ownerBypassesRls) {
-        ctx.notes.push_back("materialized view '" + view.name +
-                            "': REFRESH runs its query as its "
-                            "owner " +
-                            view.owner +
-                            ", which is subject to the policies (FORCE): "
-                            "once they are strict, a refresh without a tenant set sees no rows; "
-                            "refresh it as a superuser, or make its owner BYPASSRLS");
+        ctx.notes.push_back(
+            "materialized view '" + key + "': REFRESH runs its query as the view's owner " +
+            view.owner +
+            " whoever issues it (a superuser too), and the owner is subject to the policies "
+            "(FORCE): once they are strict, a refresh stores no rows, or with a tenant set only "
+            "that tenant's. To keep every tenant's rows in it, give it to a role with BYPASSRLS "
+            "and SELECT on what it reads (ALTER MATERIALIZED VIEW " +
+            ctx.catalog.qualifiedName(view) + " OWNER TO that role), or make " + view.owner +
+            " BYPASSRLS (then every view it owns bypasses the policies too)");
       }
       continue;
     }
     if (view.securityInvoker) {
       continue;
     }
-    if (listed(accept.views, view.name)) {
-      ctx.notes.push_back("view '" + view.name + "' reads " + api::joined(reads) +
-                          " as its owner " + view.owner +
-                          " and is kept so: accepted by spec.accept.views");
+    if (acceptedView(ctx, accept.views, view)) {
+      ctx.notes.push_back("view '" + key + "' reads " + api::joined(reads) + " as its owner " +
+                          view.owner + " and is kept so: accepted by spec.accept.views");
       continue;
     }
     if (appCanSelect(view.appPrivileges)) {
@@ -196,14 +206,14 @@ void addExposureSteps(PlanContext& ctx, std::vector<Step>& steps) {
       if (!missing.empty()) {
         throw api::SpecError(
             "spec.accept.views",
-            "view '" + view.name + "' reads " + api::joined(reads) + " as its owner " + view.owner +
+            "view '" + key + "' reads " + api::joined(reads) + " as its owner " + view.owner +
                 ", and " + ctx.spec.database.appRole + " reads the view but not " +
                 api::joined(missing) +
                 ": making it security_invoker would break the application's reads. GRANT SELECT "
                 "ON " +
                 api::joined(missing) + " TO " + ctx.spec.database.appRole +
                 " (the policies then filter the rows), or accept the view as it is by listing '" +
-                view.name + "' in spec.accept.views");
+                key + "' in spec.accept.views");
       }
     }
     steps.push_back(viewStep(ctx, view, reads));

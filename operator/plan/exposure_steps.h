@@ -8,8 +8,9 @@
 namespace tenantshift::plan {
 
 // Phase `rls`, the paths around the policies the plan can close:
-// - every view that reads a tenant table (also through other views) becomes security_invoker,
-//   unless spec.accept.views keeps it; a view the application role reads but whose relations it
+// - every view that reads a tenant table (also through other views, in any schema) becomes
+//   security_invoker, unless spec.accept.views keeps it (by name in the spec's schema, as
+//   schema.name in another); a view the application role reads but whose relations it
 //   could not read itself is refused at plan time (switching it would break the application);
 // - the application role's SELECT on materialized views over tenant tables is revoked (they
 //   cannot be filtered), unless spec.accept.materializedViews keeps it;

@@ -140,8 +140,16 @@ void addVerifyAndFlagSteps(const PlanContext& ctx,
   if (ctx.spec.featureFlag.sql) {
     Step flag = newStep(Phase::Flag, "flag/on", "",
                         "turn the application's feature flag on (spec.featureFlag.sql.on)");
+    // The spec's SQL names the application's tables as the application does: it runs with
+    // the schema on the search_path, after pg_catalog (tenantshift's own SQL has only
+    // pg_catalog: db::connect).
+    const Statement schemaOnPath =
+        statement("SELECT pg_catalog.set_config('search_path', $1, true)",
+                  {"pg_catalog, " + quoteIdent(ctx.spec.database.schema)});
+    flag.up.push_back(schemaOnPath);
     flag.up.push_back(statement(ctx.spec.featureFlag.sql->on));
     if (!ctx.spec.featureFlag.sql->off.empty()) {
+      flag.down.push_back(schemaOnPath);
       flag.down.push_back(statement(ctx.spec.featureFlag.sql->off));
     }
     flag.lock = LockLevel::RowExclusive;

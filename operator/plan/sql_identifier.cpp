@@ -56,7 +56,20 @@ std::string dollarQuoted(std::string_view body) {
 }
 
 std::string quoteLiteral(std::string_view value) {
-  return quoteWith(value, '\'');
+  if (value.find('\\') == std::string_view::npos) {
+    return quoteWith(value, '\'');
+  }
+  // An escape string: backslashes doubled too, read the same whatever
+  // standard_conforming_strings is (a plain '...' with a backslash in it is not).
+  std::string doubled;
+  doubled.reserve(value.size() + 2);
+  for (char c : value) {
+    if (c == '\\') {
+      doubled.push_back(c);
+    }
+    doubled.push_back(c);
+  }
+  return "E" + quoteWith(doubled, '\'');
 }
 
 }  // namespace tenantshift::plan

@@ -65,6 +65,9 @@ std::vector<CheckResult> checkRoles(const RoleFacts& role,
                    ", which bypass row-level security, and can SET ROLE to them: " +
                    joined(revokes, "; ") + " (or revoke the membership that leads there)"));
   }
+  for (CheckResult& predefined : checkPredefinedRoles(role.appRole, role.predefinedRoles)) {
+    out.push_back(std::move(predefined));
+  }
   std::vector<std::string> owned;
   for (const RelationFacts& relation : relations) {
     if (relation.exists && relation.appActsAsOwner) {

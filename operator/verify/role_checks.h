@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "verify/predefined_role_checks.h"
 #include "verify/relation_facts.h"
 #include "verify/verify_report.h"
 
@@ -16,6 +17,8 @@ struct RoleFacts {
   bool bypassRls = false;
   // Roles with SUPERUSER or BYPASSRLS that the app role is a member of (and so may SET ROLE to).
   std::vector<std::string> bypassingRolesReachable;
+  // Predefined roles (pg_read_all_stats, ...) it is a member of; none read for a superuser.
+  std::vector<PredefinedRoleMembership> predefinedRoles;
   std::string runner;
   bool runnerSuperuser = false;
   bool runnerBypassRls = false;
@@ -27,8 +30,9 @@ struct RoleFacts {
 bool appRoleUsable(const RoleFacts& role);
 
 // role.exists, role.not-superuser, role.no-bypassrls, role.no-bypassing-membership,
-// role.not-owner (no relation owned by the app role or a role it is a member of),
-// role.assumable, runner.bypass-rls (a Warning: the runner's counts are filtered).
+// role.predefined (checkPredefinedRoles), role.not-owner (no relation owned by the app role or a
+// role it is a member of), role.assumable, runner.bypass-rls (a Warning: the runner's counts are
+// filtered).
 std::vector<CheckResult> checkRoles(const RoleFacts& role,
                                     const std::vector<RelationFacts>& relations,
                                     const std::string& specSchema);

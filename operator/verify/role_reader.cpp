@@ -1,9 +1,42 @@
 #include "verify/role_reader.h"
 
+#include <algorithm>
+
 #include "plan/sql_identifier.h"
 #include "verify/sql_support.h"
 
 namespace tenantshift::verify {
+
+namespace {
+
+// The predefined roles (pg_*) the role `appOid` is a member of, each with the roles granted to
+// it by name that lead there. pg_auth_members may hold one grant per grantor (PostgreSQL 16+).
+std::vector<PredefinedRoleMembership> readPredefinedRoles(pqxx::transaction_base& tx,
+                                                          const std::string& appOid) {
+  std::vector<PredefinedRoleMembership> out;
+  for (const auto& row : tx.exec_params(
+           "SELECT p.rolname::text,"
+           "       (SELECT COALESCE(pg_catalog.json_agg(DISTINCT g.rolname::text),"
+           "                        '[]'::pg_catalog.json)"
+           "          FROM pg_catalog.pg_auth_members m"
+           "          JOIN pg_catalog.pg_roles g ON g.oid = m.roleid"
+           "         WHERE m.member = $1::pg_catalog.oid"
+           "           AND (g.oid = p.oid OR pg_catalog.pg_has_role(g.oid, p.oid, 'MEMBER')))"
+           "  FROM pg_catalog.pg_roles p"
+           " WHERE pg_catalog.starts_with(p.rolname, 'pg_') AND p.oid <> $1::pg_catalog.oid"
+           "   AND pg_catalog.pg_has_role($1::pg_catalog.oid, p.oid, 'MEMBER')"
+           " ORDER BY p.rolname",
+           appOid)) {
+    PredefinedRoleMembership membership;
+    membership.role = row[0].as<std::string>();
+    membership.through = parseJsonList(row[1]);
+    std::sort(membership.through.begin(), membership.through.end());
+    out.push_back(std::move(membership));
+  }
+  return out;
+}
+
+}  // namespace
 
 RoleFacts readRoleFacts(pqxx::transaction_base& tx, const std::string& appRole,
                         std::string& appOid) {
@@ -39,6 +72,7 @@ RoleFacts readRoleFacts(pqxx::transaction_base& tx, const std::string& appRole,
                         appOid)) {
       facts.bypassingRolesReachable.push_back(row[0].as<std::string>());
     }
+    facts.predefinedRoles = readPredefinedRoles(tx, appOid);
   }
   const StatementResult setRole = attempt(tx, [&](pqxx::transaction_base& statement) {
     statement.exec_params("SET LOCAL ROLE " + plan::quoteIdent(appRole));

@@ -25,11 +25,14 @@ enum class State {
   kFull,        // also no tenant column, constraint, index, trigger or role of the migration
 };
 std::string_view toString(State state);  // "enforced", "flag-off", "disable-rls", "full"
+inline std::ostream& operator<<(std::ostream& out, State state) {
+  return out << toString(state);
+}
 inline constexpr State kAllStates[] = {State::kEnforced, State::kFlagOff, State::kDisableRls,
                                        State::kFull};
 
 enum class Expect {
-  kRefused,          // an error whose message contains `expected`
+  kRefused,          // an error with SQLSTATE `sqlstate` whose first line contains `expected`
   kValue,            // the first column of the last statement's first row equals `expected`
   kEveryRow,         // the last statement returns rows, and each one's first column is `expected`
   kAtMostOneTenant,  // that value is "0" or "1" (a count of distinct tenants)
@@ -43,6 +46,7 @@ struct Attack {
   std::string sql;                    // {placeholders}: see attackIds() (attack_states.h)
   Expect expect = Expect::kRefused;
   std::string expected;
+  std::string sqlstate;  // kRefused: the error's SQLSTATE, e.g. 42501 (insufficient_privilege)
   State holdsUntil = State::kFlagOff;
   // Run before the case's own transaction, on the same connection, each one as it is (outside a
   // transaction: an element may BEGIN and COMMIT its own): the state one request leaves behind on
@@ -52,9 +56,6 @@ struct Attack {
   // (what only the application can close, or metadata), and asserts that it is there: when it
   // closes, the case fails and the README must say so.
   std::string exposure;
-  // Not empty: a leak this suite found and nobody fixed yet; the case is skipped with this and
-  // what the attack returned (see the README's security model).
-  std::string knownLeak;
 
   Attack until(State state) && {
     holdsUntil = state;

@@ -25,10 +25,41 @@ Attack make(std::string name, std::optional<std::string> tenant, std::string sql
   return attack;
 }
 
+// Why PostgreSQL refuses an attempt: the SQLSTATE, and the words of its message that say why.
+struct Refusal {
+  std::string sqlstate;
+  std::string message;
+};
+
+Refusal denied(const std::string& object) {
+  return {"42501", "permission denied for " + object};
+}
+
+Refusal notOwner(const std::string& object) {
+  return {"42501", "must be owner of " + object};
+}
+
+Refusal rowSecurity(const std::string& table) {
+  return {"42501", "new row violates row-level security policy for table \"" + table + "\""};
+}
+
+// The table in PostgreSQL's message is the leaf partition the row went to, which for a hash
+// partition depends on the row: the constraint names the key.
+Refusal foreignKey(const std::string& constraint) {
+  return {"23503", "violates foreign key constraint \"" + constraint + "\""};
+}
+
+// The tenant setting cast to the tenant column's type (bigint) by the policies.
+Refusal invalidTenant(const std::string& setting) {
+  return {"22P02", "invalid input syntax for type bigint: \"" + setting + "\""};
+}
+
 Attack refused(std::string name, std::optional<std::string> tenant, std::string sql,
-               std::string message) {
-  return make(std::move(name), std::move(tenant), std::move(sql), Expect::kRefused,
-              std::move(message));
+               Refusal refusal) {
+  Attack attack = make(std::move(name), std::move(tenant), std::move(sql), Expect::kRefused,
+                       std::move(refusal.message));
+  attack.sqlstate = std::move(refusal.sqlstate);
+  return attack;
 }
 
 Attack value(std::string name, std::optional<std::string> tenant, std::string sql,
@@ -65,9 +96,6 @@ Attack explain(std::string name, const std::string& query) {
 std::vector<Attack> attackCases() {
   std::vector<Attack> cases;
   auto add = [&](Attack attack) { cases.push_back(std::move(attack)); };
-  const std::string perm = "permission denied";
-  const std::string owner = "must be owner";
-  const std::string rls = "row-level security";
 
   // Direct reads of every tenant table: with A set, with no tenant, with an empty setting.
   for (const auto& table : kConvertedTables) {
@@ -114,50 +142,54 @@ std::vector<Attack> attackCases() {
             "0"));
   add(value("tenant setting -1 (no such tenant)", "-1", "SELECT count(*) FROM customers", "0"));
   add(refused("bogus tenant setting 'abc'", "abc", "SELECT count(*) FROM customers",
-              "invalid input syntax"));
+              invalidTenant("abc")));
   add(refused("injection in the tenant setting '2 OR 1=1'", "2 OR 1=1",
-              "SELECT count(*) FROM customers", "invalid input syntax"));
+              "SELECT count(*) FROM customers", invalidTenant("2 OR 1=1")));
   add(refused("two tenants in the setting '2,3'", "2,3", "SELECT count(*) FROM customers",
-              "invalid input syntax"));
+              invalidTenant("2,3")));
   add(refused("tenant setting 'NULL'", "NULL", "SELECT count(*) FROM customers",
-              "invalid input syntax"));
+              invalidTenant("NULL")));
   add(refused("tenant setting out of range", "99999999999999999999",
-              "SELECT count(*) FROM customers", "out of range"));
+              "SELECT count(*) FROM customers",
+              Refusal{"22003", "value \"99999999999999999999\" is out of range for type bigint"}));
 
   // Partitions of payments, directly.
   for (const char* partition : {"payments_2024", "payments_2025", "payments_current",
                                 "payments_current_0", "payments_current_1"}) {
     add(refused(std::string("read partition ") + partition + " directly", kOwn,
-                std::string("SELECT count(*) FROM ") + partition + " WHERE branch_id <> 2", perm)
+                std::string("SELECT count(*) FROM ") + partition + " WHERE branch_id <> 2",
+                denied(std::string("table ") + partition))
             .until(State::kDisableRls));
   }
   add(refused("insert B's payment into a partition directly", kOwn,
               "INSERT INTO payments_2025 (customer_id, staff_id, rental_id, amount, payment_date, "
               "branch_id) VALUES ({a_customer}, {a_staff}, {a_rental}, 1, '2025-06-01', 3)",
-              perm)
+              denied("table payments_2025"))
           .until(State::kDisableRls));
   add(refused("update B's rows in a leaf partition directly", kOwn,
-              "UPDATE payments_current_1 SET amount = 0 WHERE branch_id = 3", perm)
+              "UPDATE payments_current_1 SET amount = 0 WHERE branch_id = 3",
+              denied("table payments_current_1"))
           .until(State::kDisableRls));
 
   // Writes.
   add(refused("insert a note with B's tenant id", kOwn,
-              "INSERT INTO notes (body, branch_id) VALUES ('attack', 3)", rls));
+              "INSERT INTO notes (body, branch_id) VALUES ('attack', 3)", rowSecurity("notes")));
   add(refused("insert a customer with B's tenant id", kOwn,
               "INSERT INTO customers (store_id, first_name, last_name, email, branch_id) "
               "VALUES ({a_store}, 'x', 'y', 'attack@example.com', 3)",
-              rls));
+              rowSecurity("customers")));
   add(refused("insert an api log with B's tenant id", kOwn,
               "INSERT INTO api_logs (endpoint, status, branch_id) VALUES ('/attack', 200, 3)",
-              rls));
+              rowSecurity("api_logs")));
   add(refused("insert a payment with B's tenant id through the partitioned table", kOwn,
               "INSERT INTO payments (customer_id, staff_id, rental_id, amount, payment_date, "
               "branch_id) VALUES ({a_customer}, {a_staff}, {a_rental}, 1, '2025-06-01', 3)",
-              rls));
+              rowSecurity("payments")));
   add(refused("move an own customer to B (UPDATE tenant id)", kOwn,
-              "UPDATE customers SET branch_id = 3 WHERE customer_id = {a_customer}", "violates"));
+              "UPDATE customers SET branch_id = 3 WHERE customer_id = {a_customer}",
+              rowSecurity("customers")));
   add(refused("move an own api log to B (UPDATE tenant id)", kOwn,
-              "UPDATE api_logs SET branch_id = 3 WHERE branch_id = 2", "violates"));
+              "UPDATE api_logs SET branch_id = 3 WHERE branch_id = 2", rowSecurity("api_logs")));
   add(noRows("update B's customers", "UPDATE customers SET first_name = 'x' WHERE branch_id = 3"));
   add(noRows("update B's customer by primary key",
              "UPDATE customers SET first_name = 'x' WHERE customer_id = {b_customer}"));
@@ -169,7 +201,7 @@ std::vector<Attack> attackCases() {
   add(noRows("delete B's api log by primary key",
              "DELETE FROM api_logs WHERE log_id = {b_api_log}"));
   add(refused("delete B's customer (no DELETE privilege)", kOwn,
-              "DELETE FROM customers WHERE customer_id = {b_customer}", perm)
+              "DELETE FROM customers WHERE customer_id = {b_customer}", denied("table customers"))
           .until(State::kFull));
   add(noRows("copy B's rows into an own table with INSERT ... SELECT",
              "INSERT INTO notes (body) SELECT email FROM customers WHERE branch_id = 3"));
@@ -177,14 +209,39 @@ std::vector<Attack> attackCases() {
               "INSERT INTO customers (customer_id, store_id, first_name, last_name, email) "
               "VALUES ({b_customer}, {a_store}, 'x', 'y', 'attack@example.com') "
               "ON CONFLICT (customer_id) DO UPDATE SET first_name = 'pwned'",
-              "violates"));
+              Refusal{"42501",
+                      "new row violates row-level security policy (USING expression) for table "
+                      "\"customers\""}));
+  // MERGE: the target's rows of B are not there to match (the policies filter its scan), what it
+  // inserts or moves is checked like an INSERT or UPDATE, and its source reads through them too.
   add(noRows("MERGE onto B's row",
              "MERGE INTO customers c USING (SELECT {b_customer} AS id) s ON c.customer_id = s.id "
              "WHEN MATCHED THEN UPDATE SET first_name = 'pwned'"));
+  add(noRows("MERGE ... WHEN MATCHED THEN DELETE of B's row",
+             "MERGE INTO api_logs l USING (SELECT {b_api_log} AS id) s ON l.log_id = s.id "
+             "WHEN MATCHED THEN DELETE"));
+  add(refused("MERGE ... WHEN NOT MATCHED THEN INSERT with B's tenant id", kOwn,
+              "MERGE INTO notes n USING (SELECT 'attack' AS body) s ON false "
+              "WHEN NOT MATCHED THEN INSERT (body, branch_id) VALUES (s.body, 3)",
+              rowSecurity("notes")));
+  add(refused("MERGE on B's primary key: not matched, then INSERT with B's tenant id", kOwn,
+              "MERGE INTO api_logs l USING (SELECT {b_api_log} AS id) s ON l.log_id = s.id "
+              "WHEN MATCHED THEN DELETE "
+              "WHEN NOT MATCHED THEN INSERT (endpoint, status, branch_id) VALUES ('/x', 200, 3)",
+              rowSecurity("api_logs")));
+  add(refused("MERGE ... WHEN MATCHED THEN UPDATE moves an own row to B", kOwn,
+              "MERGE INTO customers c USING (SELECT {a_customer} AS id) s ON c.customer_id = s.id "
+              "WHEN MATCHED THEN UPDATE SET branch_id = 3",
+              rowSecurity("customers")));
+  add(noRows("MERGE with B's rows as the source",
+             "MERGE INTO notes n USING (SELECT email FROM customers WHERE branch_id = 3) s "
+             "ON false WHEN NOT MATCHED THEN INSERT (body) VALUES (s.email)"));
   add(refused("flip the feature flag (app_settings is read-only)", kOwn,
-              "UPDATE app_settings SET value = 'off' WHERE key = 'multi_tenant'", perm)
+              "UPDATE app_settings SET value = 'off' WHERE key = 'multi_tenant'",
+              denied("table app_settings"))
           .until(State::kFull));
-  add(refused("write a global reference table", kOwn, "UPDATE languages SET name = name", perm)
+  add(refused("write a global reference table", kOwn, "UPDATE languages SET name = name",
+              denied("table languages"))
           .until(State::kFull));
   add(value("writable global tables: only the accepted film_stats", kOwn,
             "SELECT string_agg(c.relname, ',' ORDER BY c.relname) FROM pg_class c "
@@ -199,31 +256,31 @@ std::vector<Attack> attackCases() {
   add(refused("FK probe: inventory in B's store", kOwn,
               "INSERT INTO inventory (film_id, store_id, barcode) "
               "VALUES ({film}, {b_store}, 'attack-1')",
-              "violates")
+              foreignKey("inventory_store_id_fkey"))
           .until(State::kDisableRls));
   add(refused("FK probe: rental of B's inventory", kOwn,
               "INSERT INTO rentals (rental_date, inventory_id, customer_id, staff_id) "
               "VALUES (now(), {b_inventory}, {a_customer}, {a_staff})",
-              "violates")
+              foreignKey("rentals_inventory_id_fkey"))
           .until(State::kDisableRls));
   add(refused("FK probe: rental by B's clerk", kOwn,
               "INSERT INTO rentals (rental_date, inventory_id, customer_id, staff_id) "
               "VALUES (now(), {a_inventory}, {a_customer}, {b_staff})",
-              "violates")
+              foreignKey("rentals_staff_id_fkey"))
           .until(State::kDisableRls));
   add(refused("FK probe: payment for B's rental", kOwn,
               "INSERT INTO payments (customer_id, staff_id, rental_id, amount, payment_date) "
               "VALUES ({a_customer}, {a_staff}, {b_rental}, 1, now())",
-              "violates")
+              foreignKey("payments_rental_id_fkey_tenant"))
           .until(State::kDisableRls));
   add(refused("FK probe: gift card of B's customer", kOwn,
-              "INSERT INTO \"Gift Cards \"\"VIP\"\"\" (\"pid$tenantshift$;SELECT 1;--\", "
+              "INSERT INTO \"Gift Cards \"\"VIP\"\"\" (\"pid$ts$;SELECT 1;--\", "
               "\"Guthaben €\", \"Code ÄÖÜ\") VALUES ({b_customer}, 1, 'attack')",
-              "violates")
+              foreignKey("Gift Cards \"VIP\"_pid$ts$;SELECT 1;--_fkey"))
           .until(State::kDisableRls));
   add(refused("FK probe: move own inventory into B's store", kOwn,
               "UPDATE inventory SET store_id = {b_store} WHERE inventory_id = {a_inventory}",
-              "violates")
+              foreignKey("inventory_store_id_fkey"))
           .until(State::kDisableRls));
 
   // set_config tricks: a statement only ever sees one tenant.
@@ -240,19 +297,22 @@ std::vector<Attack> attackCases() {
                 "RETURN true; END$$; "
                 "SELECT count(DISTINCT branch_id) FROM customers "
                 "WHERE pg_temp.switch(customer_id % 4 + 1)"));
-  Attack unionOfTenants =
-      oneTenant("two tenants in one UNION ALL",
-                "SELECT count(DISTINCT branch_id) FROM ("
-                "SELECT branch_id FROM customers WHERE "
-                "set_config('app.current_branch_id', '2', true) IS NOT NULL UNION ALL "
-                "SELECT branch_id FROM customers WHERE "
-                "set_config('app.current_branch_id', '3', true) IS NOT NULL) u");
-  unionOfTenants.knownLeak =
-      "each scan of a tenant table reads the tenant setting once (the policy's InitPlan), when "
-      "it starts: a statement that changes the setting between two scans sees two tenants. "
-      "Any SQL that can call set_config() can switch tenants; the setting is no boundary "
-      "against SQL injection, only the application setting it per transaction is";
-  add(unionOfTenants);
+  // Each scan of a tenant table reads the setting once (the policy's InitPlan): a statement that
+  // changes the setting between two scans sees two tenants. After flag-off the permissive form of
+  // the policies reads it before the scan's own set_config, and the same statement saw A's rows
+  // only: the exposure is asserted where it shows.
+  add(value("two tenants in one UNION ALL", kOwn,
+            "SELECT string_agg(DISTINCT branch_id::text, ',' ORDER BY branch_id::text) FROM ("
+            "SELECT branch_id FROM customers WHERE "
+            "set_config('app.current_branch_id', '2', true) IS NOT NULL UNION ALL "
+            "SELECT branch_id FROM customers WHERE "
+            "set_config('app.current_branch_id', '3', true) IS NOT NULL) u",
+            "2,3")
+          .until(State::kEnforced)
+          .asExposure("any SQL that can call set_config() can switch tenants, even between two "
+                      "scans of one statement: the setting is no boundary against SQL injection, "
+                      "only the application setting it per transaction with a bound parameter "
+                      "is; PostgreSQL has no read-only setting the policies could use instead"));
   add(value("set A, then read B in the same statement", kOwn,
             "SELECT count(*) FROM customers WHERE "
             "set_config('app.current_branch_id', '2', true) IS NOT NULL AND branch_id = 3",
@@ -285,15 +345,17 @@ std::vector<Attack> attackCases() {
             "SELECT count(*) FROM mine WHERE branch_id <> 2",
             "0"));
   add(refused("turn security_invoker off on customer_list", kOwn,
-              "ALTER VIEW customer_list SET (security_invoker = false)", owner)
+              "ALTER VIEW customer_list SET (security_invoker = false)",
+              notOwner("view customer_list"))
           .until(State::kFull));
   add(refused("replace customer_list", kOwn,
-              "CREATE OR REPLACE VIEW customer_list AS SELECT * FROM customer_list", perm)
+              "CREATE OR REPLACE VIEW customer_list AS SELECT * FROM customer_list",
+              denied("schema public"))
           .until(State::kFull));
   add(refused("read the materialized view over customers (SELECT revoked)", kOwn,
-              "SELECT count(*) FROM customer_emails", perm));
+              "SELECT count(*) FROM customer_emails", denied("materialized view customer_emails")));
   add(refused("refresh a materialized view", kOwn, "REFRESH MATERIALIZED VIEW sales_by_store",
-              owner)
+              notOwner("materialized view sales_by_store"))
           .until(State::kFull));
 
   // SECURITY DEFINER functions and the lookup function.
@@ -307,12 +369,13 @@ std::vector<Attack> attackCases() {
   add(value("SQL injection into the lookup function", kOwn,
             "SELECT tenant_id_for_slug($$x' OR 'a' = 'a$$)", "NULL"));
   add(refused("make customer_balance SECURITY DEFINER again", kOwn,
-              "ALTER FUNCTION customer_balance(integer) SECURITY DEFINER", owner)
+              "ALTER FUNCTION customer_balance(integer) SECURITY DEFINER",
+              notOwner("function customer_balance"))
           .until(State::kFull));
   add(refused("create a SECURITY DEFINER function in public", kOwn,
               "CREATE FUNCTION public.attack() RETURNS bigint LANGUAGE sql SECURITY DEFINER "
               "AS 'SELECT count(*) FROM customers'",
-              perm)
+              denied("schema public"))
           .until(State::kFull));
 
   // The tenants table.
@@ -322,11 +385,11 @@ std::vector<Attack> attackCases() {
   add(value("tenants table with no tenant set", std::nullopt, "SELECT count(*) FROM branches", "0")
           .until(State::kEnforced));
   add(refused("rename B in the tenants table", kOwn, "UPDATE branches SET name = 'x' WHERE id = 3",
-              perm)
+              denied("table branches"))
           .until(State::kFull));
   add(refused("add a tenant", kOwn,
               "INSERT INTO branches (id, slug, name, region) VALUES (99, 'evil', 'Evil', 'x')",
-              perm)
+              denied("table branches"))
           .until(State::kFull));
 
   // EXPLAIN ANALYZE: indexes lead with the tenant, so B's rows are never counted.
@@ -350,144 +413,182 @@ std::vector<Attack> attackCases() {
   add(value("no privilege on the ledger schema", kOwn,
             "SELECT has_schema_privilege('tenantshift', 'USAGE')::text", "false")
           .until(State::kFull));
-  add(refused("read the ledger's steps", kOwn, "SELECT count(*) FROM tenantshift.step", perm)
+  add(refused("read the ledger's steps", kOwn, "SELECT count(*) FROM tenantshift.step",
+              denied("schema tenantshift"))
           .until(State::kFull));
   add(refused("read the ledger's migration (spec and schema snapshot)", kOwn,
-              "SELECT count(*) FROM tenantshift.migration", perm)
+              "SELECT count(*) FROM tenantshift.migration", denied("schema tenantshift"))
           .until(State::kFull));
   add(refused("read the ledger's version", kOwn, "SELECT count(*) FROM tenantshift.ledger_version",
-              perm)
+              denied("schema tenantshift"))
           .until(State::kFull));
   add(refused("forge a step in the ledger", kOwn,
               "INSERT INTO tenantshift.step (migration, step_id, phase, ordinal, checksum) "
               "VALUES ('rentals', 'x', 'rls', 0, 'x')",
-              perm)
+              denied("schema tenantshift"))
           .until(State::kFull));
   add(refused("take the runner lock row", kOwn,
               "UPDATE tenantshift.runner_lock SET runner_id = 'attacker', "
               "holder_pid = pg_backend_pid(), holder_backend_start = now()",
-              perm)
+              denied("schema tenantshift"))
           .until(State::kFull));
-  add(refused("delete the runner lock row", kOwn, "DELETE FROM tenantshift.runner_lock", perm)
+  add(refused("delete the runner lock row", kOwn, "DELETE FROM tenantshift.runner_lock",
+              denied("schema tenantshift"))
           .until(State::kFull));
   add(refused("lock the runner lock table", kOwn,
-              "LOCK TABLE tenantshift.runner_lock IN ACCESS EXCLUSIVE MODE", perm)
+              "LOCK TABLE tenantshift.runner_lock IN ACCESS EXCLUSIVE MODE",
+              denied("schema tenantshift"))
           .until(State::kFull));
-  add(refused("truncate the backfill cursors", kOwn, "TRUNCATE tenantshift.backfill_cursor", perm)
+  add(refused("truncate the backfill cursors", kOwn, "TRUNCATE tenantshift.backfill_cursor",
+              denied("schema tenantshift"))
           .until(State::kFull));
 
   // DDL on tenant tables.
   add(refused("DISABLE ROW LEVEL SECURITY", kOwn,
-              "ALTER TABLE customers DISABLE ROW LEVEL SECURITY", owner)
+              "ALTER TABLE customers DISABLE ROW LEVEL SECURITY", notOwner("table customers"))
           .until(State::kFull));
   add(refused("NO FORCE ROW LEVEL SECURITY", kOwn,
-              "ALTER TABLE customers NO FORCE ROW LEVEL SECURITY", owner)
+              "ALTER TABLE customers NO FORCE ROW LEVEL SECURITY", notOwner("table customers"))
           .until(State::kFull));
-  add(refused("DROP POLICY", kOwn, "DROP POLICY tenantshift_select ON customers", owner));
+  add(refused("DROP POLICY", kOwn, "DROP POLICY tenantshift_select ON customers",
+              notOwner("relation customers")));
   add(refused("CREATE POLICY", kOwn,
-              "CREATE POLICY attack ON customers FOR SELECT TO rentals_app USING (true)", owner)
+              "CREATE POLICY attack ON customers FOR SELECT TO rentals_app USING (true)",
+              notOwner("table customers"))
           .until(State::kFull));
   add(refused("ALTER POLICY", kOwn, "ALTER POLICY tenantshift_select ON customers USING (true)",
-              owner)
+              notOwner("table customers"))
           .until(State::kFull));
-  add(refused("TRUNCATE a tenant table", kOwn, "TRUNCATE customers CASCADE", perm)
+  add(refused("TRUNCATE a tenant table", kOwn, "TRUNCATE customers CASCADE",
+              denied("table customers"))
           .until(State::kFull));
   add(refused("CREATE TRIGGER on a tenant table", kOwn,
               "CREATE FUNCTION pg_temp.t() RETURNS trigger LANGUAGE plpgsql AS "
               "$$BEGIN RETURN NEW; END$$; "
               "CREATE TRIGGER attack BEFORE INSERT ON notes FOR EACH ROW "
               "EXECUTE FUNCTION pg_temp.t()",
-              perm)
+              denied("table notes"))
           .until(State::kFull));
-  add(refused("disable the tenant triggers", kOwn, "ALTER TABLE rentals DISABLE TRIGGER ALL", owner)
+  add(refused("disable the tenant triggers", kOwn, "ALTER TABLE rentals DISABLE TRIGGER ALL",
+              notOwner("table rentals"))
           .until(State::kFull));
   add(refused("drop the tenant column", kOwn, "ALTER TABLE customers DROP COLUMN branch_id CASCADE",
-              owner)
+              notOwner("table customers"))
           .until(State::kFull));
   add(refused("drop the tenant column's NOT NULL", kOwn,
-              "ALTER TABLE customers ALTER COLUMN branch_id DROP NOT NULL", owner)
+              "ALTER TABLE customers ALTER COLUMN branch_id DROP NOT NULL",
+              notOwner("table customers"))
           .until(State::kFull));
-  add(refused("DROP TABLE", kOwn, "DROP TABLE notes", owner).until(State::kFull));
+  add(refused("DROP TABLE", kOwn, "DROP TABLE notes", notOwner("table notes")).until(State::kFull));
   add(refused("CREATE RULE", kOwn, "CREATE RULE attack AS ON INSERT TO notes DO INSTEAD NOTHING",
-              owner)
+              notOwner("table notes"))
           .until(State::kFull));
   add(refused("take ownership of a tenant table", kOwn,
-              "ALTER TABLE customers OWNER TO rentals_app", owner)
+              "ALTER TABLE customers OWNER TO rentals_app", notOwner("table customers"))
           .until(State::kFull));
-  add(refused("CREATE TABLE in public", kOwn, "CREATE TABLE public.attack (id integer)", perm)
+  add(refused("CREATE TABLE in public", kOwn, "CREATE TABLE public.attack (id integer)",
+              denied("schema public"))
           .until(State::kFull));
-  add(refused("SET row_security = off", kOwn,
-              "SET LOCAL row_security = off; SELECT count(*) FROM customers", rls));
+  add(refused(
+      "SET row_security = off", kOwn,
+      "SET LOCAL row_security = off; SELECT count(*) FROM customers",
+      Refusal{"42501",
+              "query would be affected by row-level security policy for table \"customers\""}));
   add(refused("SET session_replication_role = replica (skip the triggers)", kOwn,
-              "SET LOCAL session_replication_role = replica", perm)
+              "SET LOCAL session_replication_role = replica",
+              Refusal{"42501", "permission denied to set parameter \"session_replication_role\""})
           .until(State::kFull));
 
   // Role escalation.
-  add(refused("SET ROLE to the table owner", kOwn, "SET ROLE rentals_owner", perm)
+  add(refused("SET ROLE to the table owner", kOwn, "SET ROLE rentals_owner",
+              Refusal{"42501", "permission denied to set role \"rentals_owner\""})
           .until(State::kFull));
-  add(refused("SET ROLE to the bypass role", kOwn, "SET ROLE {bypass_role}", perm)
+  add(refused("SET ROLE to the bypass role", kOwn, "SET ROLE {bypass_role}",
+              Refusal{"42501", "permission denied to set role \"{bypass_role}\""})
           .until(State::kDisableRls));
-  add(refused("SET ROLE to the superuser", kOwn, "SET ROLE postgres", perm).until(State::kFull));
-  add(refused("SET SESSION AUTHORIZATION", kOwn, "SET SESSION AUTHORIZATION postgres", perm)
+  add(refused("SET ROLE to the superuser", kOwn, "SET ROLE postgres",
+              Refusal{"42501", "permission denied to set role \"postgres\""})
+          .until(State::kFull));
+  add(refused("SET SESSION AUTHORIZATION", kOwn, "SET SESSION AUTHORIZATION postgres",
+              Refusal{"42501", "permission denied to set session authorization"})
           .until(State::kFull));
   add(refused("GRANT the bypass role to self", kOwn, "GRANT {bypass_role} TO rentals_app",
-              "admin option")
+              Refusal{"42501", "must have admin option on role \"{bypass_role}\""})
           .until(State::kDisableRls));
   add(refused("GRANT the owner role to self", kOwn, "GRANT rentals_owner TO rentals_app",
-              "admin option")
+              Refusal{"42501", "must have admin option on role \"rentals_owner\""})
           .until(State::kFull));
   add(refused("ALTER ROLE self BYPASSRLS", kOwn, "ALTER ROLE rentals_app BYPASSRLS",
-              "must be superuser")
+              Refusal{"42501", "must be superuser to change bypassrls attribute"})
           .until(State::kFull));
   add(refused("ALTER ROLE self SUPERUSER", kOwn, "ALTER ROLE rentals_app SUPERUSER",
-              "must be superuser")
+              Refusal{"42501",
+                      "must be superuser to alter superuser roles or change superuser attribute"})
           .until(State::kFull));
   add(refused("CREATE ROLE with BYPASSRLS", kOwn, "CREATE ROLE attacker BYPASSRLS",
-              "must be superuser")
+              Refusal{"42501", "must be superuser to create bypassrls users"})
           .until(State::kFull));
   add(refused("a default tenant for the role (ALTER ROLE SET)", kOwn,
-              "ALTER ROLE rentals_app SET app.current_branch_id = '3'", perm)
+              "ALTER ROLE rentals_app SET app.current_branch_id = '3'",
+              Refusal{"42501", "permission denied to set parameter \"app.current_branch_id\""})
           .until(State::kFull));
   add(refused("a default tenant for the database (ALTER DATABASE SET)", kOwn,
               "DO $$BEGIN EXECUTE format('ALTER DATABASE %I SET app.current_branch_id = ''3''', "
               "current_database()); END$$",
-              owner)
+              notOwner("database "))
           .until(State::kFull));
   add(refused("GRANT self the ledger", kOwn, "GRANT SELECT ON tenantshift.step TO rentals_app",
-              perm)
+              denied("schema tenantshift"))
           .until(State::kFull));
-  add(refused("read pg_authid", kOwn, "SELECT count(*) FROM pg_authid", perm).until(State::kFull));
+  add(refused("read pg_authid", kOwn, "SELECT count(*) FROM pg_authid", denied("table pg_authid"))
+          .until(State::kFull));
 
   // Files, large objects, dblink.
-  add(refused("pg_read_file", kOwn, "SELECT pg_read_file('/etc/passwd')", perm)
+  add(refused("pg_read_file", kOwn, "SELECT pg_read_file('/etc/passwd')",
+              denied("function pg_read_file"))
           .until(State::kFull));
-  add(refused("pg_read_binary_file", kOwn, "SELECT pg_read_binary_file('postgresql.conf')", perm)
+  add(refused("pg_read_binary_file", kOwn, "SELECT pg_read_binary_file('postgresql.conf')",
+              denied("function pg_read_binary_file"))
           .until(State::kFull));
-  add(refused("pg_ls_dir", kOwn, "SELECT count(*) FROM pg_ls_dir('.')", perm).until(State::kFull));
-  add(refused("pg_stat_file", kOwn, "SELECT pg_stat_file('postgresql.conf')", perm)
+  add(refused("pg_ls_dir", kOwn, "SELECT count(*) FROM pg_ls_dir('.')",
+              denied("function pg_ls_dir"))
+          .until(State::kFull));
+  add(refused("pg_stat_file", kOwn, "SELECT pg_stat_file('postgresql.conf')",
+              denied("function pg_stat_file"))
           .until(State::kFull));
   add(refused("COPY a tenant table to a server file", kOwn,
-              "COPY customers TO '/tmp/tenantshift-attack.csv'", "pg_write_server_files")
+              "COPY customers TO '/tmp/tenantshift-attack.csv'",
+              Refusal{"42501",
+                      "must be superuser or have privileges of the pg_write_server_files role to "
+                      "COPY to a file"})
           .until(State::kFull));
   add(refused("COPY FROM PROGRAM", kOwn, "COPY notes (body) FROM PROGRAM 'id'",
-              "pg_execute_server_program")
+              Refusal{"42501",
+                      "must be superuser or have privileges of the pg_execute_server_program role "
+                      "to COPY to or from an external program"})
           .until(State::kFull));
-  add(refused("lo_import a server file", kOwn, "SELECT lo_import('/etc/passwd')", perm)
+  add(refused("lo_import a server file", kOwn, "SELECT lo_import('/etc/passwd')",
+              denied("function lo_import"))
           .until(State::kFull));
   add(refused("lo_export a large object to a server file", kOwn,
-              "SELECT lo_export({large_object}, '/tmp/tenantshift-attack')", perm)
+              "SELECT lo_export({large_object}, '/tmp/tenantshift-attack')",
+              denied("function lo_export"))
           .until(State::kFull));
-  add(refused("read another role's large object", kOwn, "SELECT lo_get({large_object})", perm)
+  add(refused("read another role's large object", kOwn, "SELECT lo_get({large_object})",
+              denied("large object {large_object}"))
           .until(State::kFull));
-  add(refused("create a large object (lo_create)", kOwn, "SELECT lo_create(0)", perm)
+  add(refused("create a large object (lo_create)", kOwn, "SELECT lo_create(0)",
+              denied("function lo_create"))
           .until(State::kFull));
   add(refused("create a large object (lo_from_bytea)", kOwn,
-              "SELECT lo_from_bytea(0, 'shared by every tenant')", perm)
+              "SELECT lo_from_bytea(0, 'shared by every tenant')", denied("function lo_from_bytea"))
           .until(State::kFull));
   add(refused("dblink to the superuser", kOwn,
-              "SELECT dblink_connect('dbname=postgres user=postgres')", "does not exist")
+              "SELECT dblink_connect('dbname=postgres user=postgres')",
+              Refusal{"42883", "function dblink_connect(unknown) does not exist"})
           .until(State::kFull));
-  add(refused("CREATE EXTENSION dblink", kOwn, "CREATE EXTENSION dblink", perm)
+  add(refused("CREATE EXTENSION dblink", kOwn, "CREATE EXTENSION dblink",
+              Refusal{"42501", "permission denied to create extension \"dblink\""})
           .until(State::kFull));
 
   // Pooled connections: what one request leaves on its connection for the next. The safe form,
@@ -535,9 +636,13 @@ std::vector<Attack> attackCases() {
       "DECLARE held CURSOR WITH HOLD FOR SELECT branch_id FROM customers; COMMIT";
   add(everyRow("cursor: WITH HOLD, declared as A, fetched as B, yields A's rows only", kForeign,
                "FETCH ALL FROM held", kOwn)
-          .after({holdAsA}));
+          .after({holdAsA})
+          .asExposure("a WITH HOLD cursor keeps the rows of the tenant it was declared under for "
+                      "as long as the connection lives: whoever fetches from it next on a pooled "
+                      "connection gets them; only the application (closing it in the request "
+                      "that opened it) or the pooler's DISCARD ALL can end it"));
   add(refused("cursor: DISCARD ALL (the pooler's reset) closes a held cursor", kForeign,
-              "FETCH ALL FROM held", "cursor \"held\" does not exist")
+              "FETCH ALL FROM held", Refusal{"34000", "cursor \"held\" does not exist"})
           .after({holdAsA, "DISCARD ALL"}));
   // A sequential scan evaluates its filter per row: the policy's sub-select reads the tenant
   // once, when the scan starts (an index scan computes its keys once in any case).
@@ -598,7 +703,7 @@ std::vector<Attack> attackCases() {
               "INSERT INTO customers (store_id, first_name, last_name, email, branch_id) "
               "VALUES ({a_store}, 'x', 'y', '{b_email}', 3) ON CONFLICT ON CONSTRAINT "
               "customers_email_key DO UPDATE SET first_name = 'pwned'",
-              rls));
+              rowSecurity("customers")));
 
   // Temporary objects: the policies are bound to pg_catalog's functions when they are created,
   // and PostgreSQL never looks up a function or operator in pg_temp unless it is named.
@@ -677,7 +782,8 @@ std::vector<Attack> attackCases() {
             "0")
           .until(State::kFull));
   add(refused("call a trigger function of the migration directly", kOwn,
-              "SELECT public.tenantshift_customers_tenant()", perm)
+              "SELECT public.tenantshift_customers_tenant()",
+              denied("function tenantshift_customers_tenant"))
           .until(State::kDisableRls));
   add(value("no SECURITY DEFINER function the app can run, in any schema, but the lookup", kOwn,
             "SELECT coalesce(string_agg(p.oid::regprocedure::text, ','), '') FROM pg_proc p "

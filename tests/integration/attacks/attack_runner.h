@@ -10,7 +10,7 @@ namespace tenantshift::attacks {
 // Runs `attack` as rentals_app against the database of `url` (the superuser's URL): on a
 // connection of its own, its `earlier` statements first, then its SQL (placeholders replaced by
 // `ids`) in a transaction of its own that is rolled back; and adds a gtest failure unless the
-// outcome is the one the case expects (skips a known leak, with what the attack returned).
+// outcome is the one the case expects.
 void expectDefended(const std::string& url, const Attack& attack,
                     const std::map<std::string, std::string>& ids);
 

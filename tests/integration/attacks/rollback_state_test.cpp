@@ -124,7 +124,7 @@ TEST_P(RolledBack, TheUnchangedApplicationWritesAsBefore) {
       "ON CONFLICT (customer_id, film_id) DO UPDATE SET stars = EXCLUDED.stars, rated_at = now()",
       "INSERT INTO loyalty_cards (customer_id, branch_id, card_no, active) "
       "VALUES ({a_customer}, NULL, 'WL-attack-suite', false)",
-      "INSERT INTO \"Gift Cards \"\"VIP\"\"\" (\"pid$tenantshift$;SELECT 1;--\", \"Guthaben €\", "
+      "INSERT INTO \"Gift Cards \"\"VIP\"\"\" (\"pid$ts$;SELECT 1;--\", \"Guthaben €\", "
       "\"Code ÄÖÜ\", \"Note \"\"x\"\"\") VALUES ({a_customer}, 25, 'WL-attack-suite', '$$')",
       "INSERT INTO rentals (rental_date, inventory_id, customer_id, staff_id) "
       "SELECT clock_timestamp(), i.inventory_id, {a_customer}, s.manager_staff_id "

@@ -313,6 +313,36 @@ TEST_F(PlanSqlTest, ConvertsEveryShapeAndIsolatesTenants) {
   EXPECT_GT(lost, 0);
 }
 
+// A view of another schema, owned by the superuser, over a tenant table: read from the catalog
+// like the schema's own, switched to security_invoker, and then filtered by the policies.
+TEST_F(PlanSqlTest, ViewsOfOtherSchemasOverTenantTablesBecomeSecurityInvoker) {
+  PostgresServer::shared().psql(
+      url_,
+      "CREATE SCHEMA reporting; CREATE VIEW reporting.order_codes AS SELECT code FROM "
+      "\"order\"; CREATE VIEW reporting.order_count AS SELECT count(*) AS n FROM "
+      "reporting.order_codes; GRANT USAGE ON SCHEMA reporting TO " +
+          role_ + "; GRANT SELECT ON reporting.order_codes, reporting.order_count TO " + role_ +
+          ";");
+  catalog_ = db::readCatalog(*conn_, "public", role_);
+  const View* read = catalog_.findView("reporting.order_count");
+  ASSERT_NE(read, nullptr);
+  EXPECT_EQ(read->views, std::vector<std::string>{"reporting.order_codes"});
+  ASSERT_NE(catalog_.findView("reporting.order_codes"), nullptr);
+  EXPECT_EQ(catalog_.findView("reporting.order_codes")->tables, std::vector<std::string>{"order"});
+  plan_ = buildPlan(spec_, catalog_);
+  for (const char* id : {"rls/view/reporting.order_codes", "rls/view/reporting.order_count"}) {
+    EXPECT_NE(plan_.findStep(id), nullptr) << id;
+  }
+  runPhases({Phase::Schema, Phase::Backfill, Phase::Constraints, Phase::Rls, Phase::Flag});
+  EXPECT_EQ(count(*conn_,
+                  "SELECT count(*) FROM pg_class WHERE relnamespace = 'reporting'::regnamespace "
+                  "AND 'security_invoker=true' = ANY (reloptions)"),
+            2);
+  EXPECT_EQ(countAsApp(kStoreA, "SELECT n FROM reporting.order_count"), 0)
+      << "another tenant reads the orders through a view of another schema";
+  EXPECT_EQ(countAsApp(kDefaultTenant, "SELECT n FROM reporting.order_count"), 50);
+}
+
 TEST_F(PlanSqlTest, EveryStepCanRunTwiceAndEverythingRollsBack) {
   const auto columnsBefore =
       count(*conn_,

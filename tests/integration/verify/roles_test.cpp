@@ -52,6 +52,35 @@ TEST_F(VerifyRoles, AppRoleThatCanSetRoleToABypassingRoleFails) {
   EXPECT_EQ(find(verify(), "role.no-bypassing-membership", "").outcome, CheckOutcome::Passed);
 }
 
+// Predefined roles reach around the policies (every session's SQL text, every table's data, the
+// server's files): verify fails on them with the REVOKE, also when held through another role.
+TEST_F(VerifyRoles, AppRoleInAPredefinedRoleThatReachesAroundThePoliciesFails) {
+  createMigratedDatabase();
+  EXPECT_EQ(find(verify(), "role.predefined", "").outcome, CheckOutcome::Passed) << lastReport_;
+  const std::string reporting = plan::quoteIdent("reporting " + database_);
+  sql("GRANT pg_monitor, pg_read_server_files, pg_signal_backend TO " + role() + "; CREATE ROLE " +
+      reporting + "; GRANT pg_read_all_data TO " + reporting + "; GRANT " + reporting + " TO " +
+      role() + ";");
+  VerifyReport report = verify();
+  EXPECT_FALSE(report.passed());
+  const CheckResult& stats = find(report, "role.predefined", "pg_read_all_stats");
+  EXPECT_EQ(stats.outcome, CheckOutcome::Failed) << lastReport_;
+  EXPECT_TRUE(mentions(stats, "(through pg_monitor)")) << stats.detail;
+  EXPECT_TRUE(mentions(stats, "REVOKE \"pg_monitor\" FROM " + role())) << stats.detail;
+  EXPECT_EQ(find(report, "role.predefined", "pg_monitor").outcome, CheckOutcome::Failed);
+  const CheckResult& files = find(report, "role.predefined", "pg_read_server_files");
+  EXPECT_EQ(files.outcome, CheckOutcome::Failed);
+  EXPECT_TRUE(mentions(files, "REVOKE \"pg_read_server_files\" FROM " + role())) << files.detail;
+  const CheckResult& data = find(report, "role.predefined", "pg_read_all_data");
+  EXPECT_EQ(data.outcome, CheckOutcome::Failed);
+  EXPECT_TRUE(mentions(data, "REVOKE " + reporting + " FROM " + role())) << data.detail;
+  EXPECT_EQ(find(report, "role.predefined", "pg_signal_backend").outcome, CheckOutcome::Warning);
+
+  sql("REVOKE pg_monitor, pg_read_server_files, pg_signal_backend FROM " + role() + "; REVOKE " +
+      reporting + " FROM " + role() + "; DROP ROLE " + reporting + ";");
+  EXPECT_EQ(find(verify(), "role.predefined", "").outcome, CheckOutcome::Passed) << lastReport_;
+}
+
 TEST_F(VerifyRoles, MissingAppRoleFailsAndIsolationIsNotProven) {
   createMigratedDatabase();
   spec_.database.appRole = "no such role";

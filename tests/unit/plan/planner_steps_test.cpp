@@ -59,6 +59,16 @@ TEST(PlannerSteps, PhasesAreInOrderAndIdsUnique) {
   EXPECT_LT(positionOf(plan, "schema/default-tenant"), positionOf(plan, "schema/add-column/users"));
   EXPECT_LT(positionOf(plan, "schema/add-column/users"), positionOf(plan, "schema/fk/users"));
   EXPECT_LT(positionOf(plan, "flag/on"), positionOf(plan, "flag/enforce"));
+  // The spec's flag SQL names the application's tables as it does: the schema after pg_catalog
+  // (the engine's connections have only pg_catalog on the search_path), for that transaction.
+  const Step* flag = plan.findStep("flag/on");
+  for (const auto* statements : {&flag->up, &flag->down}) {
+    ASSERT_EQ(statements->size(), 2U);
+    EXPECT_EQ((*statements)[0].sql, "SELECT pg_catalog.set_config('search_path', $1, true)");
+    EXPECT_EQ((*statements)[0].params, std::vector<std::string>{"pg_catalog, \"public\""});
+  }
+  EXPECT_EQ(flag->up[1].sql, "UPDATE flags SET on = true");
+  EXPECT_EQ(flag->down[1].sql, "UPDATE flags SET on = false");
   const Step* verify = plan.findStep("verify/isolation");
   ASSERT_NE(verify, nullptr);
   EXPECT_EQ(verify->execution, Execution::Verify);
@@ -528,6 +538,54 @@ TEST(PlannerSteps, ViewsReadingTenantTablesBecomeSecurityInvoker) {
   }
 }
 
+// A view of another schema over a tenant table runs as its owner just the same: it is switched
+// too, named schema.name in the step id and in spec.accept.
+TEST(PlannerSteps, ViewsOfOtherSchemasReadingTenantTablesBecomeSecurityInvoker) {
+  Catalog catalog = shopCatalog();
+  View totals = view("order_totals", {"orders"}, false, false);
+  totals.schema = "reporting";
+  View outer = view("big_orders", {}, false, false);
+  outer.schema = "Sales Dept";
+  outer.views = {"reporting.order_totals"};
+  View local = view("order_totals", {"orders"}, false, false);  // same name, the spec's schema
+  local.schema = "public";
+  View counts = view("order_counts", {"orders"}, true, false);
+  counts.schema = "reporting";
+  counts.appPrivileges.effective = {"SELECT"};
+  counts.appPrivileges.direct = {"SELECT"};
+  catalog.views = {totals, outer, local, counts};
+  Plan plan = buildPlan(specFor(), catalog);
+  const Step* other = plan.findStep("rls/view/reporting.order_totals");
+  ASSERT_NE(other, nullptr);
+  EXPECT_EQ(other->up[0].sql,
+            "ALTER VIEW \"reporting\".\"order_totals\" SET (security_invoker = true)");
+  EXPECT_EQ(other->down[0].sql,
+            "ALTER VIEW \"reporting\".\"order_totals\" RESET (security_invoker)");
+  const Step* above = plan.findStep("rls/view/Sales Dept.big_orders");
+  ASSERT_NE(above, nullptr) << "a view of a third schema over it";
+  EXPECT_EQ(above->up[0].sql,
+            "ALTER VIEW \"Sales Dept\".\"big_orders\" SET (security_invoker = true)");
+  ASSERT_NE(plan.findStep("rls/view/order_totals"), nullptr);
+  EXPECT_EQ(plan.findStep("rls/view/order_totals")->up[0].sql,
+            "ALTER VIEW \"public\".\"order_totals\" SET (security_invoker = true)");
+  const Step* revoke = plan.findStep("rls/materialized-view/reporting.order_counts");
+  ASSERT_NE(revoke, nullptr);
+  EXPECT_EQ(revoke->up[0].sql, "REVOKE SELECT ON \"reporting\".\"order_counts\" FROM \"app\"");
+
+  // Accepted by schema.name; the plain name accepts only the spec's schema's view.
+  auto spec = specFor();
+  spec.accept.views = {"reporting.order_totals"};
+  spec.accept.materializedViews = {"reporting.order_counts"};
+  plan = buildPlan(spec, catalog);
+  EXPECT_EQ(plan.findStep("rls/view/reporting.order_totals"), nullptr);
+  EXPECT_NE(plan.findStep("rls/view/order_totals"), nullptr);
+  EXPECT_EQ(plan.findStep("rls/materialized-view/reporting.order_counts"), nullptr);
+  spec.accept.views = {"order_totals"};
+  plan = buildPlan(spec, catalog);
+  EXPECT_NE(plan.findStep("rls/view/reporting.order_totals"), nullptr);
+  EXPECT_EQ(plan.findStep("rls/view/order_totals"), nullptr);
+}
+
 TEST(PlannerSteps, MaterializedViewsLoseTheAppRolesSelectUnlessAccepted) {
   Catalog catalog = shopCatalog();
   View counts = view("order_counts", {"orders"}, true, false);
@@ -542,7 +600,16 @@ TEST(PlannerSteps, MaterializedViewsLoseTheAppRolesSelectUnlessAccepted) {
   EXPECT_EQ(revoke->up[0].sql, "REVOKE SELECT ON \"public\".\"order_counts\" FROM \"app\"");
   EXPECT_EQ(revoke->up[1].sql, "REVOKE SELECT ON \"public\".\"order_counts\" FROM PUBLIC");
   EXPECT_EQ(revoke->down[1].sql, "GRANT SELECT ON \"public\".\"order_counts\" TO PUBLIC");
-  EXPECT_TRUE(hasNoteContaining(plan, "a refresh without a tenant set sees no rows"));
+  // REFRESH runs as the view's owner whoever issues it: a superuser's refresh is no way out.
+  EXPECT_TRUE(hasNoteContaining(plan,
+                                "REFRESH runs its query as the view's owner owner whoever "
+                                "issues it (a superuser too)"));
+  EXPECT_TRUE(hasNoteContaining(plan,
+                                "a refresh stores no rows, or with a tenant set only that "
+                                "tenant's"));
+  EXPECT_TRUE(hasNoteContaining(
+      plan, "ALTER MATERIALIZED VIEW \"public\".\"order_counts\" OWNER TO that role"));
+  EXPECT_FALSE(hasNoteContaining(plan, "refresh it as a superuser"));
   auto spec = specFor();
   spec.accept.materializedViews = {"order_counts"};
   plan = buildPlan(spec, catalog);

@@ -29,9 +29,18 @@ TEST(QuoteLiteral, DoublesSingleQuotesAndRejectsNul) {
   EXPECT_EQ(quoteLiteral("app.current_tenant_id"), "'app.current_tenant_id'");
   EXPECT_EQ(quoteLiteral("O'Brien"), "'O''Brien'");
   EXPECT_EQ(quoteLiteral("'; DROP TABLE x; --"), "'''; DROP TABLE x; --'");
-  EXPECT_EQ(quoteLiteral("back\\slash"), "'back\\slash'");
   EXPECT_THROW(quoteLiteral(std::string("a\0b", 3)), std::invalid_argument);
   EXPECT_THROW(quoteIdent(std::string("a\0b", 3)), std::invalid_argument);
+}
+
+// A backslash means itself in '...' only while standard_conforming_strings is on, which a
+// database's owner can turn off: a value with one becomes an escape string, read the same either
+// way (tests/integration/plan_sql/sql_safety_test.cpp reads them back on a real server).
+TEST(QuoteLiteral, WritesAValueWithABackslashAsAnEscapeString) {
+  EXPECT_EQ(quoteLiteral("back\\slash"), "E'back\\\\slash'");
+  EXPECT_EQ(quoteLiteral("x\\'; SELECT 1; --"), "E'x\\\\''; SELECT 1; --'");
+  EXPECT_EQ(quoteLiteral("trailing\\"), "E'trailing\\\\'");
+  EXPECT_EQ(quoteLiteral("no backslash: '"), "'no backslash: '''");
 }
 
 TEST(BoundedName, ShortNamesAreKeptAsIs) {

@@ -176,3 +176,77 @@ TEST(RowSecurityChecks, MissingTableColumnAndDetachedPartition) {
 
 }  // namespace
 }  // namespace tenantshift::verify
+
+namespace tenantshift::verify {
+namespace {
+
+const CheckResult* predefinedResult(const std::vector<CheckResult>& results,
+                                    const std::string& role) {
+  for (const CheckResult& item : results) {
+    if (item.check == "role.predefined" && item.table == role) {
+      return &item;
+    }
+  }
+  ADD_FAILURE() << "no role.predefined result for " << role;
+  return nullptr;
+}
+
+TEST(PredefinedRoleChecks, NoneHeldPassesOnce) {
+  const auto results = checkPredefinedRoles("app", {});
+  ASSERT_EQ(results.size(), 1U);
+  EXPECT_EQ(results[0].check, "role.predefined");
+  EXPECT_EQ(results[0].outcome, CheckOutcome::Passed);
+  // checkRoles reports it with the other role checks.
+  EXPECT_EQ(outcomeOf(checkRoles(goodRole(), {}, "public"), "role.predefined"),
+            CheckOutcome::Passed);
+}
+
+TEST(PredefinedRoleChecks, RolesThatReachAroundThePoliciesFailWithTheirRevoke) {
+  const auto results =
+      checkPredefinedRoles("app", {{"pg_monitor", {"pg_monitor"}},
+                                   {"pg_read_all_stats", {"pg_monitor"}},
+                                   {"pg_read_all_data", {"reporting", "pg_read_all_data"}},
+                                   {"pg_write_all_data", {"pg_write_all_data"}},
+                                   {"pg_read_server_files", {"pg_read_server_files"}},
+                                   {"pg_write_server_files", {"pg_write_server_files"}},
+                                   {"pg_execute_server_program", {"pg_execute_server_program"}},
+                                   {"pg_maintain", {"pg_maintain"}},
+                                   {"pg_database_owner", {}}});
+  ASSERT_EQ(results.size(), 9U);
+  for (const CheckResult& item : results) {
+    EXPECT_EQ(item.outcome, CheckOutcome::Failed) << item.table << ": " << item.detail;
+  }
+  const std::string stats = predefinedResult(results, "pg_read_all_stats")->detail;
+  EXPECT_TRUE(contains(stats, "member of pg_read_all_stats (through pg_monitor)")) << stats;
+  EXPECT_TRUE(contains(stats, "pg_stat_activity")) << stats;
+  EXPECT_TRUE(contains(stats, "REVOKE \"pg_monitor\" FROM \"app\"")) << stats;
+  EXPECT_TRUE(contains(stats, "(or revoke pg_read_all_stats from the role that leads there)"))
+      << stats;
+  const std::string monitor = predefinedResult(results, "pg_monitor")->detail;
+  EXPECT_TRUE(contains(monitor, ": REVOKE \"pg_monitor\" FROM \"app\"")) << monitor;
+  EXPECT_FALSE(contains(monitor, "(through")) << monitor;
+  EXPECT_FALSE(contains(monitor, "or revoke")) << monitor;
+  const std::string data = predefinedResult(results, "pg_read_all_data")->detail;
+  EXPECT_TRUE(contains(data,
+                       "REVOKE \"reporting\" FROM \"app\"; REVOKE \"pg_read_all_data\" "
+                       "FROM \"app\""))
+      << data;
+  EXPECT_TRUE(
+      contains(predefinedResult(results, "pg_execute_server_program")->detail, "COPY ... PROGRAM"));
+  EXPECT_TRUE(contains(predefinedResult(results, "pg_database_owner")->detail,
+                       "ALTER DATABASE ... OWNER TO"));
+}
+
+TEST(PredefinedRoleChecks, OthersAreWarnings) {
+  const auto results = checkPredefinedRoles(
+      "app", {{"pg_signal_backend", {"pg_signal_backend"}}, {"pg_checkpoint", {"pg_checkpoint"}}});
+  ASSERT_EQ(results.size(), 2U);
+  EXPECT_EQ(predefinedResult(results, "pg_signal_backend")->outcome, CheckOutcome::Warning);
+  const CheckResult* unknown = predefinedResult(results, "pg_checkpoint");
+  EXPECT_EQ(unknown->outcome, CheckOutcome::Warning);
+  EXPECT_TRUE(contains(unknown->detail, "REVOKE \"pg_checkpoint\" FROM \"app\""))
+      << unknown->detail;
+}
+
+}  // namespace
+}  // namespace tenantshift::verify
