@@ -30,9 +30,10 @@ INSERT INTO items SELECT g, 'x' FROM generate_series(1, 3000) g;
 CREATE TABLE row_cost (seconds float8 NOT NULL);
 INSERT INTO row_cost VALUES (0.002);
 CREATE FUNCTION costly_row() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN PERFORM pg_sleep((SELECT seconds FROM row_cost)); RETURN NEW; END $$;
+BEGIN PERFORM pg_sleep((SELECT seconds FROM public.row_cost)); RETURN NEW; END $$;
 CREATE TRIGGER items_cost BEFORE UPDATE ON items FOR EACH ROW EXECUTE FUNCTION costly_row();
--- Fires for the backfill's updates too (batches run as replica).
+-- Fires for the backfill's updates too (batches run as replica). Its names are qualified: it
+-- runs in the backfill's session, whose search_path is not the application's.
 ALTER TABLE items ENABLE ALWAYS TRIGGER items_cost;
 GRANT SELECT, INSERT, UPDATE, DELETE ON items TO APP_ROLE;
 )sql";

@@ -33,7 +33,8 @@ constexpr int kReleaseLock = 8002;      // the test holds it until the watch saw
 
 // The row with payload 'hold' makes its batch take kApplicationLock and then wait for
 // kReleaseLock. With kill_first set, the first attempt's backend is terminated before that (the
-// batch is retried on a new connection).
+// batch is retried on a new connection). Names are qualified: the trigger runs in the backfill's
+// session, whose search_path is not the application's.
 constexpr const char* kSchema = R"sql(
 CREATE TABLE items (id bigint PRIMARY KEY, payload text NOT NULL);
 INSERT INTO items SELECT g, CASE WHEN g = 150 THEN 'hold' ELSE 'x' END
@@ -45,7 +46,7 @@ CREATE SEQUENCE holds;
 CREATE FUNCTION hold_row() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF NEW.payload = 'hold' THEN
-    IF nextval('holds') = 1 AND (SELECT kill_first FROM hold_config) THEN
+    IF nextval('public.holds') = 1 AND (SELECT kill_first FROM public.hold_config) THEN
       PERFORM pg_terminate_backend(pg_backend_pid());
     END IF;
     PERFORM pg_advisory_xact_lock(8001);
