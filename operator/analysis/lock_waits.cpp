@@ -49,6 +49,16 @@ LockWaits LockWaitWatcher::take() {
   return out;
 }
 
+bool LockWaitWatcher::awaitPolls(std::uint64_t count, std::chrono::milliseconds timeout) const {
+  std::unique_lock<std::mutex> lock(mutex_);
+  return changed_.wait_for(lock, timeout, [&] { return polls_ >= count; });
+}
+
+std::uint64_t LockWaitWatcher::polls() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return polls_;
+}
+
 void LockWaitWatcher::poll(int pid) {
   try {
     if (connection_ && !connection_->is_open()) {
@@ -86,10 +96,24 @@ void LockWaitWatcher::loop() {
     lock.unlock();
     poll(pid);
     lock.lock();
+    ++polls_;
+    changed_.notify_all();
     changed_.wait_for(lock, interval_, [this] { return stop_; });
     if (stop_) {
       return;
     }
+  }
+}
+
+WatchedBackend::WatchedBackend(LockWaitWatcher* watcher, int pid) : watcher_(watcher) {
+  if (watcher_ != nullptr) {
+    watcher_->watch(pid);
+  }
+}
+
+WatchedBackend::~WatchedBackend() {
+  if (watcher_ != nullptr) {
+    watcher_->watch(std::nullopt);
   }
 }
 

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -29,10 +30,15 @@ class LockWaitWatcher {
   LockWaitWatcher(const LockWaitWatcher&) = delete;
   LockWaitWatcher& operator=(const LockWaitWatcher&) = delete;
 
-  // Watches backend `pid` from now on (absent: stop watching).
+  // Watches backend `pid` from now on (absent: stop watching). WatchedBackend does this for a
+  // scope.
   void watch(std::optional<int> pid);
   // The worst waits seen since the last take(), and starts over.
   LockWaits take();
+  // Blocks until `count` polls have finished in all (successful or not), or `timeout` passed;
+  // returns whether they had: a wait that began before poll N started is seen by poll N.
+  bool awaitPolls(std::uint64_t count, std::chrono::milliseconds timeout) const;
+  std::uint64_t polls() const;
 
  private:
   void loop();
@@ -42,13 +48,28 @@ class LockWaitWatcher {
   std::chrono::milliseconds interval_;
   std::unique_ptr<pqxx::connection> connection_;  // used by the thread only
   int serverVersion_ = 0;                         // used by the thread only
-  std::mutex mutex_;                              // guards pid_, worst_, stop_, failures_
-  std::condition_variable changed_;
+  mutable std::mutex mutex_;                      // guards pid_, worst_, stop_, failures_, polls_
+  mutable std::condition_variable changed_;
   std::optional<int> pid_;
   LockWaits worst_;
   bool stop_ = false;
   int failures_ = 0;
+  std::uint64_t polls_ = 0;
   std::thread thread_;  // last: started once everything it uses is initialised
+};
+
+// Watches one backend for as long as it lives: the scope of one statement on one connection
+// (a retry that reconnects gets another backend, and so another scope). Nothing is watched when
+// `watcher` is null (the lock-wait throttle is off).
+class WatchedBackend {
+ public:
+  WatchedBackend(LockWaitWatcher* watcher, int pid);
+  ~WatchedBackend();
+  WatchedBackend(const WatchedBackend&) = delete;
+  WatchedBackend& operator=(const WatchedBackend&) = delete;
+
+ private:
+  LockWaitWatcher* watcher_;
 };
 
 }  // namespace tenantshift::analysis

@@ -25,11 +25,8 @@ double RateEstimator::perSecond() const {
 
 std::optional<std::chrono::seconds> RateEstimator::timeFor(std::int64_t remaining) const {
   const double rate = perSecond();
-  if (rate <= 0) {
+  if (rate <= 0 || remaining <= 0) {
     return std::nullopt;
-  }
-  if (remaining <= 0) {
-    return std::chrono::seconds(0);
   }
   return std::chrono::seconds(
       static_cast<std::int64_t>(std::ceil(static_cast<double>(remaining) / rate)));

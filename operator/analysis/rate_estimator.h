@@ -20,7 +20,10 @@ class RateEstimator {
   void observe(TimePoint at, std::int64_t total);
   // Units per second over the window (0 until two observations span some time).
   double perSecond() const;
-  // Seconds until `remaining` more units at perSecond(); absent while the rate is 0.
+  // Seconds until `remaining` more units at perSecond(); absent while the rate is 0, and when
+  // `remaining` is not positive: work still going on while an estimate says nothing is left
+  // means the estimate is wrong (a table never analysed, or one that outgrew its estimate), and
+  // the time left is unknown, not zero.
   std::optional<std::chrono::seconds> timeFor(std::int64_t remaining) const;
 
  private:

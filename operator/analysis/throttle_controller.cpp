@@ -12,6 +12,11 @@ namespace tenantshift::analysis {
 namespace {
 
 constexpr int kQuietDecisionsToGrow = 5;
+// Windows in a row over the limit before the backfill slows down: a window of 100 samples is
+// over its p99 limit when 2 of them are, which scheduler noise alone does now and then (a
+// recorded series, tests/unit/analysis/data, slowed down six times in a healthy minute on one
+// window); the application suffering from the backfill is over the limit window after window.
+constexpr int kWindowsOverToSlowDown = 2;
 constexpr int kMaxStepsUp = 3;
 constexpr double kStuckFactor = 10;
 constexpr double kStuckMinimumMillis = 100;
@@ -64,24 +69,36 @@ std::optional<ThrottleState> throttleStateFromString(std::string_view text) {
 
 ThrottleController::ThrottleController(const ThrottleSettings& settings,
                                        std::optional<Baseline> baseline, TimePoint start)
-    : settings_(settings), baseline_(baseline), start_(start), lastChange_(start) {
+    : settings_(settings), baseline_(baseline), lastChange_(start), judgedAfter_(start) {
   settings_.maxLevel = std::max(1, settings_.maxLevel);
   settings_.windowSamples = std::max<std::size_t>(1, settings_.windowSamples);
+}
+
+void ThrottleController::changeLevel(int level, TimePoint now) {
+  level_ = level;
+  lastChange_ = now;
+  judgeFrom(now, true);
+}
+
+void ThrottleController::judgeFrom(TimePoint after, bool settle) {
+  judgedAfter_ = after;
+  settle_ = settle;
+  windowsOver_ = 0;
 }
 
 void ThrottleController::judgeLatency(const ThrottleInputs& inputs) {
   if (!baseline_) {
     return;
   }
-  // The samples taken since the last change, but for the first fifth of a window: those still
-  // show the previous level's effect (the application has not caught up yet).
+  // The samples taken after judgedAfter_, but for the first fifth of a window after a change:
+  // those still show the previous level's effect (the application has not caught up yet).
   std::vector<LatencySample> fresh;
-  std::size_t settling = settings_.windowSamples / 5;
+  std::size_t settling = settle_ ? settings_.windowSamples / 5 : 0;
   for (const auto& sample : inputs.samples) {
-    if (sample.finishedAt <= lastChange_) {
+    if (sample.finishedAt <= judgedAfter_) {
       continue;
     }
-    if (lastChange_ != start_ && settling > 0) {
+    if (settling > 0) {
       --settling;
       continue;
     }
@@ -100,8 +117,7 @@ void ThrottleController::judgeLatency(const ThrottleInputs& inputs) {
     const double running = millisBetween(*inputs.probeRunningSince, inputs.now);
     if (running > std::max(kStuckFactor * allowed, kStuckMinimumMillis) &&
         level_ < settings_.maxLevel) {
-      ++level_;
-      lastChange_ = inputs.now;
+      changeLevel(level_ + 1, inputs.now);
       latencyReason_ = "the latency probe has not answered for " + millisText(running) + " (" +
                        millisText(allowed) + " allowed)";
       return;
@@ -111,23 +127,32 @@ void ThrottleController::judgeLatency(const ThrottleInputs& inputs) {
     case Verdict::Insufficient:
       return;
     case Verdict::Exceeded: {
+      latencyReason_ = "probe " + judgement.describe(*baseline_, settings_.latencyLimit);
+      if (++windowsOver_ < kWindowsOverToSlowDown) {
+        // Judged again on the next window of samples, none of them in this one.
+        judgedAfter_ = inputs.now;
+        settle_ = false;
+        latencyReason_ += " (" + std::to_string(windowsOver_) + " window in a row; slows down at " +
+                          std::to_string(kWindowsOverToSlowDown) + ")";
+        return;
+      }
       int steps = 1;
       if (std::isfinite(judgement.p99) && judgement.allowed > 0) {
         steps += static_cast<int>(std::floor(std::log2(judgement.p99 / judgement.allowed)));
       }
       steps = std::clamp(steps, 1, kMaxStepsUp);
-      latencyReason_ = "probe " + judgement.describe(*baseline_, settings_.latencyLimit);
       if (level_ < settings_.maxLevel) {
-        level_ = std::min(settings_.maxLevel, level_ + steps);
-        lastChange_ = inputs.now;
+        changeLevel(std::min(settings_.maxLevel, level_ + steps), inputs.now);
+      } else {
+        judgeFrom(inputs.now, false);
       }
       return;
     }
     case Verdict::Within:
       latencyReason_ = "probe " + judgement.describe(*baseline_, settings_.latencyLimit);
+      windowsOver_ = 0;
       if (level_ > 0) {
-        --level_;
-        lastChange_ = inputs.now;
+        changeLevel(level_ - 1, inputs.now);
       }
       return;
   }
@@ -167,7 +192,7 @@ ThrottleDecision ThrottleController::decide(const ThrottleInputs& inputs) {
     } else if (pausedForLag_ && (!inputs.replicationLag || *inputs.replicationLag <= limit / 2)) {
       pausedForLag_ = false;
       // Samples taken while paused say nothing about the backfill's effect.
-      lastChange_ = inputs.now;
+      changeLevel(level_, inputs.now);
     }
     if (pausedForLag_) {
       lagReason_ = "replication lag " + secondsText(inputs.replicationLag.value_or(limit)) +

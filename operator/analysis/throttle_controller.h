@@ -71,10 +71,13 @@ struct ThrottleDecision {
 // Latency works on a level: 0 is full speed; level k >= 1 pauses 2^(k-2) times the last batch's
 // duration after each batch (0.5x, 1x, 2x, ... so the backfill's share of the time is 67%, 50%,
 // 33%, ...) and divides the batch size by 2^(k/2) (shorter row-lock holds). A p99 above the
-// allowed one raises the level (by up to 3 when it is far above), a p99 within lowers it by one:
-// multiplicative decrease, gradual recovery. Either move needs `windowSamples` samples taken
-// after the previous move, not counting the first fifth of a window after it (the application
-// has not felt the move yet).
+// allowed one in two windows in a row (the second of samples taken after the first was judged:
+// two outliers in one window of 100 are noise, a backfill that hurts the application hurts it
+// window after window) raises the level (by up to 3 when it is far above); a p99 within lowers it
+// by one: multiplicative decrease, gradual recovery. Either move needs `windowSamples` samples
+// taken after the previous move, not counting the first fifth of a window after it (the
+// application has not felt the move yet). A probe stuck for ten times the allowed p99 raises the
+// level at once.
 // Lock waits at or above maxLockWait halve the batch size (no smaller than minBatch); five
 // decisions without them double it again. Replication lag above maxReplicationLag pauses the
 // backfill until the lag is below half of it.
@@ -89,13 +92,20 @@ class ThrottleController {
 
  private:
   void judgeLatency(const ThrottleInputs& inputs);
+  // Moves to `level` at `now`: later judgements use samples taken after it (settling first).
+  void changeLevel(int level, TimePoint now);
+  // Later judgements use samples finished after `after` (skipping a settling fifth of a window
+  // first when `settle`), and count windows over the limit from 0.
+  void judgeFrom(TimePoint after, bool settle);
   void judgeLocks(const ThrottleInputs& inputs);
   ThrottleDecision shape(const ThrottleInputs& inputs) const;
 
   ThrottleSettings settings_;
   std::optional<Baseline> baseline_;
-  TimePoint start_;
-  TimePoint lastChange_;
+  TimePoint lastChange_;   // of the level (or the end of a pause for lag)
+  TimePoint judgedAfter_;  // latency judgements use samples finished after this
+  bool settle_ = false;    // skip the first fifth of a window after judgedAfter_
+  int windowsOver_ = 0;    // windows in a row over the limit
   int level_ = 0;
   bool pausedForLag_ = false;
   std::optional<int> lockCap_;

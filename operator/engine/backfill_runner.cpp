@@ -126,7 +126,14 @@ std::int64_t BackfillRunner::run(const plan::Step& step) {
     progress_.estimatedTotal = task.estimatedRows;
     progress_.rowsUpdated = cursor.rowsDone;
     progress_.rowsScanned = cursor.rowsScanned;
-    prepare(step);
+    try {
+      prepare(step);
+    } catch (const EngineError& error) {
+      // The throttle could not start: `status` shows why, not a step left running.
+      StepExecutor(session_, ledger_, settings_, observer_)
+          .recordFailure(step, error.what(), millisSince(start));
+      throw;
+    }
     progress_.baseline = baseline_;
     logFiringTriggers(step);
     sizer_.emplace(backfill_.sizing);
@@ -144,13 +151,7 @@ std::int64_t BackfillRunner::run(const plan::Step& step) {
         const int size = decision_.batchSize;
         const std::int64_t scannedBefore = progress_.rowsScanned;
         const auto batchStart = clock_.now();
-        if (watch_ && backfill_.throttle && backfill_.throttle->controller.maxLockWait) {
-          watch_->locks().watch(session_.connection().backendpid());
-        }
         const bool more = batch(step, *bound, size);
-        if (watch_) {
-          watch_->locks().watch(std::nullopt);
-        }
         if (!more) {
           break;
         }
@@ -237,8 +238,9 @@ void BackfillRunner::prepare(const plan::Step& step) {
   off.maxPause = std::max(off.maxPause, settings_.backfillPause);
   off.minBatch = backfill_.sizing.min;
   if (backfill_.throttle) {
+    requireProbeRole(step);
     if (!watch_) {
-      watch_ = std::make_shared<BackfillWatch>(*backfill_.throttle, backfill_.appRole,
+      watch_ = std::make_unique<BackfillWatch>(*backfill_.throttle, backfill_.appRole,
                                                backfill_.connect, clock_);
     }
     takeBaseline(step);
@@ -250,6 +252,33 @@ void BackfillRunner::prepare(const plan::Step& step) {
     throttle_ = std::make_unique<analysis::ThrottleController>(off, std::nullopt, clock_.now());
   }
   prepared_ = true;
+}
+
+void BackfillRunner::requireProbeRole(const plan::Step& step) {
+  std::string runner;
+  bool allowed = false;
+  runWithRetries(step, session_, settings_, observer_, [&](pqxx::connection& connection, int) {
+    pqxx::read_transaction tx(connection);
+    // SET ROLE needs membership (PostgreSQL 16: a membership granted WITH SET); superusers may
+    // take any role. A role that does not exist fails here with PostgreSQL's own message.
+    const char* privilege = connection.server_version() >= 160000 ? "SET" : "MEMBER";
+    const pqxx::row row =
+        tx.exec_params1("SELECT current_user::text, pg_has_role(current_user, $1::text::name, $2)",
+                        backfill_.appRole, privilege);
+    runner = row[0].as<std::string>();
+    allowed = row[1].as<bool>();
+  });
+  if (allowed) {
+    return;
+  }
+  throw EngineError(
+      "step " + step.id +
+      " failed: spec.backfill.throttle is enabled, and its latency probe runs " +
+      "as the application role " + backfill_.appRole + " (SET ROLE, so that it measures what the " +
+      "application gets), which the runner's role " + runner + " may not do: it is neither a " +
+      "superuser nor a member of " + backfill_.appRole + "; either GRANT " +
+      plan::quoteIdent(backfill_.appRole) + " TO " + plan::quoteIdent(runner) +
+      ", or turn the throttle off (spec.backfill.throttle.enabled: false), then run again");
 }
 
 void BackfillRunner::takeBaseline(const plan::Step& step) {
@@ -351,6 +380,13 @@ std::optional<std::vector<std::string>> BackfillRunner::upperBound(const plan::S
   return bound;
 }
 
+analysis::LockWaitWatcher* BackfillRunner::lockWatcher() const {
+  if (!watch_ || !backfill_.throttle || !backfill_.throttle->controller.maxLockWait) {
+    return nullptr;
+  }
+  return &watch_->locks();
+}
+
 std::string BackfillRunner::batchSettingsSql() const {
   // jit off: a batch is a short statement whose estimated cost can still pass jit_above_cost;
   // compiling it would cost more than running it. synchronous_commit off: the batch and its
@@ -374,6 +410,9 @@ bool BackfillRunner::batch(const plan::Step& step, const std::vector<std::string
   const plan::BackfillTask& task = *step.backfill;
   bool more = false;
   runWithRetries(step, session_, settings_, observer_, [&](pqxx::connection& connection, int) {
+    // This attempt's backend (a retry may have reconnected): the application sessions its row
+    // locks keep waiting are the ones the throttle must see.
+    const analysis::WatchedBackend watched(lockWatcher(), connection.backendpid());
     pqxx::work tx(connection);
     tx.exec_params(batchSettingsSql(), settings_.lockTimeoutSetting());
     // Re-read inside the batch's transaction: an attempt after an in-doubt commit must not
@@ -432,6 +471,8 @@ std::int64_t BackfillRunner::sweep(const plan::Step& step, int size) {
   const plan::BackfillTask& task = *step.backfill;
   std::int64_t updated = 0;
   runWithRetries(step, session_, settings_, observer_, [&](pqxx::connection& connection, int) {
+    // A sweep statement holds row locks too.
+    const analysis::WatchedBackend watched(lockWatcher(), connection.backendpid());
     pqxx::work tx(connection);
     tx.exec_params(batchSettingsSql(), settings_.lockTimeoutSetting());
     BackfillCursor cursor = ledger_.cursor(tx, task.table).value_or(BackfillCursor{});

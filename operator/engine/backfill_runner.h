@@ -54,14 +54,20 @@ BackfillSettings backfillSettingsFor(const api::MigrationSpec& spec,
 // per-row foreign-key check of the new tenant column (safe: the constraints phase validates
 // every row). Triggers marked ENABLE ALWAYS still fire. Otherwise batches run as before and a
 // warning says that the application's triggers fire.
+//
+// One runner serves the backfill steps of a run (one baseline for all of them). Its watch (the
+// probe's and the lock watch's connections and threads) lives as long as the runner: the engine
+// keeps a runner for the backfill phase only, so that nothing probes the database while the
+// later phases' DDL runs.
 class BackfillRunner {
  public:
   BackfillRunner(Session& session, const Ledger& ledger, const ExecutionSettings& settings,
                  RunObserver& observer, BackfillSettings backfill,
                  const analysis::Clock& clock = defaultClock());
 
-  // Watches with `watch` instead of starting one (a test that needs to see the probe's samples).
-  void useWatch(std::shared_ptr<BackfillWatch> watch) { watch_ = std::move(watch); }
+  // Watches with `watch` instead of starting one (a test that needs to see the probe's samples
+  // keeps a reference to it; it lives as long as the runner).
+  void useWatch(std::unique_ptr<BackfillWatch> watch) { watch_ = std::move(watch); }
 
   // Returns the total rows updated. Failures are recorded and thrown as EngineError; a stop
   // requested through ExecutionSettings::stop ends it between two batches with an EngineError
@@ -73,6 +79,9 @@ class BackfillRunner {
 
   // Once per runner: whether batches may run as replica, the watch and its baseline.
   void prepare(const plan::Step& step);
+  // Throws EngineError naming spec.backfill.throttle when the runner may not SET ROLE to the
+  // application role (the latency probe runs as that role).
+  void requireProbeRole(const plan::Step& step);
   void takeBaseline(const plan::Step& step);
   void logFiringTriggers(const plan::Step& step);
   // The key of the table's last row now (the keyset pass's end), or nullopt when it is empty.
@@ -83,6 +92,8 @@ class BackfillRunner {
   std::int64_t sweep(const plan::Step& step, int size);
   // The statement that gives a batch's transaction its settings.
   std::string batchSettingsSql() const;
+  // The watcher of the lock waits our batches cause; null when that throttle is off.
+  analysis::LockWaitWatcher* lockWatcher() const;
   void saveProgress(pqxx::transaction_base& tx) const;
   // After a batch that covered `scanned` keys in `took`: the next batch's size and pause.
   void decide(const plan::Step& step, int requested, std::int64_t scanned,
@@ -103,7 +114,7 @@ class BackfillRunner {
   bool prepared_ = false;
   bool replica_ = false;
   bool lagHiddenWarned_ = false;
-  std::shared_ptr<BackfillWatch> watch_;
+  std::unique_ptr<BackfillWatch> watch_;
   std::optional<analysis::Baseline> baseline_;
   std::unique_ptr<analysis::ThrottleController> throttle_;
   // Of the table being backfilled:

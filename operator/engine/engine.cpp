@@ -243,9 +243,10 @@ RunResult Engine::run(const RunOptions& options) {
     tx.commit();
     observer_.stepFinished(step, 0, since(start));
   }
-  BackfillRunner backfill(
-      session, ledger, settings, observer_,
-      backfillSettingsFor(spec, [url = databaseUrl_] { return db::connect(url); }));
+  // The backfill phase's runner: made for its first backfill step, and destroyed (its probe and
+  // lock watch stopped, their connections closed) as soon as a step of another phase comes, so
+  // that the throttle never probes the database while the later phases' DDL runs.
+  std::optional<BackfillRunner> backfill;
   VerifyStep verifying(session, ledger, settings, observer_, spec, record->catalog, thePlan,
                        record->baselineCounts);
   const plan::Step* verifyStep = nullptr;
@@ -278,6 +279,9 @@ RunResult Engine::run(const RunOptions& options) {
   };
   bool flagChecked = false;
   for (const plan::Step& step : thePlan.steps) {
+    if (step.phase != plan::Phase::Backfill) {
+      backfill.reset();
+    }
     if (!covers(options, step.phase)) {
       continue;  // a phase before `only` (done: checked above), or after the last one covered
     }
@@ -312,13 +316,19 @@ RunResult Engine::run(const RunOptions& options) {
     const auto start = Clock::now();
     const std::int64_t rows = runStoppable(step, [&]() -> std::int64_t {
       if (step.execution == plan::Execution::Backfill) {
-        return backfill.run(step);
+        if (!backfill) {
+          backfill.emplace(
+              session, ledger, settings, observer_,
+              backfillSettingsFor(spec, [url = databaseUrl_] { return db::connect(url); }));
+        }
+        return backfill->run(step);
       }
       return executor.runUp(step);
     });
     observer_.stepFinished(step, rows, since(start));
     ++result.stepsExecuted;
   }
+  backfill.reset();
   // Once enforced, the verdict the run ends with is a strict one on the schema as it is now.
   const auto lastPhase = lastPhaseOf(options);
   if (verifyStep != nullptr && (!lastPhase || *lastPhase == plan::Phase::Flag)) {

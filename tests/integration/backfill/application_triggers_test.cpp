@@ -72,12 +72,9 @@ TEST(BackfillTriggers, AsReplicaTheApplicationsTriggersDoNotFireAndItsDataStaysT
 TEST(BackfillTriggers, WithoutThePrivilegeTheyFireAsBeforeAndTheRunnerWarnsOnce) {
   testing::ConvertedDatabase database("trig_plain", kSchema, kSpec);
   // A runner that is not a superuser: it may update accounts and write the ledger, no more.
-  const std::string runner = "runner_" + database.url.substr(database.url.rfind('/') + 1);
-  database.exec("CREATE ROLE " + runner + " LOGIN; GRANT UPDATE, SELECT ON accounts TO " + runner +
-                "; GRANT INSERT ON account_audit, always_log TO " + runner +
-                "; GRANT USAGE ON SCHEMA tenantshift TO " + runner +
-                "; GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA tenantshift TO " +
-                runner + ";");
+  const std::string runner = database.createRunner(
+      "GRANT UPDATE, SELECT ON accounts TO RUNNER; "
+      "GRANT INSERT ON account_audit, always_log TO RUNNER;");
   auto sink = std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(1000);
   auto previous = spdlog::default_logger();
   spdlog::set_default_logger(std::make_shared<spdlog::logger>("test", sink));

@@ -2,9 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <memory>
 #include <pqxx/pqxx>
 #include <string>
+#include <vector>
 
 #include "api/spec_parser.h"
 #include "db/connection.h"
@@ -56,6 +58,20 @@ struct ConvertedDatabase {
 
   Ledger ledger() const { return Ledger(migration.metadata.name); }
 
+  // A runner role that is not a superuser: it may write the ledger, and has `grants` (SQL in
+  // which RUNNER stands for it). Returns its name.
+  std::string createRunner(std::string grants) const {
+    const std::string runner = "runner_" + url.substr(url.rfind('/') + 1);
+    for (std::size_t at = grants.find("RUNNER"); at != std::string::npos;
+         at = grants.find("RUNNER", at)) {
+      grants.replace(at, 6, runner);
+    }
+    exec("CREATE ROLE " + runner + " LOGIN; GRANT USAGE ON SCHEMA tenantshift TO " + runner +
+         "; GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA tenantshift TO " + runner +
+         ";\n" + grants);
+    return runner;
+  }
+
   // The URL as another role (trust authentication: no password).
   std::string urlAs(const std::string& role) const {
     std::string out = url;
@@ -73,6 +89,36 @@ struct ConvertedDatabase {
   void exec(const std::string& sql) const {
     tenantshift::testing::PostgresServer::shared().psql(url, sql);
   }
+};
+
+// Keeps every progress report of a backfill; `onBatch` sees each one after the baseline (on the
+// runner's thread, between two batches: what it changes in the database, the next batch sees),
+// `onStepStarted` every step an engine starts.
+class ProgressLog final : public RunObserver {
+ public:
+  std::vector<BackfillProgress> reports;
+  std::function<void(const BackfillProgress&)> onBatch;
+  std::function<void(const plan::Step&)> onStepStarted;
+  int retries = 0;
+
+  void stepStarted(const plan::Step& step) override {
+    if (onStepStarted) {
+      onStepStarted(step);
+    }
+  }
+  void stepAlreadyDone(const plan::Step&) override {}
+  void stepRetrying(const plan::Step&, int, const std::string&,
+                    std::chrono::milliseconds) override {
+    ++retries;
+  }
+  void backfillProgress(const plan::Step&, const BackfillProgress& progress) override {
+    reports.push_back(progress);
+    if (progress.state != analysis::ThrottleState::Measuring && onBatch) {
+      onBatch(progress);
+    }
+  }
+  void stepFinished(const plan::Step&, std::int64_t, std::chrono::milliseconds) override {}
+  void stepFailed(const plan::Step&, const std::string&) override {}
 };
 
 }  // namespace tenantshift::engine::testing

@@ -19,9 +19,14 @@ class Recording {
 
   // One batch during which the probe answered in `millis` (10 samples), then the decision.
   ThrottleDecision batch(double millis, ThrottleInputs extra = {}) {
-    for (int i = 0; i < 10; ++i) {
+    return batchWith(std::vector<double>(10, millis), extra);
+  }
+
+  // One batch during which the probe answered in each of `millis` in turn, then the decision.
+  ThrottleDecision batchWith(const std::vector<double>& millis, ThrottleInputs extra = {}) {
+    for (const double sample : millis) {
       now_ += 20ms;
-      samples_.push_back(LatencySample{now_, millis, false});
+      samples_.push_back(LatencySample{now_, sample, false});
     }
     return decide(extra);
   }
@@ -78,24 +83,37 @@ TEST(ThrottleController, SlowsDownWhenTheLatencyRisesAndRecoversWhenItFalls) {
     ASSERT_EQ(run.batch(2.0).state, ThrottleState::Running);
   }
   // The application slows down to 3 ms (+50%). The window (the newest 50 samples) has ten of
-  // them: with fewer than 100 samples the nearest-rank p99 is the maximum, so level 1 at once.
-  ThrottleDecision slowed = run.batch(3.0);
+  // them: with fewer than 100 samples the nearest-rank p99 is the maximum, so the window is over
+  // the limit at once; one window over is not yet a slow-down.
+  const ThrottleDecision once = run.batch(3.0);
+  EXPECT_EQ(once.state, ThrottleState::Running);
+  EXPECT_EQ(once.level, 0);
+  EXPECT_EQ(once.reason,
+            "probe p99 3.00 ms > 2.20 ms allowed (baseline p99 2.00 ms +10%) over 50 samples (1 "
+            "window in a row; slows down at 2)");
+  // The next window, of samples taken after that judgement (five batches), is over too: level 1.
+  std::vector<int> levels;
+  ThrottleDecision slowed;
+  for (int i = 0; i < 5; ++i) {
+    slowed = run.batch(3.0);
+    levels.push_back(slowed.level);
+  }
+  EXPECT_EQ(levels, (std::vector<int>{0, 0, 0, 0, 1}));
   EXPECT_EQ(slowed.state, ThrottleState::Slowed);
-  EXPECT_EQ(slowed.level, 1);
   EXPECT_EQ(slowed.pause, 100ms);  // level 1: half the batch's 200 ms
   EXPECT_EQ(slowed.batchSize, 20000);
   EXPECT_NE(slowed.reason.find("probe p99 3.00 ms > 2.20 ms allowed"), std::string::npos)
       << slowed.reason;
   EXPECT_NE(slowed.reason.find("level 1 of 8: pauses 0.5x the batch time"), std::string::npos)
       << slowed.reason;
-  // The next move waits for a window of samples taken after this one (it judges its effect),
-  // not counting the first fifth of a window (10 samples: one batch).
-  std::vector<int> levels;
-  for (int i = 0; i < 6; ++i) {
+  // The next move waits for windows of samples taken after this one (it judges its effect), not
+  // counting the first fifth of a window (10 samples: one batch): two windows over, one level up.
+  levels.clear();
+  for (int i = 0; i < 11; ++i) {
     slowed = run.batch(3.0);
     levels.push_back(slowed.level);
   }
-  EXPECT_EQ(levels, (std::vector<int>{1, 1, 1, 1, 1, 2}));
+  EXPECT_EQ(levels, (std::vector<int>{1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2}));
   EXPECT_EQ(slowed.pause, 200ms);
   EXPECT_EQ(slowed.batchSize, 10000);
   // It recovers: one level down per window of good samples, back to full speed.
@@ -110,16 +128,42 @@ TEST(ThrottleController, SlowsDownWhenTheLatencyRisesAndRecoversWhenItFalls) {
   EXPECT_EQ(recovered.batchSize, 20000);
 }
 
+TEST(ThrottleController, TwoOutliersInAWindowOfAHundredAreNotASlowDown) {
+  ThrottleSettings s = settings();
+  s.windowSamples = 100;
+  Recording run(s);
+  // Two outliers (a scheduler stall of 40 ms, twice) in one batch of ten samples.
+  const std::vector<double> stalled = {2, 2, 2, 2, 40, 40, 2, 2, 2, 2};
+  // Ten windows of 100 healthy samples, every other one with two outliers: each of those is
+  // over the limit (its p99 is the second highest of 100), but never two windows in a row.
+  ThrottleDecision decision;
+  for (int window = 0; window < 10; ++window) {
+    for (int batch = 0; batch < 10; ++batch) {
+      decision = window % 2 == 0 && batch == 4 ? run.batchWith(stalled) : run.batch(2.0);
+      ASSERT_EQ(decision.level, 0) << "window " << window << ": " << decision.reason;
+    }
+  }
+  EXPECT_EQ(decision.state, ThrottleState::Running);
+  // Two windows in a row over the limit are a slow-down.
+  for (int window = 0; window < 2; ++window) {
+    for (int batch = 0; batch < 10; ++batch) {
+      decision = batch == 4 ? run.batchWith(stalled) : run.batch(2.0);
+    }
+  }
+  EXPECT_EQ(decision.state, ThrottleState::Slowed) << decision.reason;
+  EXPECT_GT(decision.level, 0);
+}
+
 TEST(ThrottleController, StepsUpFasterTheFurtherTheLatencyIsAboveItsLimit) {
   Recording run(settings());
   ThrottleDecision decision;
-  for (int i = 0; i < 5; ++i) {
+  for (int i = 0; i < 10; ++i) {
     decision = run.batch(20.0);  // 9x the allowed p99: log2(9) = 3.2, so 1 + 3, capped at 3
   }
   EXPECT_EQ(decision.level, 3);
   EXPECT_EQ(decision.pause, 400ms);
   EXPECT_EQ(decision.batchSize, 10000);
-  for (int i = 0; i < 15; ++i) {
+  for (int i = 0; i < 22; ++i) {
     decision = run.batch(20.0);
   }
   EXPECT_EQ(decision.level, 8);    // the slowest it goes
