@@ -220,7 +220,7 @@ ReconcileResult Reconciler::reconcile(const std::string& ns, const std::string& 
   if (!object) {
     spdlog::info("reconcile={} key={} gone", id, key);
     std::lock_guard lock(writesMutex_);
-    overwrittenVersions_.erase(key);
+    staleVersions_.erase(key);
     return {std::nullopt, true};
   }
   if (cacheBehindOwnWrite(key, kube::resourceVersionOf(*object))) {
@@ -231,23 +231,23 @@ ReconcileResult Reconciler::reconcile(const std::string& ns, const std::string& 
   std::string databaseUrl;
   const Observation observed = observe(*object, databaseUrl);
   const Decision decision = decide(observed);
-  if (carryOut(*object, observed, decision, id)) {
+  if (std::set<std::string> stale = carryOut(*object, observed, decision, id); !stale.empty()) {
     std::lock_guard lock(writesMutex_);
-    overwrittenVersions_[key] = kube::resourceVersionOf(*object);
+    staleVersions_[key] = std::move(stale);
   }
   return {decision.requeueAfter, false};
 }
 
 bool Reconciler::cacheBehindOwnWrite(const std::string& key, const std::string& resourceVersion) {
   std::lock_guard lock(writesMutex_);
-  const auto written = overwrittenVersions_.find(key);
-  if (written == overwrittenVersions_.end()) {
+  const auto written = staleVersions_.find(key);
+  if (written == staleVersions_.end()) {
     return false;
   }
-  if (written->second == resourceVersion) {
+  if (written->second.contains(resourceVersion)) {
     return true;
   }
-  overwrittenVersions_.erase(written);
+  staleVersions_.erase(written);
   return false;
 }
 
@@ -285,15 +285,19 @@ void Reconciler::writeManifest(const nlohmann::json& object, const Observation& 
   client_.update(ref(res::configMaps(), observed.ns, name), configMap, write);
 }
 
-bool Reconciler::carryOut(const nlohmann::json& object, const Observation& observed,
-                          const Decision& decision, const std::string& id) const {
+std::set<std::string> Reconciler::carryOut(const nlohmann::json& object,
+                                           const Observation& observed, const Decision& decision,
+                                           const std::string& id) const {
   const auto self = ref(res::tenantMigrations(), observed.ns, observed.name);
   kube::PatchOptions patchOptions;
   patchOptions.fieldManager = options_.fieldManager;
-  const std::string readVersion = kube::resourceVersionOf(object);
-  bool wrote = false;
+  std::string latest = kube::resourceVersionOf(object);
+  std::set<std::string> stale;
   auto written = [&](const nlohmann::json& answer) {
-    wrote = wrote || kube::resourceVersionOf(answer) != readVersion;
+    if (const std::string version = kube::resourceVersionOf(answer); version != latest) {
+      stale.insert(latest);
+      latest = version;
+    }
   };
   if (decision.addFinalizer) {
     if (auto patch = kube::addFinalizerPatch(object, kFinalizer)) {
@@ -360,7 +364,7 @@ bool Reconciler::carryOut(const nlohmann::json& object, const Observation& obser
                    id, observed.ns, observed.name);
     }
   }
-  return wrote;
+  return stale;
 }
 
 }  // namespace tenantshift::controller

@@ -4,6 +4,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "controller/decide.h"
@@ -51,12 +52,13 @@ class Reconciler {
   Observation observe(const nlohmann::json& object, std::string& databaseUrl) const;
   std::optional<Problem> manifestConflict(const nlohmann::json& object) const;
   void writeManifest(const nlohmann::json& object, const Observation& observed) const;
-  // Returns whether it wrote the TenantMigration (its finalizers or status).
-  bool carryOut(const nlohmann::json& object, const Observation& observed, const Decision& decision,
-                const std::string& id) const;
-  // Whether the cache still holds the version of `key` this reconciler last wrote over (the
-  // watch has not brought the write yet): deciding from it would repeat the last decision's
-  // Events.
+  // Returns the TenantMigration's versions its writes (finalizers, status) left behind: the
+  // version read, and each but the last one written; empty when it wrote nothing.
+  std::set<std::string> carryOut(const nlohmann::json& object, const Observation& observed,
+                                 const Decision& decision, const std::string& id) const;
+  // Whether the cache still holds a version of `key` this reconciler's last writes left behind
+  // (the watch has not brought the last write yet): deciding from it would repeat the last
+  // decision's Events.
   bool cacheBehindOwnWrite(const std::string& key, const std::string& resourceVersion);
 
   kube::KubeClient& client_;
@@ -65,9 +67,8 @@ class Reconciler {
   const WallClock& clock_;
   ReconcilerOptions options_;
   std::mutex writesMutex_;
-  // By key: the resourceVersion of the TenantMigration as read when this reconciler last wrote
-  // it. Guarded by writesMutex_.
-  std::map<std::string, std::string> overwrittenVersions_;
+  // By key: what carryOut returned the last time it wrote. Guarded by writesMutex_.
+  std::map<std::string, std::set<std::string>> staleVersions_;
 };
 
 }  // namespace tenantshift::controller

@@ -222,6 +222,26 @@ TEST_F(ReconcilerTest, WhatTheCacheHasNotSeenOfItsOwnWriteIsNotDecidedAgain) {
   EXPECT_EQ(events("PhaseStarted"), 1);
 }
 
+TEST_F(ReconcilerTest, AVersionBetweenItsOwnWritesIsNotDecidedFromEither) {
+  apply(migration());
+  nlohmann::json finalized;  // the migration after the finalizer's patch, before the status's
+  client.beforeCall = [&](const std::string& verb, const kube::ResourceRef& ref) {
+    if (verb == "patch" && ref.subresource == "status") {
+      finalized = stored(res::tenantMigrations(), "shop");
+    }
+  };
+  reconciler.reconcile("apps", "shop", "test");
+  client.beforeCall = nullptr;
+  ASSERT_TRUE(kube::hasFinalizer(finalized, kFinalizer));
+  migrations.upsert(finalized);  // the watch has brought the first write only
+  client.calls.clear();
+  reconciler.reconcile("apps", "shop", "test");
+  EXPECT_TRUE(client.calls.empty()) << "decided from a status older than its own";
+  sync();
+  reconcile();
+  EXPECT_EQ(events("PhaseStarted"), 1);
+}
+
 TEST_F(ReconcilerTest, SomeoneElsesManifestConfigMapIsNotOverwritten) {
   apply(kube::testing::configMap("apps", "shop-manifest", "", {{"app.conf", "theirs"}}));
   apply(migration());
