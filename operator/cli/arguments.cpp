@@ -45,6 +45,9 @@ bool optionAllowed(const std::string& command, const std::string& option) {
   if (command == "run" && option == "--until") {
     return true;
   }
+  if ((command == "run" || command == "phase") && option == "--expect-plan-hash") {
+    return true;
+  }
   if (command == "rollback" && (option == "--scenario" || option == "--allow-data-loss")) {
     return true;
   }
@@ -114,6 +117,11 @@ Arguments parseArguments(const std::vector<std::string>& args) {
       parsed.databaseUrl = value();
     } else if (option == "--until") {
       parsed.until = value();
+    } else if (option == "--expect-plan-hash") {
+      parsed.expectPlanHash = value();
+      if (parsed.expectPlanHash->empty()) {
+        throw UsageError("--expect-plan-hash needs the plan's hash (`tenantshift plan -o json`)");
+      }
     } else if (option == "--scenario") {
       parsed.scenario = value();
     } else if (option == "--allow-data-loss") {

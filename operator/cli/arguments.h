@@ -19,9 +19,11 @@ struct Arguments {
   std::string command;       // plan | run | phase | verify | status | rollback | help | version
   bool help = false;         // --help given (for `command`, or in general when command is empty)
   std::string manifestPath;  // -f / --file
-  std::optional<std::string> databaseUrl;    // --database-url; else from the environment
-  std::optional<std::string> until;          // run --until PHASE
-  std::optional<std::string> phase;          // phase NAME (a plan::Phase name, checked)
+  std::optional<std::string> databaseUrl;  // --database-url; else from the environment
+  std::optional<std::string> until;        // run --until PHASE
+  std::optional<std::string> phase;        // phase NAME (a plan::Phase name, checked)
+  // phase/run --expect-plan-hash HASH: run only if the plan's hash is HASH (the approved plan).
+  std::optional<std::string> expectPlanHash;
   std::optional<std::string> scenario;       // rollback --scenario
   bool allowDataLoss = false;                // rollback --allow-data-loss
   OutputFormat output = OutputFormat::Text;  // -o / --output text|json

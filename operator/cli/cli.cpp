@@ -111,6 +111,7 @@ CommandResult runRun(engine::Engine& engine, const api::TenantMigration& migrati
                      std::ostream& out) {
   engine::RunOptions options;
   options.stop = &stop;
+  options.expectPlanHash = arguments.expectPlanHash;
   if (arguments.until) {
     options.until = plan::phaseFromString(*arguments.until);
     if (!options.until) {

@@ -63,12 +63,13 @@ the target database) and a second runner is refused while one is working (exit s
 SIGTERM or SIGINT stops it at the next step or backfill batch (exit status 3); a second signal
 ends it at once.
 
-  --until PHASE   stop after PHASE (schema, backfill, constraints, rls, verify or flag)
+  --until PHASE            stop after PHASE (schema, backfill, constraints, rls, verify or flag)
+  --expect-plan-hash HASH  run only the plan whose hash is HASH; refuse otherwise (exit status 6)
 )";
 
 constexpr const char* kPhase =
     R"(Usage: tenantshift phase PHASE -f migration.yaml [--database-url URL] [-o json]
-                         [--termination-message-path PATH]
+                         [--termination-message-path PATH] [--expect-plan-hash HASH]
 
 Runs the steps of one phase (schema, backfill, constraints, rls, verify or flag) and nothing
 else: what the operator's Kubernetes Job for that phase runs. Refused with exit status 5
@@ -81,6 +82,9 @@ SIGTERM or SIGINT stops it at the next step or backfill batch, the ledger consis
 
   -o json                          print the summary (the termination message's JSON) instead
   --termination-message-path PATH  also write the summary to PATH (at most 4096 bytes)
+  --expect-plan-hash HASH          run only the plan whose hash is HASH (the approved one); when
+                                   the plan differs, refuse with exit status 6 (plan-drift) and
+                                   change nothing
 )";
 
 constexpr const char* kVerify =

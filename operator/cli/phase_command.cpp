@@ -40,6 +40,7 @@ CommandResult runPhase(engine::Engine& engine, const api::TenantMigration& migra
   engine::RunOptions options;
   options.only = phase;
   options.stop = &stop;
+  options.expectPlanHash = arguments.expectPlanHash;
   engine::RunResult result;
   try {
     result = engine.run(options);

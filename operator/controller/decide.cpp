@@ -101,8 +101,17 @@ class StatusBuilder {
   MigrationStatus status_;
 };
 
-void recordLedger(StatusBuilder& builder, const LedgerView& ledger) {
+// The ledger's record in status: plan hash, step counts, backfill rows, phase times and the
+// per-phase conditions. progressObservedAt is now when a Job runs (its progress is what people
+// watch) or when anything read from the ledger changed; a ledger that changed nothing while
+// nothing runs leaves it, so that a reconcile with nothing new writes nothing.
+void recordLedger(StatusBuilder& builder, const LedgerView& ledger, bool jobRunning,
+                  const std::string& now) {
   MigrationStatus& status = builder.status();
+  const MigrationStatus before = status;
+  if (!status.planHash.empty() && status.planHash != ledger.planHash) {
+    status.previousPlanHash = status.planHash;
+  }
   status.planHash = ledger.planHash;
   status.stepsDone = 0;
   status.stepsTotal = 0;
@@ -121,14 +130,21 @@ void recordLedger(StatusBuilder& builder, const LedgerView& ledger) {
     }
   }
   status.progress = progress.str();
+  const bool changed = status.stepsDone != before.stepsDone ||
+                       status.stepsTotal != before.stepsTotal || status.phases != before.phases ||
+                       status.backfill != before.backfill || status.progress != before.progress;
+  if (jobRunning || changed || status.progressObservedAt.empty()) {
+    status.progressObservedAt = now;
+  }
   for (const PhaseCondition& pc : kPhaseConditions) {
     const PhaseProgress* p = progressOf(ledger, pc.phase);
-    const bool done = p == nullptr || p->complete();
+    const bool empty = p == nullptr || p->total == 0;
+    const bool done = empty || p->complete();
     const std::string name(plan::toString(pc.phase));
-    builder.condition(pc.type, done, done ? "PhaseDone" : "PhasePending",
-                      p == nullptr ? "phase " + name + " has no steps"
-                                   : "phase " + name + ": " + std::to_string(p->done) + "/" +
-                                         std::to_string(p->total) + " steps done");
+    builder.condition(pc.type, done, done ? (empty ? "NoSteps" : "PhaseDone") : "PhasePending",
+                      empty ? "phase " + name + " has no steps"
+                            : "phase " + name + ": " + std::to_string(p->done) + "/" +
+                                  std::to_string(p->total) + " steps done");
   }
   const bool flipped = ledger.flagOnPlanned ? ledger.flagOnDone : ledger.enforceDone;
   builder.condition("FlagFlipped", flipped, flipped ? "FlagOn" : "FlagOff",
@@ -140,26 +156,58 @@ void recordLedger(StatusBuilder& builder, const LedgerView& ledger) {
                                        : "the policies are permissive while no tenant is set");
 }
 
-// Events for conditions that became True, and for a migration that became Stalled.
+// The reasons of Reconciling that are news to whoever watches Events: the run was stopped or
+// is waiting for another runner.
+bool eventfulReconcilingReason(const std::string& reason) {
+  return reason == "LockHeld" || reason == "Interrupted";
+}
+
+// Events for real transitions only: a condition that became True (a phase condition only when
+// the phase had steps: "NoSteps" is no news), a migration that became Stalled or is Stalled for
+// another reason now, and a run that was interrupted or found the lock held.
 void transitionEvents(const MigrationStatus& before, const MigrationStatus& after,
                       Decision& decision) {
   for (const Condition& c : after.conditions) {
     const Condition* old = findCondition(before.conditions, c.type);
     const bool wasTrue = old != nullptr && old->status == "True";
-    if (c.status != "True" || wasTrue || c.type == kReconciling) {
+    const bool reasonChanged = old == nullptr || !wasTrue || old->reason != c.reason;
+    if (c.status != "True") {
+      continue;
+    }
+    if (c.type == kReconciling) {
+      if (eventfulReconcilingReason(c.reason) && reasonChanged) {
+        decision.events.push_back(
+            {c.reason == "LockHeld" ? "Warning" : "Normal", c.reason, c.message});
+      }
       continue;
     }
     if (c.type == kStalled) {
-      decision.events.push_back({"Warning", c.reason, c.message});
-    } else {
+      if (reasonChanged) {
+        decision.events.push_back({"Warning", c.reason, c.message});
+      }
+      continue;
+    }
+    if (!wasTrue && c.reason != "NoSteps") {
       decision.events.push_back({"Normal", c.type, c.message});
     }
   }
 }
 
+// A Job that is running its phase (Active, not being deleted).
 const ObservedJob* activeJob(const Observation& observed) {
   for (const ObservedJob& job : observed.jobs) {
     if (job.state == JobState::Active && !job.deleting) {
+      return &job;
+    }
+  }
+  return nullptr;
+}
+
+// A Job that was deleted while it ran: its pod is stopping (between steps), and may hold the
+// runner lock until it has.
+const ObservedJob* stoppingJob(const Observation& observed) {
+  for (const ObservedJob& job : observed.jobs) {
+    if (job.state == JobState::Active && job.deleting) {
       return &job;
     }
   }
@@ -238,24 +286,86 @@ std::string dependencyWait(const std::vector<Dependency>& dependencies) {
   return waiting;
 }
 
+std::string approvalMessage(const OperatorSpec& spec, const MigrationStatus& status) {
+  if (spec.approvedPlan.empty()) {
+    return "the plan awaits approval: set spec.approvedPlan to " + status.planHash +
+           " (review it with `tenantshift plan`)";
+  }
+  if (spec.approvedPlan == status.previousPlanHash) {
+    return "spec.approvedPlan is " + spec.approvedPlan +
+           ", the hash of an earlier plan: the plan changed since it was approved (the schema or "
+           "the spec changed; it is now " +
+           status.planHash + "); review it with `tenantshift plan` and approve the new hash";
+  }
+  return "spec.approvedPlan " + spec.approvedPlan + " does not match the plan hash in " +
+         "status.planHash (" + status.planHash +
+         "); check it for a typo, or review the plan with `tenantshift plan` and approve its hash";
+}
+
+// Deleting: stop the running Jobs (their pods stop between steps; the runner lock goes with
+// them) and drop the finalizer only once no Job runs and none of the migration's pods is left
+// running. Nothing is done to the database.
 Decision decideDeletion(const Observation& observed) {
   Decision decision;
-  bool running = false;
+  std::string waitingFor;
   for (const ObservedJob& job : observed.jobs) {
-    if (job.state == JobState::Active) {
-      running = true;
-      if (!job.deleting) {
-        decision.deleteJobs.push_back({job.name});
-      }
+    if (job.state != JobState::Active) {
+      continue;
     }
+    if (!job.deleting) {
+      decision.deleteJobs.push_back({job.name});
+    }
+    waitingFor += (waitingFor.empty() ? "Job " : ", Job ") + job.name;
   }
-  if (running) {
-    // The Jobs' pods stop between steps (SIGTERM); their runner lock goes with them.
-    decision.requeueAfter = seconds{2};
+  for (const std::string& pod : observed.livePods) {
+    waitingFor += (waitingFor.empty() ? "pod " : ", pod ") + pod;
+  }
+  if (waitingFor.empty()) {
+    decision.removeFinalizer = observed.hasFinalizer;
     return decision;
   }
-  decision.removeFinalizer = observed.hasFinalizer;
+  decision.requeueAfter = seconds{2};
+  if (observed.hasFinalizer) {
+    StatusBuilder builder(observed);
+    builder.summary(
+        kPhaseDeleting, false, true, false, "Deleting",
+        "deleting: waiting for " + waitingFor + " to stop; the database is left as it is");
+    if (builder.status() != observed.status) {
+      decision.status = builder.status();
+    }
+  }
   return decision;
+}
+
+// A Job runs its phase: the migration is Reconciling, whatever else the operator cannot see
+// now (the spec became invalid, the Secret or the database cannot be read); only spec.paused
+// stops it.
+void decideRunning(const Observation& observed, const ObservedJob& running, StatusBuilder& builder,
+                   Decision& decision) {
+  builder.status().currentJob = running.name;
+  if (observed.ledger) {
+    recordLedger(builder, *observed.ledger, true, observed.now);
+  }
+  if (observed.spec && observed.spec->paused) {
+    decision.deleteJobs.push_back({running.name});
+    builder.summary(kPhasePaused, false, false, false, "Paused",
+                    "spec.paused is true: stopping Job " + running.name +
+                        " between steps; set it to false to resume");
+    decision.requeueAfter = seconds{2};
+    return;
+  }
+  const std::string phase = running.phase ? phaseTitle(*running.phase) : kPhasePending;
+  std::string message =
+      "running phase " + phase + " in Job " + running.name + ", " + builder.status().progress;
+  if (!observed.spec) {
+    message += "; the spec is invalid (" + observed.specError +
+               "): no later phase starts until it is fixed";
+  } else if (observed.problem) {
+    message += "; progress as of " + builder.status().progressObservedAt +
+               ": the operator cannot read it now (" + observed.problem->message + ")";
+  }
+  builder.summary(phase, false, true, false, "PhaseRunning", message);
+  decision.requeueAfter = kProgressInterval;
 }
 
 }  // namespace
@@ -306,51 +416,47 @@ Decision decide(const Observation& observed) {
     return decision;
   };
 
+  if (const ObservedJob* running = activeJob(observed); running != nullptr) {
+    decideRunning(observed, *running, builder, decision);
+    return finish();
+  }
+  builder.status().currentJob.clear();
+
   if (!observed.spec) {
     builder.summary(kPhaseStalled, false, false, true, "InvalidSpec", observed.specError);
     return finish();
   }
   const OperatorSpec& spec = *observed.spec;
-  const ObservedJob* running = activeJob(observed);
-
   if (observed.problem) {
     builder.summary(kPhaseStalled, false, false, true, observed.problem->reason,
                     observed.problem->message);
     if (observed.problem->retry) {
       decision.requeueAfter = kRetryInterval;
     }
-    if (running != nullptr) {
-      decision.requeueAfter = kProgressInterval;
-    }
     return finish();
   }
   const LedgerView& ledger = *observed.ledger;
-  recordLedger(builder, ledger);
+  recordLedger(builder, ledger, false, observed.now);
   const std::optional<plan::Phase> next = nextPhase(ledger);
-
-  if (running != nullptr) {
-    builder.status().currentJob = running->name;
-    if (spec.paused) {
-      decision.deleteJobs.push_back({running->name});
-      builder.summary(kPhasePaused, false, false, false, "Paused",
-                      "spec.paused is true: stopping Job " + running->name +
-                          " between steps; set it to false to resume");
-      decision.requeueAfter = seconds{2};
-      return finish();
-    }
-    const std::string phase = running->phase ? phaseTitle(*running->phase) : kPhasePending;
-    builder.summary(
-        phase, false, true, false, "PhaseRunning",
-        "running phase " + phase + " in Job " + running->name + ", " + builder.status().progress);
-    decision.requeueAfter = kProgressInterval;
-    return finish();
-  }
-  builder.status().currentJob.clear();
 
   if (!next) {
     builder.summary(
         kPhaseReady, true, false, false, "Enforced",
         "every table is tenant-scoped, verified and enforced (" + builder.status().progress + ")");
+    return finish();
+  }
+  // A Job deleted while it ran (paused, retried, or replaced by a new spec) must be gone, and
+  // its pod with it, before the next one starts: until then it may hold the runner lock.
+  if (const ObservedJob* stopping = stoppingJob(observed); stopping != nullptr) {
+    const std::string wait = "Job " + stopping->name + " is stopping between steps";
+    if (spec.paused) {
+      builder.summary(kPhasePaused, false, false, false, "Paused",
+                      "spec.paused is true: " + wait + "; set it to false to resume");
+    } else {
+      builder.summary(builder.status().phase, false, true, false, "JobStopping",
+                      wait + "; the next one starts once it has");
+    }
+    decision.requeueAfter = seconds{2};
     return finish();
   }
   if (spec.paused) {
@@ -359,14 +465,11 @@ Decision decide(const Observation& observed) {
     return finish();
   }
   if (spec.requireApproval && spec.approvedPlan != ledger.planHash) {
-    const std::string message = spec.approvedPlan.empty()
-                                    ? "the plan awaits approval: set spec.approvedPlan to " +
-                                          ledger.planHash + " (review it with `tenantshift plan`)"
-                                    : "spec.approvedPlan is " + spec.approvedPlan +
-                                          ", but the plan's hash is " + ledger.planHash +
-                                          ": the plan changed since it was approved; review it and "
-                                          "approve the new hash";
-    builder.summary(kPhaseAwaitingApproval, false, true, false, "AwaitingApproval", message);
+    builder.summary(kPhaseAwaitingApproval, false, true, false, "AwaitingApproval",
+                    approvalMessage(spec, builder.status()));
+    // The plan is made from the live schema until the first step: a schema change changes its
+    // hash, and status.planHash must show the plan that would run.
+    decision.requeueAfter = kRetryInterval;
     return finish();
   }
   if (const std::string waiting = dependencyWait(observed.dependencies); !waiting.empty()) {
@@ -397,11 +500,15 @@ Decision decide(const Observation& observed) {
   }
   decision.createJob = CreateJob{*next, name};
   builder.status().currentJob = name;
+  builder.status().progressObservedAt = observed.now;
   builder.summary(
       phaseTitle(*next), false, true, false, "PhaseRunning",
       "starting phase " + phaseTitle(*next) + " in Job " + name + ", " + builder.status().progress);
-  decision.events.push_back(
-      {"Normal", "PhaseStarted", "phase " + phaseTitle(*next) + " started in Job " + name});
+  if (observed.status.currentJob != name) {
+    // Not again when the Job cache has yet to show the Job the last reconcile created.
+    decision.events.push_back(
+        {"Normal", "PhaseStarted", "phase " + phaseTitle(*next) + " started in Job " + name});
+  }
   decision.requeueAfter = kProgressInterval;
   return finish();
 }

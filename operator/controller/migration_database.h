@@ -1,10 +1,15 @@
 #pragma once
 
+#include <map>
+#include <memory>
+#include <mutex>
+#include <pqxx/pqxx>
 #include <stdexcept>
 #include <string>
 
 #include "api/migration_spec.h"
 #include "controller/observation.h"
+#include "plan/plan.h"
 
 namespace tenantshift::controller {
 
@@ -32,10 +37,41 @@ class MigrationDatabase {
                           const api::TenantMigration& migration) = 0;
 };
 
-// The real one: the engine's plan and status, read-only.
+// The real one: the engine's plan and the ledger, read-only. Each reconcile of a running
+// migration reads it, so it keeps what is costly: one connection per database (opened again
+// when it breaks), and the plan of a started migration, which depends only on the spec and the
+// schema snapshot the ledger recorded when it started (made again when either changes). Before
+// the first step the plan comes from the live schema and is made on every read (a schema change
+// changes it). Thread-safe: reads of different databases run at once, of one database in turn.
 class EngineMigrationDatabase final : public MigrationDatabase {
  public:
   LedgerView read(const std::string& databaseUrl, const api::TenantMigration& migration) override;
+
+  // For tests and logs: plans made, and connections opened, since construction.
+  int plansMade() const;
+  int connectionsOpened() const;
+
+ private:
+  struct CachedPlan {
+    std::string specHash;
+    std::string startedAt;  // of the ledger's record, whose snapshot the plan was made from
+    plan::Plan plan;
+  };
+  // One database: its connection and the plans of its migrations, by name.
+  struct Database {
+    std::mutex mutex;
+    std::unique_ptr<pqxx::connection> connection;  // guarded by mutex
+    std::map<std::string, CachedPlan> plans;       // guarded by mutex
+  };
+
+  std::shared_ptr<Database> databaseFor(const std::string& databaseUrl);
+  LedgerView readLocked(Database& database, const std::string& databaseUrl,
+                        const api::TenantMigration& migration);
+
+  mutable std::mutex mutex_;
+  std::map<std::string, std::shared_ptr<Database>> databases_;  // by URL; guarded by mutex_
+  int plansMade_ = 0;                                           // guarded by mutex_
+  int connectionsOpened_ = 0;                                   // guarded by mutex_
 };
 
 }  // namespace tenantshift::controller

@@ -55,6 +55,11 @@ nlohmann::json toJson(const MigrationStatus& status) {
   out["planHash"] = status.planHash.empty() ? nlohmann::json() : nlohmann::json(status.planHash);
   out["currentJob"] =
       status.currentJob.empty() ? nlohmann::json() : nlohmann::json(status.currentJob);
+  out["previousPlanHash"] =
+      status.previousPlanHash.empty() ? nlohmann::json() : nlohmann::json(status.previousPlanHash);
+  out["progressObservedAt"] = status.progressObservedAt.empty()
+                                  ? nlohmann::json()
+                                  : nlohmann::json(status.progressObservedAt);
   out["backfill"] = nullptr;
   out["phases"] = nullptr;
   if (!status.backfill.empty()) {
@@ -95,6 +100,8 @@ MigrationStatus statusFromJson(const nlohmann::json& j) {
   out.phase = valueOr<std::string>(j, "phase", "");
   out.observedGeneration = valueOr<std::int64_t>(j, "observedGeneration", 0);
   out.planHash = valueOr<std::string>(j, "planHash", "");
+  out.previousPlanHash = valueOr<std::string>(j, "previousPlanHash", "");
+  out.progressObservedAt = valueOr<std::string>(j, "progressObservedAt", "");
   out.stepsDone = valueOr<int>(j, "stepsDone", 0);
   out.stepsTotal = valueOr<int>(j, "stepsTotal", 0);
   out.progress = valueOr<std::string>(j, "progress", "");

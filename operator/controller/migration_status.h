@@ -45,9 +45,15 @@ struct MigrationStatus {
   std::string phase;  // see decide.h for the values
   std::int64_t observedGeneration = 0;
   std::string planHash;
+  // The plan hash before the current one (the plan changed: the schema or the spec did), so that
+  // an approval of the old plan is told apart from a typo.
+  std::string previousPlanHash;
   int stepsDone = 0;
   int stepsTotal = 0;
   std::string progress;  // "12/40 steps", or the backfill's rows while it runs
+  // When the operator read the ledger that progress, stepsDone and backfill come from (RFC 3339):
+  // while a Job runs it is re-read and written at least every 10 s.
+  std::string progressObservedAt;
   std::vector<TableProgress> backfill;
   std::vector<PhaseTimes> phases;
   std::string currentJob;

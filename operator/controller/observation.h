@@ -42,6 +42,7 @@ struct PhaseProgress {
   std::string finishedAt;
 
   bool complete() const { return done == total; }
+  friend bool operator==(const PhaseProgress&, const PhaseProgress&) = default;
 };
 
 // The plan (made from the live schema, or the ledger's snapshot once started) and what the
@@ -53,11 +54,14 @@ struct LedgerView {
   bool flagOnDone = false;
   bool enforceDone = false;
   std::vector<TableProgress> backfill;
+  friend bool operator==(const LedgerView&, const LedgerView&) = default;
 };
 
 // Why the operator cannot get at the database or its plan: reason (CamelCase) and message.
 struct Problem {
-  std::string reason;  // SecretNotFound, SecretNotOptedIn, DatabaseUnreachable, PlanRefused
+  // SecretNotFound, SecretNotOptedIn, SecretKeyMissing, DatabaseUnreachable, PlanRefused,
+  // ManifestConfigMapConflict
+  std::string reason;
   std::string message;
   bool retry = true;  // false: nothing changes until the spec does
 };
@@ -79,6 +83,9 @@ struct Observation {
   std::string specError;
   MigrationStatus status;  // as it is now
   std::vector<ObservedJob> jobs;
+  // The migration's pods that have not ended (not Succeeded or Failed): a deleted Job's pod may
+  // still run (and hold the runner lock) until it stops.
+  std::vector<std::string> livePods;
   std::optional<Problem> problem;
   std::optional<LedgerView> ledger;  // absent when problem is set
   std::vector<Dependency> dependencies;

@@ -2,8 +2,11 @@
 
 #include <pthread.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
+#include <array>
 #include <atomic>
+#include <chrono>
 #include <csignal>
 #include <cstdlib>
 #include <optional>
@@ -12,9 +15,13 @@
 #include <stop_token>
 #include <thread>
 
+#include "controller/enqueue.h"
+#include "controller/leader_elector.h"
+#include "controller/lease_lock.h"
 #include "controller/migration_database.h"
 #include "controller/phase_job.h"
 #include "controller/reconciler.h"
+#include "controller/wall_clock.h"
 #include "controller/work_queue.h"
 #include "kube/clock.h"
 #include "kube/config_loader.h"
@@ -40,6 +47,9 @@ struct OperatorFlags {
   std::string ns;  // "" = all namespaces
   std::string image;
   int workers = 2;
+  bool leaderElect = false;
+  std::string leaderElectionNamespace;  // "" = $POD_NAMESPACE, else --namespace
+  std::string leaderElectionId = "tenantshift-operator";
   bool help = false;
 };
 
@@ -68,6 +78,12 @@ OperatorFlags parseFlags(const std::vector<std::string>& args) {
       flags.ns.clear();
     } else if (arg == "--image") {
       flags.image = value();
+    } else if (arg == "--leader-elect") {
+      flags.leaderElect = true;
+    } else if (arg == "--leader-election-namespace") {
+      flags.leaderElectionNamespace = value();
+    } else if (arg == "--leader-election-id") {
+      flags.leaderElectionId = value();
     } else if (arg == "--workers") {
       const std::string text = value();
       try {
@@ -82,37 +98,26 @@ OperatorFlags parseFlags(const std::vector<std::string>& args) {
       throw FlagError("unknown flag \"" + arg + "\" (see tenantshift operator --help)");
     }
   }
-  if (!flags.help && flags.image.empty()) {
+  if (flags.help) {
+    return flags;
+  }
+  if (flags.image.empty()) {
     throw FlagError(
         "--image is required (or TENANTSHIFT_IMAGE): the tenantshift image the phase Jobs run");
   }
-  return flags;
-}
-
-// Queues the TenantMigration an object belongs to: itself, or the owner named by its label.
-class EnqueueOwner final : public kube::InformerListener {
- public:
-  EnqueueOwner(WorkQueue& queue, bool owned) : queue_(queue), owned_(owned) {}
-  void onAdd(const nlohmann::json& object) override { enqueue(object); }
-  void onUpdate(const nlohmann::json&, const nlohmann::json& after) override { enqueue(after); }
-  void onDelete(const nlohmann::json& object) override { enqueue(object); }
-
- private:
-  void enqueue(const nlohmann::json& object) {
-    const auto& metadata = object.value("metadata", nlohmann::json::object());
-    const std::string ns = metadata.value("namespace", "");
-    if (!owned_) {
-      queue_.add(kube::objectKey(object));
-      return;
-    }
-    const auto labels = metadata.value("labels", nlohmann::json::object());
-    if (const auto it = labels.find(kMigrationLabel); it != labels.end() && it->is_string()) {
-      queue_.add(kube::objectKey(ns, it->get<std::string>()));
+  if (flags.leaderElect && flags.leaderElectionNamespace.empty()) {
+    if (const char* ns = std::getenv("POD_NAMESPACE"); ns != nullptr && *ns != '\0') {
+      flags.leaderElectionNamespace = ns;
+    } else if (!flags.ns.empty()) {
+      flags.leaderElectionNamespace = flags.ns;
+    } else {
+      throw FlagError(
+          "--leader-elect needs --leader-election-namespace (or $POD_NAMESPACE, or --namespace): "
+          "where the Lease the replicas elect their leader with lives");
     }
   }
-  WorkQueue& queue_;
-  bool owned_;
-};
+  return flags;
+}
 
 std::string newReconcileId() {
   static std::atomic<std::uint64_t> counter{0};
@@ -156,15 +161,132 @@ class SignalStop {
   SignalStop(const SignalStop&) = delete;
   SignalStop& operator=(const SignalStop&) = delete;
 
-  // Waits for the first signal.
-  int wait() const {
-    int signal = 0;
-    sigwait(&set_, &signal);
+  // Waits for a signal at most `timeout`: the signal, or nullopt.
+  std::optional<int> waitFor(std::chrono::milliseconds timeout) const {
+    const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(timeout);
+    const timespec wait{static_cast<time_t>(seconds.count()),
+                        static_cast<long>((timeout - seconds).count()) * 1000000L};
+    const int signal = sigtimedwait(&set_, nullptr, &wait);
+    if (signal < 0) {
+      return std::nullopt;
+    }
     return signal;
   }
 
  private:
   sigset_t set_{};
+};
+
+// This replica's name in the Lease: the pod's name (unique in its namespace), else the host's,
+// with a random suffix so that two processes on one host differ.
+std::string candidateIdentity() {
+  std::string base;
+  if (const char* pod = std::getenv("POD_NAME"); pod != nullptr && *pod != '\0') {
+    base = pod;
+  } else {
+    char host[256] = {};
+    gethostname(host, sizeof host - 1);
+    base = host;
+  }
+  std::ostringstream suffix;
+  suffix << std::hex << std::random_device{}();
+  return base + "_" + suffix.str();
+}
+
+// The informers the reconciler reads: TenantMigrations, and the Jobs, pods and ConfigMaps the
+// operator made (by their managed-by label). Each change queues the migration it concerns.
+class Caches {
+ public:
+  Caches(kube::KubeClient& client, const std::string& ns, WorkQueue& queue, kube::Clock& clock,
+         kube::RandomSource& random)
+      : migrationEvents_(queue),
+        ownerEvents_(queue),
+        migrations_(client, options(kube::resources::tenantMigrations(), ns, false), clock, random,
+                    &migrationEvents_),
+        jobs_(client, options(kube::resources::jobs(), ns, true), clock, random, &ownerEvents_),
+        pods_(client, options(kube::resources::pods(), ns, true), clock, random, &ownerEvents_),
+        configMaps_(client, options(kube::resources::configMaps(), ns, true), clock, random,
+                    &ownerEvents_) {
+    migrationEvents_.bind(migrations_.cache());
+  }
+
+  void start() {
+    for (kube::Informer* informer : all()) {
+      informer->start();
+    }
+  }
+  // Waits for every first list; false (naming the one missing) after `timeout`.
+  bool waitForSync(std::chrono::seconds timeout) {
+    const std::array<const char*, 4> names = {"tenantmigrations", "jobs", "pods", "configmaps"};
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      if (!all()[i]->waitForSync(timeout)) {
+        spdlog::error(
+            "the {} informer did not list in {}s: can the operator's service account "
+            "list and watch them (see the chart's RBAC)?",
+            names[i], timeout.count());
+        return false;
+      }
+    }
+    return true;
+  }
+  void stop() {
+    for (kube::Informer* informer : all()) {
+      informer->stop();
+    }
+  }
+  ReconcilerCaches view() const {
+    return {migrations_.cache(), jobs_.cache(), pods_.cache(), configMaps_.cache()};
+  }
+
+ private:
+  static kube::ReflectorOptions options(const kube::ResourceType& type, const std::string& ns,
+                                        bool owned) {
+    kube::ReflectorOptions options;
+    options.collection = {type, ns, "", ""};
+    if (owned) {
+      options.labelSelector = std::string(kManagedByLabel) + "=" + kManagedBy;
+    }
+    return options;
+  }
+  std::array<kube::Informer*, 4> all() { return {&migrations_, &jobs_, &pods_, &configMaps_}; }
+
+  EnqueueMigration migrationEvents_;
+  EnqueueOwner ownerEvents_;
+  kube::Informer migrations_;
+  kube::Informer jobs_;
+  kube::Informer pods_;
+  kube::Informer configMaps_;
+};
+
+// The reconcile workers: started once this replica may act, stopped (in-flight reconciles
+// finish first) before it gives leadership up.
+class Workers {
+ public:
+  Workers(WorkQueue& queue, Reconciler& reconciler) : queue_(queue), reconciler_(reconciler) {}
+  ~Workers() { stop(); }
+  Workers(const Workers&) = delete;
+  Workers& operator=(const Workers&) = delete;
+
+  void start(int count) {
+    threads_.reserve(static_cast<std::size_t>(count));
+    for (int i = 0; i < count; ++i) {
+      threads_.emplace_back(
+          [this](const std::stop_token& stop) { work(queue_, reconciler_, stop); });
+    }
+    spdlog::info("operator reconciling workers={}", count);
+  }
+  void stop() {
+    queue_.shutdown();
+    for (auto& thread : threads_) {
+      thread.request_stop();
+    }
+    threads_.clear();
+  }
+
+ private:
+  WorkQueue& queue_;
+  Reconciler& reconciler_;
+  std::vector<std::jthread> threads_;
 };
 
 int operate(const OperatorFlags& flags) {
@@ -173,24 +295,16 @@ int operate(const OperatorFlags& flags) {
   request.kubeconfig = flags.kubeconfig;
   request.context = flags.context;
   kube::CpprestKubeClient client(kube::loadClusterConfig(request));
-  spdlog::info("operator starting cluster=\"{}\" namespace={} image={} workers={}",
+  spdlog::info("operator starting cluster=\"{}\" namespace={} image={} workers={} leaderElect={}",
                client.config().source, flags.ns.empty() ? "(all)" : flags.ns, flags.image,
-               flags.workers);
+               flags.workers, flags.leaderElect);
 
   WorkQueue queue;
   kube::SteadyClock clock;
   kube::StdRandomSource random;
-  EnqueueOwner migrations(queue, false);
-  EnqueueOwner owned(queue, true);
-  kube::ReflectorOptions migrationOptions;
-  migrationOptions.collection = {kube::resources::tenantMigrations(), flags.ns, "", ""};
-  kube::ReflectorOptions jobOptions;
-  jobOptions.collection = {kube::resources::jobs(), flags.ns, "", ""};
-  jobOptions.labelSelector = std::string(kManagedByLabel) + "=" + kManagedBy;
-  kube::Informer migrationInformer(client, migrationOptions, clock, random, &migrations);
-  kube::Informer jobInformer(client, jobOptions, clock, random, &owned);
-  migrationInformer.start();
-  jobInformer.start();
+  SystemWallClock wallClock;
+  Caches caches(client, flags.ns, queue, clock, random);
+  caches.start();
 
   EngineMigrationDatabase database;
   ReconcilerOptions options;
@@ -198,22 +312,65 @@ int operate(const OperatorFlags& flags) {
   if (const char* pod = std::getenv("POD_NAME")) {
     options.instance = pod;
   }
-  Reconciler reconciler(client, database, options);
-  std::vector<std::jthread> workers;
-  workers.reserve(static_cast<std::size_t>(flags.workers));
-  for (int i = 0; i < flags.workers; ++i) {
-    workers.emplace_back([&](const std::stop_token& stop) { work(queue, reconciler, stop); });
-  }
+  Reconciler reconciler(client, caches.view(), database, wallClock, options);
+  Workers workers(queue, reconciler);
+
+  LeaseLock lease(client, flags.leaderElectionNamespace, flags.leaderElectionId);
+  LeaderElector elector(lease, clock, wallClock, candidateIdentity());
+
+  std::stop_source stopping;  // a signal, or leadership lost
+  std::atomic<bool> lost{false};
+  std::atomic<bool> unsynced{false};
+  std::jthread control([&](const std::stop_token&) {
+    const std::stop_token stop = stopping.get_token();
+    if (!caches.waitForSync(std::chrono::seconds{120})) {
+      unsynced = true;
+      stopping.request_stop();
+      return;
+    }
+    if (flags.leaderElect) {
+      spdlog::info("leader election: candidate identity={} lease={}", elector.identity(),
+                   lease.describe());
+      if (!elector.acquire(stop)) {
+        return;
+      }
+    }
+    workers.start(flags.workers);
+    bool stopped = true;
+    if (flags.leaderElect) {
+      stopped = elector.lead(stop);
+    } else {
+      while (clock.sleepFor(std::chrono::hours{1}, stop)) {
+      }
+    }
+    // No reconcile may run once leadership is lost: stop them before anything else.
+    workers.stop();
+    if (!stopped) {
+      lost = true;
+      stopping.request_stop();
+    } else if (flags.leaderElect) {
+      elector.release();
+    }
+  });
   spdlog::info("operator running");
-  const int signal = signals.wait();
-  spdlog::info("operator stopping signal={}: reconciles in flight finish first", signal);
-  queue.shutdown();
-  for (auto& worker : workers) {
-    worker.request_stop();
+  while (!stopping.stop_requested()) {
+    if (const auto signal = signals.waitFor(std::chrono::milliseconds{250})) {
+      spdlog::info("operator stopping signal={}: reconciles in flight finish first", *signal);
+      stopping.request_stop();
+    }
   }
-  workers.clear();
-  migrationInformer.stop();
-  jobInformer.stop();
+  control.join();
+  workers.stop();
+  caches.stop();
+  if (lost) {
+    spdlog::error(
+        "operator stopped: leadership lost; exiting non-zero so that it restarts as a candidate "
+        "(a Job this replica started is fenced by the ledger's runner lock)");
+    return 1;
+  }
+  if (unsynced) {
+    return 1;
+  }
   spdlog::info("operator stopped");
   return 0;
 }
@@ -235,6 +392,13 @@ Flags:
   --context NAME       kubeconfig context (default: its current-context)
   --namespace NS, -n   watch only this namespace (default: all namespaces)
   --workers N          reconciles at once, one per TenantMigration at a time (default 2)
+  --leader-elect       run as one of several replicas: only the holder of a Lease reconciles
+                       (lease 15s, renew deadline 10s, retry 2s); a replica that loses it exits
+                       with status 1 so that it restarts as a candidate
+  --leader-election-namespace NS
+                       the Lease's namespace (default: $POD_NAMESPACE, else --namespace)
+  --leader-election-id NAME
+                       the Lease's name (default tenantshift-operator)
   --help               this text
 )";
 }

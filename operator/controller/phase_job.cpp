@@ -19,15 +19,26 @@ nlohmann::json ownedLabels(const Owner& owner) {
           {"app.kubernetes.io/name", "tenantshift"}};
 }
 
+nlohmann::json phaseArgs(const PhaseJobRequest& request) {
+  nlohmann::json args = {"phase",
+                         std::string(plan::toString(request.phase)),
+                         "-f",
+                         std::string(kManifestDir) + "/" + kManifestKey,
+                         "--termination-message-path",
+                         "/dev/termination-log"};
+  if (!request.expectPlanHash.empty()) {
+    args.push_back("--expect-plan-hash");
+    args.push_back(request.expectPlanHash);
+  }
+  return args;
+}
+
 nlohmann::json podSpec(const PhaseJobRequest& request) {
-  const std::string phase(plan::toString(request.phase));
   nlohmann::json container = {
       {"name", "tenantshift"},
       {"image", request.image},
       {"command", {"tenantshift"}},
-      {"args",
-       {"phase", phase, "-f", std::string(kManifestDir) + "/" + kManifestKey,
-        "--termination-message-path", "/dev/termination-log"}},
+      {"args", phaseArgs(request)},
       {"env",
        {{{"name", "TENANTSHIFT_DATABASE_URL"},
          {"valueFrom",

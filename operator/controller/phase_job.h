@@ -37,6 +37,10 @@ struct PhaseJobRequest {
   std::string image;
   SecretKeyRef databaseUrl;
   JobTemplate jobTemplate;
+  // The approved plan's hash (spec.approvedPlan): the Job runs only that plan
+  // (`--expect-plan-hash`), and refuses with plan-drift when the plan it makes differs. Empty:
+  // no approval is required.
+  std::string expectPlanHash;
 };
 
 // The owned ConfigMap holding the manifest the phase Jobs run: the TenantMigration's spec,

@@ -3,10 +3,10 @@
 #include <cpprest/asyncrt_utils.h>
 #include <spdlog/spdlog.h>
 
-#include <ctime>
-
 #include "api/spec_error.h"
 #include "api/spec_parser.h"
+#include "controller/json_fields.h"
+#include "controller/owned_objects.h"
 #include "controller/phase_job.h"
 #include "kube/finalizers.h"
 #include "kube/kube_error.h"
@@ -18,145 +18,29 @@ namespace {
 
 namespace res = kube::resources;
 
-const nlohmann::json& at(const nlohmann::json& object, std::initializer_list<const char*> path) {
-  static const nlohmann::json kNull;
-  const nlohmann::json* node = &object;
-  for (const char* key : path) {
-    if (!node->is_object() || !node->contains(key)) {
-      return kNull;
-    }
-    node = &(*node)[key];
-  }
-  return *node;
-}
-
-std::string text(const nlohmann::json& value) {
-  return value.is_string() ? value.get<std::string>() : "";
-}
-
 kube::ResourceRef ref(const kube::ResourceType& type, const std::string& ns,
                       const std::string& name) {
   return kube::ResourceRef{type, ns, name, ""};
 }
 
-std::optional<TerminationSummary> summaryOf(const std::string& message) {
-  if (message.empty()) {
-    return std::nullopt;
+// The database URL from the opted-in Secret (`secret`: as read, null when it does not exist); a
+// Problem when it cannot be had.
+std::optional<Problem> databaseUrlFrom(const nlohmann::json& secret, const std::string& ns,
+                                       const SecretKeyRef& secretRef, std::string& url) {
+  if (secret.is_null()) {
+    return Problem{
+        "SecretNotFound",
+        "spec.database.urlSecretRef.name: Secret " + ns + "/" + secretRef.name + " does not exist",
+        true};
   }
-  TerminationSummary summary;
-  try {
-    const nlohmann::json j = nlohmann::json::parse(message);
-    summary.outcome = j.value("outcome", "");
-    summary.exitCode = j.value("exitCode", 0);
-    summary.message = j.value("message", "");
-  } catch (const nlohmann::json::exception&) {
-    // FallbackToLogsOnError: the log's tail, not our summary.
-    summary.message = message.substr(message.size() > 400 ? message.size() - 400 : 0);
-  }
-  return summary;
-}
-
-// The newest terminated container's message among the Job's pods.
-std::string terminationMessage(kube::KubeClient& client, const std::string& ns,
-                               const std::string& job) {
-  kube::ListOptions options;
-  options.labelSelector = "job-name=" + job;
-  const nlohmann::json pods = client.list(ref(res::pods(), ns, ""), options, {});
-  std::string newest;
-  std::string message;
-  for (const auto& pod : pods.value("items", nlohmann::json::array())) {
-    for (const auto& container :
-         at(pod, {"status"}).value("containerStatuses", nlohmann::json::array())) {
-      const nlohmann::json& terminated = at(container, {"state", "terminated"});
-      const std::string finished = text(at(terminated, {"finishedAt"}));
-      if (!terminated.is_null() && finished >= newest) {
-        newest = finished;
-        message = text(at(terminated, {"message"}));
-      }
-    }
-  }
-  return message;
-}
-
-// Seconds from `earlier` to `later`, both RFC 3339 UTC ("2026-12-02T13:05:01Z"); 0 when
-// either cannot be read.
-std::int64_t secondsBetween(const std::string& earlier, const std::string& later) {
-  auto epoch = [](const std::string& text) -> std::optional<std::time_t> {
-    std::tm tm{};
-    const char* end = strptime(text.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
-    if (end == nullptr) {
-      return std::nullopt;
-    }
-    return timegm(&tm);
-  };
-  const auto from = epoch(earlier);
-  const auto to = epoch(later);
-  return from && to && *to > *from ? static_cast<std::int64_t>(*to - *from) : 0;
-}
-
-ObservedJob observeJob(kube::KubeClient& client, const nlohmann::json& job,
-                       const std::string& now) {
-  ObservedJob out;
-  out.name = text(at(job, {"metadata", "name"}));
-  out.phase = plan::phaseFromString(text(at(job, {"metadata", "labels", kPhaseLabel})));
-  try {
-    out.generation = std::stoll(text(at(job, {"metadata", "labels", kGenerationLabel})));
-  } catch (const std::exception&) {
-    out.generation = 0;
-  }
-  out.deleting = !at(job, {"metadata", "deletionTimestamp"}).is_null();
-  for (const auto& condition : at(job, {"status"}).value("conditions", nlohmann::json::array())) {
-    if (text(at(condition, {"status"})) != "True") {
-      continue;
-    }
-    const std::string type = text(at(condition, {"type"}));
-    if (type == "Complete") {
-      out.state = JobState::Succeeded;
-    } else if (type == "Failed") {
-      out.state = JobState::Failed;
-      out.failure = text(at(condition, {"reason"})) + ": " + text(at(condition, {"message"}));
-    } else {
-      continue;
-    }
-    out.finishedSecondsAgo = secondsBetween(text(at(condition, {"lastTransitionTime"})), now);
-  }
-  if (out.state == JobState::Failed) {
-    out.summary =
-        summaryOf(terminationMessage(client, text(at(job, {"metadata", "namespace"})), out.name));
-  }
-  return out;
-}
-
-// The database URL from the opted-in Secret; a Problem when it cannot be had.
-std::optional<Problem> secretUrl(kube::KubeClient& client, const std::string& ns,
-                                 const OperatorSpec& spec, std::string& url) {
-  if (!spec.urlSecretRef) {
-    return Problem{"SecretRefMissing",
-                   "spec.database.urlSecretRef: required by the operator: the Secret and key "
-                   "holding the database URL",
-                   false};
-  }
-  const SecretKeyRef& secretRef = *spec.urlSecretRef;
-  nlohmann::json secret;
-  try {
-    secret = client.get(ref(res::secrets(), ns, secretRef.name));
-  } catch (const kube::KubeError& error) {
-    if (error.isNotFound()) {
-      return Problem{"SecretNotFound",
-                     "spec.database.urlSecretRef.name: Secret " + ns + "/" + secretRef.name +
-                         " does not exist",
-                     true};
-    }
-    throw;
-  }
-  if (text(at(secret, {"metadata", "labels", kSecretOptInLabel})) != "true") {
+  if (jsonText(jsonAt(secret, {"metadata", "labels", kSecretOptInLabel})) != "true") {
     return Problem{"SecretNotOptedIn",
                    "spec.database.urlSecretRef.name: Secret " + ns + "/" + secretRef.name +
                        " is not labelled " + kSecretOptInLabel +
                        "=\"true\"; its owner must opt it in before a TenantMigration may use it",
                    true};
   }
-  const std::string encoded = text(at(secret, {"data", secretRef.key.c_str()}));
+  const std::string encoded = jsonText(jsonAt(secret, {"data", secretRef.key.c_str()}));
   if (encoded.empty()) {
     return Problem{"SecretKeyMissing",
                    "spec.database.urlSecretRef.key: Secret " + ns + "/" + secretRef.name +
@@ -168,24 +52,20 @@ std::optional<Problem> secretUrl(kube::KubeClient& client, const std::string& ns
   return std::nullopt;
 }
 
-std::vector<Dependency> dependencies(kube::KubeClient& client, const std::string& ns,
+// Each dependency as the TenantMigrations cache has it: Ready for the generation it is at.
+std::vector<Dependency> dependencies(const kube::ObjectCache& migrations, const std::string& ns,
                                      const OperatorSpec& spec) {
   std::vector<Dependency> out;
   for (const std::string& name : spec.dependsOn) {
     Dependency dependency{name, false, false};
-    try {
-      const nlohmann::json other = client.get(ref(res::tenantMigrations(), ns, name));
+    if (const kube::ObjectPtr other = migrations.get(ns, name)) {
       dependency.found = true;
-      const MigrationStatus status = statusFromJson(at(other, {"status"}));
+      const MigrationStatus status = statusFromJson(jsonAt(*other, {"status"}));
       const Condition* ready = findCondition(status.conditions, "Ready");
-      const auto generation = at(other, {"metadata", "generation"});
+      const nlohmann::json& generation = jsonAt(*other, {"metadata", "generation"});
       dependency.ready =
           ready != nullptr && ready->status == "True" &&
           (!generation.is_number() || status.observedGeneration == generation.get<std::int64_t>());
-    } catch (const kube::KubeError& error) {
-      if (!error.isNotFound()) {
-        throw;
-      }
     }
     out.push_back(dependency);
   }
@@ -193,19 +73,18 @@ std::vector<Dependency> dependencies(kube::KubeClient& client, const std::string
 }
 
 nlohmann::json eventFor(const nlohmann::json& object, const RecordEvent& event,
-                        const ReconcilerOptions& options) {
-  const std::string now = options.now();
-  const std::string ns = text(at(object, {"metadata", "namespace"}));
+                        const std::string& now, const ReconcilerOptions& options) {
+  const std::string ns = jsonText(jsonAt(object, {"metadata", "namespace"}));
+  const std::string name = jsonText(jsonAt(object, {"metadata", "name"}));
   return {{"apiVersion", "v1"},
           {"kind", "Event"},
-          {"metadata",
-           {{"generateName", text(at(object, {"metadata", "name"})) + "."}, {"namespace", ns}}},
+          {"metadata", {{"generateName", name + "."}, {"namespace", ns}}},
           {"involvedObject",
            {{"apiVersion", "tenantshift.dev/v1alpha1"},
             {"kind", "TenantMigration"},
-            {"name", text(at(object, {"metadata", "name"}))},
+            {"name", name},
             {"namespace", ns},
-            {"uid", text(at(object, {"metadata", "uid"}))}}},
+            {"uid", jsonText(jsonAt(object, {"metadata", "uid"}))}}},
           {"type", event.type},
           {"reason", event.reason},
           {"message", event.message.substr(0, 1024)},
@@ -217,43 +96,69 @@ nlohmann::json eventFor(const nlohmann::json& object, const RecordEvent& event,
           {"count", 1}};
 }
 
+Owner ownerOf(const nlohmann::json& object, const Observation& observed) {
+  return Owner{observed.name, observed.ns, jsonText(jsonAt(object, {"metadata", "uid"})),
+               observed.generation};
+}
+
 }  // namespace
 
-std::string rfc3339Now() {
-  const std::time_t now = std::time(nullptr);
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  char buffer[32];
-  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return buffer;
-}
-
-Reconciler::Reconciler(kube::KubeClient& client, MigrationDatabase& database,
+Reconciler::Reconciler(kube::KubeClient& client, ReconcilerCaches caches,
+                       MigrationDatabase& database, const WallClock& clock,
                        ReconcilerOptions options)
-    : client_(client), database_(database), options_(std::move(options)) {
-  if (!options_.now) {
-    options_.now = rfc3339Now;
+    : client_(client),
+      caches_(caches),
+      database_(database),
+      clock_(clock),
+      options_(std::move(options)) {}
+
+// The manifest ConfigMap's name may be taken by one this migration does not own: a Problem
+// naming it, so that nothing of someone else's is overwritten. The cache holds only the labelled
+// ones; when it has none, the API is asked.
+std::optional<Problem> Reconciler::manifestConflict(const nlohmann::json& object) const {
+  const std::string ns = jsonText(jsonAt(object, {"metadata", "namespace"}));
+  const std::string name = manifestConfigMapName(jsonText(jsonAt(object, {"metadata", "name"})));
+  nlohmann::json existing;
+  if (const kube::ObjectPtr cached = caches_.configMaps.get(ns, name)) {
+    existing = *cached;
+  } else {
+    try {
+      existing = client_.get(ref(res::configMaps(), ns, name));
+    } catch (const kube::KubeError& error) {
+      if (!error.isNotFound()) {
+        throw;
+      }
+      return std::nullopt;
+    }
   }
+  if (ownedByUid(existing, jsonText(jsonAt(object, {"metadata", "uid"})))) {
+    return std::nullopt;
+  }
+  return Problem{"ManifestConfigMapConflict",
+                 "ConfigMap " + ns + "/" + name +
+                     " exists and is not owned by this TenantMigration: the operator keeps the "
+                     "migration's manifest there and will not overwrite someone else's; rename or "
+                     "delete it",
+                 true};
 }
 
-Observation Reconciler::observe(const nlohmann::json& object, std::string& databaseUrl) {
+Observation Reconciler::observe(const nlohmann::json& object, std::string& databaseUrl) const {
   Observation observed;
-  observed.name = text(at(object, {"metadata", "name"}));
-  observed.ns = text(at(object, {"metadata", "namespace"}));
-  observed.generation = at(object, {"metadata", "generation"}).is_number()
-                            ? at(object, {"metadata", "generation"}).get<std::int64_t>()
-                            : 0;
-  observed.deleting = !at(object, {"metadata", "deletionTimestamp"}).is_null();
+  observed.name = jsonText(jsonAt(object, {"metadata", "name"}));
+  observed.ns = jsonText(jsonAt(object, {"metadata", "namespace"}));
+  const nlohmann::json& generation = jsonAt(object, {"metadata", "generation"});
+  observed.generation = generation.is_number() ? generation.get<std::int64_t>() : 0;
+  observed.deleting = !jsonAt(object, {"metadata", "deletionTimestamp"}).is_null();
   observed.hasFinalizer = kube::hasFinalizer(object, kFinalizer);
-  observed.status = statusFromJson(at(object, {"status"}));
-  observed.now = options_.now();
+  observed.status = statusFromJson(jsonAt(object, {"status"}));
+  const WallClock::TimePoint now = clock_.now();
+  observed.now = rfc3339(now);
 
-  kube::ListOptions jobs;
-  jobs.labelSelector = std::string(kMigrationLabel) + "=" + observed.name;
-  for (const auto& job : client_.list(ref(res::jobs(), observed.ns, ""), jobs, {})
-                             .value("items", nlohmann::json::array())) {
-    observed.jobs.push_back(observeJob(client_, job, observed.now));
+  const auto pods = ownedBy(caches_.pods.list(observed.ns), observed.name);
+  for (const kube::ObjectPtr& job : ownedBy(caches_.jobs.list(observed.ns), observed.name)) {
+    observed.jobs.push_back(observeJob(*job, pods, now));
   }
+  observed.livePods = livePods(pods);
   if (observed.deleting) {
     return observed;
   }
@@ -273,9 +178,29 @@ Observation Reconciler::observe(const nlohmann::json& object, std::string& datab
     observed.specError = error.what();
     return observed;
   }
-  observed.dependencies = dependencies(client_, observed.ns, *observed.spec);
-  if (auto problem = secretUrl(client_, observed.ns, *observed.spec, databaseUrl)) {
+  observed.dependencies = dependencies(caches_.migrations, observed.ns, *observed.spec);
+  if (!observed.spec->urlSecretRef) {
+    observed.problem = Problem{"SecretRefMissing",
+                               "spec.database.urlSecretRef: required by the operator: the Secret "
+                               "and key holding the database URL",
+                               false};
+    return observed;
+  }
+  nlohmann::json secret;
+  try {
+    secret = client_.get(ref(res::secrets(), observed.ns, observed.spec->urlSecretRef->name));
+  } catch (const kube::KubeError& error) {
+    if (!error.isNotFound()) {
+      throw;
+    }
+  }
+  if (auto problem =
+          databaseUrlFrom(secret, observed.ns, *observed.spec->urlSecretRef, databaseUrl)) {
     observed.problem = std::move(problem);
+    return observed;
+  }
+  if (auto conflict = manifestConflict(object)) {
+    observed.problem = std::move(conflict);
     return observed;
   }
   try {
@@ -290,36 +215,100 @@ Observation Reconciler::observe(const nlohmann::json& object, std::string& datab
 
 ReconcileResult Reconciler::reconcile(const std::string& ns, const std::string& name,
                                       const std::string& id) {
-  nlohmann::json object;
-  try {
-    object = client_.get(ref(res::tenantMigrations(), ns, name));
-  } catch (const kube::KubeError& error) {
-    if (error.isNotFound()) {
-      spdlog::info("reconcile={} key={}/{} gone", id, ns, name);
-      return {std::nullopt, true};
-    }
-    throw;
+  const std::string key = kube::objectKey(ns, name);
+  const kube::ObjectPtr object = caches_.migrations.get(key);
+  if (!object) {
+    spdlog::info("reconcile={} key={} gone", id, key);
+    std::lock_guard lock(writesMutex_);
+    staleVersions_.erase(key);
+    return {std::nullopt, true};
+  }
+  if (cacheBehindOwnWrite(key, kube::resourceVersionOf(*object))) {
+    // The watch brings the write (and queues the key again); a second look in a moment in case
+    // it does not.
+    return {std::chrono::seconds{1}, false};
   }
   std::string databaseUrl;
-  const Observation observed = observe(object, databaseUrl);
+  const Observation observed = observe(*object, databaseUrl);
   const Decision decision = decide(observed);
-  carryOut(object, observed, decision, id);
+  if (std::set<std::string> stale = carryOut(*object, observed, decision, id); !stale.empty()) {
+    std::lock_guard lock(writesMutex_);
+    staleVersions_[key] = std::move(stale);
+  }
   return {decision.requeueAfter, false};
 }
 
-void Reconciler::carryOut(const nlohmann::json& object, const Observation& observed,
-                          const Decision& decision, const std::string& id) {
+bool Reconciler::cacheBehindOwnWrite(const std::string& key, const std::string& resourceVersion) {
+  std::lock_guard lock(writesMutex_);
+  const auto written = staleVersions_.find(key);
+  if (written == staleVersions_.end()) {
+    return false;
+  }
+  if (written->second.contains(resourceVersion)) {
+    return true;
+  }
+  staleVersions_.erase(written);
+  return false;
+}
+
+// The manifest ConfigMap the Job mounts: created, or brought up to date when the spec changed
+// (a PUT naming the resourceVersion read, so that a concurrent change is not overwritten).
+void Reconciler::writeManifest(const nlohmann::json& object, const Observation& observed) const {
+  nlohmann::json configMap = manifestConfigMap(ownerOf(object, observed), object,
+                                               observed.ledger ? observed.ledger->planHash : "");
+  kube::WriteOptions write;
+  write.fieldManager = options_.fieldManager;
+  const std::string name = manifestConfigMapName(observed.name);
+  const kube::ObjectPtr cached = caches_.configMaps.get(observed.ns, name);
+  if (!cached) {
+    try {
+      client_.create(ref(res::configMaps(), observed.ns, ""), configMap, write);
+      return;
+    } catch (const kube::KubeError& error) {
+      if (!error.isAlreadyExists()) {
+        throw;
+      }
+    }
+  }
+  // Ours (manifestConflict checked the owner), created before the cache saw it, or changed.
+  const nlohmann::json current =
+      cached ? *cached : client_.get(ref(res::configMaps(), observed.ns, name));
+  if (!ownedByUid(current, jsonText(jsonAt(object, {"metadata", "uid"})))) {
+    throw std::runtime_error("ConfigMap " + observed.ns + "/" + name +
+                             " is not owned by this TenantMigration; not overwritten");
+  }
+  if (jsonAt(current, {"data"}) == configMap["data"] &&
+      jsonAt(current, {"metadata", "annotations"}) == configMap["metadata"]["annotations"]) {
+    return;
+  }
+  configMap["metadata"]["resourceVersion"] = kube::resourceVersionOf(current);
+  client_.update(ref(res::configMaps(), observed.ns, name), configMap, write);
+}
+
+std::set<std::string> Reconciler::carryOut(const nlohmann::json& object,
+                                           const Observation& observed, const Decision& decision,
+                                           const std::string& id) const {
   const auto self = ref(res::tenantMigrations(), observed.ns, observed.name);
   kube::PatchOptions patchOptions;
   patchOptions.fieldManager = options_.fieldManager;
+  std::string latest = kube::resourceVersionOf(object);
+  std::set<std::string> stale;
+  auto written = [&](const nlohmann::json& answer) {
+    if (const std::string version = kube::resourceVersionOf(answer); version != latest) {
+      stale.insert(latest);
+      latest = version;
+    }
+  };
   if (decision.addFinalizer) {
     if (auto patch = kube::addFinalizerPatch(object, kFinalizer)) {
-      client_.patch(self, kube::PatchType::Json, patch->operations(), patchOptions);
+      written(client_.patch(self, kube::PatchType::Json, patch->operations(), patchOptions));
     }
   }
   for (const DeleteJob& job : decision.deleteJobs) {
+    // Foreground: the Job stays (being deleted) until its pods are gone, so that neither a new
+    // Job nor the finalizer's removal comes before the old pod has stopped.
     kube::DeleteOptions options;
-    options.propagationPolicy = kube::PropagationPolicy::Background;
+    options.propagationPolicy = kube::PropagationPolicy::Foreground;
     try {
       client_.remove(ref(res::jobs(), observed.ns, job.name), options);
       spdlog::info("reconcile={} key={}/{} job deleted name={}", id, observed.ns, observed.name,
@@ -331,24 +320,16 @@ void Reconciler::carryOut(const nlohmann::json& object, const Observation& obser
     }
   }
   if (decision.createJob) {
-    const Owner owner{observed.name, observed.ns, text(at(object, {"metadata", "uid"})),
-                      observed.generation};
+    writeManifest(object, observed);
+    PhaseJobRequest request{ownerOf(object, observed),
+                            decision.createJob->phase,
+                            decision.createJob->name,
+                            options_.image,
+                            *observed.spec->urlSecretRef,
+                            observed.spec->jobTemplate,
+                            observed.spec->requireApproval ? observed.spec->approvedPlan : ""};
     kube::WriteOptions write;
     write.fieldManager = options_.fieldManager;
-    const nlohmann::json configMap =
-        manifestConfigMap(owner, object, observed.ledger ? observed.ledger->planHash : "");
-    try {
-      client_.create(ref(res::configMaps(), observed.ns, ""), configMap, write);
-    } catch (const kube::KubeError& error) {
-      if (!error.isAlreadyExists()) {
-        throw;
-      }
-      client_.update(ref(res::configMaps(), observed.ns, manifestConfigMapName(observed.name)),
-                     configMap, write);
-    }
-    PhaseJobRequest request{
-        owner,          decision.createJob->phase,    decision.createJob->name,
-        options_.image, *observed.spec->urlSecretRef, observed.spec->jobTemplate};
     try {
       client_.create(ref(res::jobs(), observed.ns, ""), phaseJob(request), write);
       spdlog::info("reconcile={} key={}/{} job created name={} phase={}", id, observed.ns,
@@ -361,14 +342,15 @@ void Reconciler::carryOut(const nlohmann::json& object, const Observation& obser
     }
   }
   if (decision.status) {
-    client_.patchStatus(self, kube::PatchType::Merge, {{"status", toJson(*decision.status)}},
-                        patchOptions);
+    written(client_.patchStatus(self, kube::PatchType::Merge,
+                                {{"status", toJson(*decision.status)}}, patchOptions));
     spdlog::info("reconcile={} key={}/{} status phase={} progress=\"{}\"", id, observed.ns,
                  observed.name, decision.status->phase, decision.status->progress);
   }
   for (const RecordEvent& event : decision.events) {
     try {
-      client_.create(ref(res::events(), observed.ns, ""), eventFor(object, event, options_), {});
+      client_.create(ref(res::events(), observed.ns, ""),
+                     eventFor(object, event, observed.now, options_), {});
     } catch (const kube::KubeError& error) {
       // An Event is for people; losing one must not fail the reconcile.
       spdlog::warn("reconcile={} key={}/{} event not recorded reason={}: {}", id, observed.ns,
@@ -377,11 +359,12 @@ void Reconciler::carryOut(const nlohmann::json& object, const Observation& obser
   }
   if (decision.removeFinalizer) {
     if (auto patch = kube::removeFinalizerPatch(object, kFinalizer)) {
-      client_.patch(self, kube::PatchType::Json, patch->operations(), patchOptions);
-      spdlog::info("reconcile={} key={}/{} finalizer removed: its Jobs have stopped", id,
-                   observed.ns, observed.name);
+      written(client_.patch(self, kube::PatchType::Json, patch->operations(), patchOptions));
+      spdlog::info("reconcile={} key={}/{} finalizer removed: its Jobs and their pods have stopped",
+                   id, observed.ns, observed.name);
     }
   }
+  return stale;
 }
 
 }  // namespace tenantshift::controller

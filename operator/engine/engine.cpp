@@ -19,6 +19,7 @@
 #include "engine/step_executor.h"
 #include "engine/verify_failed_error.h"
 #include "engine/verify_step.h"
+#include "plan/plan_hash.h"
 #include "plan/planner.h"
 #include "plan/sql_identifier.h"
 #include "verify/verifier.h"
@@ -143,6 +144,22 @@ void requirePhasesBefore(plan::Phase phase, const plan::Plan& plan,
   }
 }
 
+// Throws EngineError (Outcome::PlanDrift) when the plan is not the one the caller expects.
+void requireExpectedPlan(const RunOptions& options, const plan::Plan& plan) {
+  if (!options.expectPlanHash) {
+    return;
+  }
+  const std::string hash = plan::planHash(plan);
+  if (hash != *options.expectPlanHash) {
+    throw EngineError("the plan's hash is " + hash + ", not the expected " +
+                          *options.expectPlanHash +
+                          ": the plan changed since it was approved (the schema or the spec "
+                          "changed); nothing was changed. Review it with `tenantshift plan` and "
+                          "approve the new hash",
+                      Outcome::PlanDrift);
+  }
+}
+
 // The last phase a run covers (`until` or `only`); absent: all of them.
 std::optional<plan::Phase> lastPhaseOf(const RunOptions& options) {
   return options.only ? options.only : options.until;
@@ -174,6 +191,7 @@ RunResult Engine::run(const RunOptions& options) {
   Ledger ledger(migration_.metadata.name);
   // Plan first: a spec that does not fit the database fails here, before anything changes.
   const plan::Plan preliminary = plan();
+  requireExpectedPlan(options, preliminary);
 
   Session session([url = databaseUrl_] { return db::connect(url); });
   if (options.only && !loadRecord(session.connection(), ledger)) {
@@ -194,6 +212,7 @@ RunResult Engine::run(const RunOptions& options) {
   std::vector<plan::Step> noLongerPlanned;
   if (record) {
     thePlan = plan::buildPlan(spec, record->catalog);
+    requireExpectedPlan(options, thePlan);
     pqxx::work tx(session.connection());
     ledger.updateSpec(tx, hash, specJson);
     noLongerPlanned = ledger.syncSteps(tx, thePlan.steps);
@@ -208,6 +227,8 @@ RunResult Engine::run(const RunOptions& options) {
     created.catalog = readLiveCatalog(session, spec, observer_);
     created.createdTenantsTable = created.catalog.findTable(spec.tenant.table) == nullptr;
     thePlan = plan::buildPlan(spec, created.catalog);
+    // Under the lock, from the snapshot it records: the plan that will run.
+    requireExpectedPlan(options, thePlan);
     created.baselineCounts = countRows(session, spec, thePlan, observer_);
     pqxx::work tx(session.connection());
     ledger.create(tx, created);

@@ -34,6 +34,10 @@ struct RunOptions {
   // Checked between steps and between backfill batches: once requested, the run stops there
   // (EngineError with Outcome::Paused), the step it was in left pending and resumable.
   const StopRequest* stop = nullptr;
+  // Run only if the plan's hash (plan::planHash) is this one: the plan a person approved. A
+  // different plan (the schema or the spec changed since) is refused with Outcome::PlanDrift
+  // before anything changes.
+  std::optional<std::string> expectPlanHash;
 };
 
 // What the ledger holds about the last verification of a migration: the verdict the run's

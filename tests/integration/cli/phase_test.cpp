@@ -290,6 +290,62 @@ TEST(CliPhase, AnotherRunnerHoldingTheLockGivesLockHeld) {
   EXPECT_EQ(done.exitCode, 0) << done.output;
 }
 
+// The operator passes the approved plan's hash to each phase Job: the pod plans again, and runs
+// only when its plan is the approved one, so that approval cannot be sidestepped by a change of
+// the spec or the schema between the approval and the Job.
+TEST(CliPhase, ExpectPlanHashRunsOnlyTheApprovedPlan) {
+  auto& server = PostgresServer::shared();
+  const std::string url = server.createDatabase("cli_phase_expect_hash");
+  loadExample(url, "0.01");
+  ScratchDir dir;
+  const std::string approved =
+      writeJsonManifest(dir.path(), writeManifest(dir.path(), ManifestOptions{})).string();
+  ManifestOptions changedOptions;
+  changedOptions.bypassRole = "ts_cli_expect_hash_bypass";
+  const std::string changed =
+      writeJsonManifest(dir.path(), writeManifest(dir.path(), changedOptions, "changed.yaml"),
+                        "changed.json")
+          .string();
+  const std::string approvedHash = planJson(url, approved).at("planHash");
+  const std::string changedHash = planJson(url, changed).at("planHash");
+  ASSERT_NE(approvedHash, changedHash) << "the spec change must change the plan";
+  const auto terminationLog = dir.path() / "termination-log";
+  const auto before = schemaDump(url);
+
+  auto expecting = [&](const std::string& manifest, const std::string& hash) {
+    auto args = phaseJob("schema", manifest, terminationLog);
+    args.insert(args.end(), {"--expect-plan-hash", hash});
+    return runTenantshift(url, args);
+  };
+  // The spec changed since the approval: refused, plan drift, nothing changed.
+  const auto drifted = expecting(changed, approvedHash);
+  EXPECT_EQ(drifted.exitCode, 6) << drifted.output;
+  EXPECT_NE(drifted.err.find("not the expected " + approvedHash), std::string::npos)
+      << drifted.output;
+  const auto message = terminationMessage(terminationLog);
+  EXPECT_EQ(message.at("outcome"), "plan-drift");
+  EXPECT_EQ(message.at("exitCode"), 6);
+  EXPECT_FALSE(schemaExists(url, "tenantshift")) << "the refused phase created the ledger";
+  EXPECT_EQ(schemaDump(url), before);
+  EXPECT_EQ(queryInt(url,
+                     "SELECT count(*) FROM pg_roles WHERE rolname = "
+                     "'ts_cli_expect_hash_bypass'"),
+            0);
+
+  // A hash that was never a plan's (a typo) is refused the same way.
+  EXPECT_EQ(expecting(approved, "0000000000000000").exitCode, 6);
+  EXPECT_EQ(schemaDump(url), before);
+
+  // The approved plan runs; the next phase with the same hash too.
+  const auto ran = expecting(approved, approvedHash);
+  EXPECT_EQ(ran.exitCode, 0) << ran.output;
+  auto backfill = phaseJob("backfill", approved, terminationLog);
+  backfill.insert(backfill.end(), {"--expect-plan-hash", approvedHash});
+  const auto filled = runTenantshift(url, backfill);
+  EXPECT_EQ(filled.exitCode, 0) << filled.output;
+  EXPECT_EQ(rowsWithoutTenant(url), 0);
+}
+
 TEST(CliPhase, AnUnreachableDatabaseIsNamedWithoutItsUrl) {
   auto& server = PostgresServer::shared();
   const std::string url = server.createDatabase("cli_phase_unreachable");

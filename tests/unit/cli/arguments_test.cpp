@@ -56,6 +56,21 @@ TEST(Arguments, PhaseTakesThePhaseName) {
   EXPECT_THROW(parseArguments({"phase", "schema"}), UsageError);
 }
 
+TEST(Arguments, PhaseAndRunTakeTheExpectedPlanHash) {
+  EXPECT_EQ(
+      parseArguments({"phase", "schema", "-f", "m.json", "--expect-plan-hash", "0123456789abcdef"})
+          .expectPlanHash,
+      "0123456789abcdef");
+  EXPECT_EQ(
+      parseArguments({"run", "-f", "m.yaml", "--expect-plan-hash=fedcba9876543210"}).expectPlanHash,
+      "fedcba9876543210");
+  EXPECT_EQ(parseArguments({"phase", "schema", "-f", "m.json"}).expectPlanHash, std::nullopt);
+  EXPECT_THROW(parseArguments({"phase", "schema", "-f", "m.json", "--expect-plan-hash", ""}),
+               UsageError);
+  EXPECT_THROW(parseArguments({"verify", "-f", "m.yaml", "--expect-plan-hash", "0123"}),
+               UsageError);
+}
+
 TEST(Arguments, TheTerminationMessagePathIsFoundEvenInABadCommandLine) {
   EXPECT_EQ(terminationMessagePathIn({"phase", "bogus", "--termination-message-path", "/t"}), "/t");
   EXPECT_EQ(terminationMessagePathIn({"run", "--termination-message-path=/t2", "--bogus"}), "/t2");

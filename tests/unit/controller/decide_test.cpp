@@ -137,6 +137,7 @@ TEST(Decide, WhileAJobRunsItReportsProgressAndCreatesNothing) {
   EXPECT_NE(d.status->message.find("orders 4000/10000 rows"), std::string::npos);
   EXPECT_EQ(condition(d, "SchemaApplied").status, "True");
   EXPECT_EQ(condition(d, "Backfilled").status, "False");
+  EXPECT_EQ(d.status->progressObservedAt, "2026-12-02T10:00:00Z");
   EXPECT_EQ(d.requeueAfter, seconds{10});
 }
 
@@ -313,17 +314,41 @@ TEST(Decide, RequireApprovalHoldsThePlanUntilItsHashIsApproved) {
   EXPECT_NE(awaiting.status->message.find("set spec.approvedPlan to 0123456789abcdef"),
             std::string::npos)
       << awaiting.status->message;
+  // The plan comes from the live schema until the first step: its hash is read again.
+  EXPECT_EQ(awaiting.requeueAfter, seconds{30});
 
-  o.spec->approvedPlan = "fedcba9876543210";
-  const Decision stale = decide(o);
-  EXPECT_FALSE(stale.createJob.has_value());
-  EXPECT_NE(stale.status->message.find("plan changed since it was approved"), std::string::npos)
-      << stale.status->message;
+  o.spec->approvedPlan = "0123456789abcdeg";  // a typo
+  const Decision typo = decide(o);
+  EXPECT_FALSE(typo.createJob.has_value());
+  EXPECT_NE(typo.status->message.find("does not match the plan hash in status.planHash "
+                                      "(0123456789abcdef)"),
+            std::string::npos)
+      << typo.status->message;
 
   o.spec->approvedPlan = "0123456789abcdef";
   const Decision approved = decide(o);
   ASSERT_TRUE(approved.createJob.has_value());
   EXPECT_EQ(approved.createJob->phase, Phase::Schema);
+}
+
+TEST(Decide, AnApprovalOfAPlanThatChangedSinceIsToldApartFromATypo) {
+  Observation o = observation();
+  o.spec->requireApproval = true;
+  o.spec->approvedPlan = "fedcba9876543210";
+  o.status.planHash = "fedcba9876543210";  // what status showed when it was approved
+  const Decision changed = decide(o);
+  EXPECT_FALSE(changed.createJob.has_value());
+  ASSERT_TRUE(changed.status.has_value());
+  EXPECT_EQ(changed.status->planHash, "0123456789abcdef");
+  EXPECT_EQ(changed.status->previousPlanHash, "fedcba9876543210");
+  EXPECT_NE(changed.status->message.find("the plan changed since it was approved"),
+            std::string::npos)
+      << changed.status->message;
+  EXPECT_NE(changed.status->message.find("it is now 0123456789abcdef"), std::string::npos);
+
+  // Read back on the next reconcile, it is still told apart.
+  const Decision again = decide(after(o, changed, "2026-12-02T10:00:30Z"));
+  EXPECT_FALSE(again.status.has_value()) << "nothing changed";
 }
 
 TEST(Decide, DependenciesMustBeReadyFirst) {
@@ -397,6 +422,147 @@ TEST(Decide, FlagFlippedFollowsTheSqlFlagWhenThereIsOne) {
   const Decision d = decide(o);
   EXPECT_EQ(condition(d, "FlagFlipped").status, "True");
   EXPECT_EQ(condition(d, "Enforced").status, "False");
+}
+
+TEST(Decide, APhaseWithNoStepsIsNoEvent) {
+  Observation o = observation(0);
+  o.ledger->phases[1].total = 0;  // nothing to backfill
+  const Decision d = decide(o);
+  EXPECT_EQ(condition(d, "Backfilled").status, "True");
+  EXPECT_EQ(condition(d, "Backfilled").reason, "NoSteps");
+  EXPECT_FALSE(hasEvent(d, "Backfilled")) << "nothing was backfilled";
+  EXPECT_TRUE(hasEvent(d, "PhaseStarted"));
+
+  // Once the schema phase is done, SchemaApplied is news; Backfilled still is not.
+  Observation next = after(o, d, "2026-12-02T10:01:00Z");
+  next.ledger->phases[0].done = 2;
+  next.jobs.push_back(job(Phase::Schema, JobState::Succeeded));
+  const Decision second = decide(next);
+  EXPECT_TRUE(hasEvent(second, "SchemaApplied"));
+  EXPECT_FALSE(hasEvent(second, "Backfilled"));
+}
+
+TEST(Decide, LockHeldAndInterruptedAreEventsOncePerOccurrence) {
+  Observation o = observation(1);
+  o.jobs.push_back(failedJob(Phase::Backfill, "lock-held", "runner cli-4711 holds the lock", 5));
+  const Decision held = decide(o);
+  ASSERT_TRUE(hasEvent(held, "LockHeld"));
+  const auto event = std::find_if(held.events.begin(), held.events.end(),
+                                  [](const RecordEvent& e) { return e.reason == "LockHeld"; });
+  EXPECT_EQ(event->type, "Warning");
+  EXPECT_FALSE(hasEvent(decide(after(o, held, "2026-12-02T10:00:05Z")), "LockHeld"))
+      << "still the same wait";
+
+  Observation interrupted = observation(1);
+  interrupted.jobs.push_back(failedJob(Phase::Backfill, "paused", "stopped by SIGTERM"));
+  EXPECT_TRUE(hasEvent(decide(interrupted), "Interrupted"));
+}
+
+TEST(Decide, AnotherReasonToBeStalledIsAnEvent) {
+  Observation o = observation();
+  o.ledger.reset();
+  o.problem = Problem{"SecretNotFound", "spec.database.urlSecretRef.name: no Secret", true};
+  const Decision first = decide(o);
+  EXPECT_TRUE(hasEvent(first, "SecretNotFound"));
+  Observation same = after(o, first, "2026-12-02T10:00:30Z");
+  EXPECT_TRUE(decide(same).events.empty()) << "the same cause again is no news";
+  same.problem = Problem{"SecretNotOptedIn", "spec.database.urlSecretRef.name: not labelled", true};
+  const Decision second = decide(same);
+  EXPECT_TRUE(hasEvent(second, "SecretNotOptedIn"));
+  EXPECT_EQ(condition(second, "Stalled").lastTransitionTime, "2026-12-02T10:00:00Z")
+      << "still Stalled: the transition time stays";
+}
+
+TEST(Decide, PauseStopsARunningJobWhateverElseIsWrong) {
+  Observation o = observation(1);
+  o.spec->paused = true;
+  o.jobs.push_back(job(Phase::Backfill, JobState::Active));
+  o.ledger.reset();
+  o.problem = Problem{"DatabaseUnreachable", "cannot connect to the database: refused", true};
+  const Decision d = decide(o);
+  ASSERT_EQ(d.deleteJobs.size(), 1U);
+  EXPECT_EQ(d.deleteJobs[0].name, "shop-backfill-g3");
+  EXPECT_EQ(d.status->phase, "Paused");
+  EXPECT_EQ(condition(d, "Stalled").status, "False");
+}
+
+TEST(Decide, ARunningJobIsNeverStalled) {
+  Observation o = observation(1);
+  o.jobs.push_back(job(Phase::Backfill, JobState::Active));
+  o.status.progressObservedAt = "2026-12-02T09:59:50Z";
+  o.ledger.reset();
+  o.problem = Problem{"DatabaseUnreachable", "cannot connect to the database: refused", true};
+  const Decision unreadable = decide(o);
+  EXPECT_EQ(condition(unreadable, "Stalled").status, "False");
+  EXPECT_EQ(condition(unreadable, "Reconciling").status, "True");
+  EXPECT_EQ(unreadable.status->phase, "Backfill");
+  EXPECT_NE(unreadable.status->message.find("progress as of 2026-12-02T09:59:50Z"),
+            std::string::npos)
+      << unreadable.status->message;
+  EXPECT_NE(unreadable.status->message.find("refused"), std::string::npos);
+  EXPECT_EQ(unreadable.status->progressObservedAt, "2026-12-02T09:59:50Z")
+      << "what was not read is not fresh";
+  EXPECT_EQ(unreadable.requeueAfter, seconds{10});
+
+  Observation invalid = observation(1);
+  invalid.jobs.push_back(job(Phase::Backfill, JobState::Active));
+  invalid.spec.reset();
+  invalid.specError = "spec.jobTemplate.backoffLimit: must be 0 or more, got -1";
+  const Decision d = decide(invalid);
+  EXPECT_EQ(condition(d, "Stalled").status, "False");
+  EXPECT_EQ(condition(d, "Reconciling").status, "True");
+  EXPECT_NE(d.status->message.find("backoffLimit"), std::string::npos);
+  EXPECT_TRUE(d.deleteJobs.empty());
+}
+
+// Item: progress in status is never more than 15 s old while a backfill runs: while any Job
+// runs, each reconcile observes progress now and comes back within 10 s.
+TEST(Decide, WhileAJobRunsProgressIsObservedNowAndReadAgainWithinTenSeconds) {
+  for (std::size_t done = 0; done < plan::kPhases.size(); ++done) {
+    Observation o = observation(static_cast<int>(done));
+    o.jobs.push_back(job(plan::kPhases[done], JobState::Active));
+    o.status.progressObservedAt = "2026-12-02T09:00:00Z";
+    o.ledger->backfill.push_back({"orders", 10, 100, 5.0, false, ""});
+    const Decision d = decide(o);
+    ASSERT_TRUE(d.status.has_value()) << done;
+    EXPECT_EQ(d.status->progressObservedAt, o.now) << done;
+    ASSERT_TRUE(d.requeueAfter.has_value()) << done;
+    EXPECT_LE(*d.requeueAfter, seconds{10}) << done;
+  }
+  // Starting a Job counts as observing.
+  const Decision started = decide(observation(1));
+  ASSERT_TRUE(started.createJob.has_value());
+  EXPECT_EQ(started.status->progressObservedAt, "2026-12-02T10:00:00Z");
+  EXPECT_LE(*started.requeueAfter, seconds{10});
+}
+
+TEST(Decide, TheNextJobWaitsUntilAStoppedOneIsGone) {
+  Observation o = observation(1);
+  ObservedJob stopping = job(Phase::Backfill, JobState::Active, 2);
+  stopping.deleting = true;  // deleted when the spec was paused at generation 2
+  o.jobs.push_back(stopping);
+  const Decision d = decide(o);
+  EXPECT_FALSE(d.createJob.has_value()) << "its pod may still hold the runner lock";
+  EXPECT_EQ(d.requeueAfter, seconds{2});
+  EXPECT_NE(d.status->message.find("shop-backfill-g2 is stopping"), std::string::npos);
+
+  o.jobs.clear();
+  ASSERT_TRUE(decide(o).createJob.has_value());
+}
+
+TEST(Decide, DeletionWaitsForTheMigrationsPodsToStop) {
+  Observation o = observation(1);
+  o.deleting = true;
+  o.livePods = {"shop-backfill-g3-x7"};  // its Job is gone, the pod still stops
+  const Decision waiting = decide(o);
+  EXPECT_FALSE(waiting.removeFinalizer);
+  EXPECT_EQ(waiting.requeueAfter, seconds{2});
+  ASSERT_TRUE(waiting.status.has_value());
+  EXPECT_EQ(waiting.status->phase, "Deleting");
+  EXPECT_NE(waiting.status->message.find("pod shop-backfill-g3-x7"), std::string::npos);
+
+  o.livePods.clear();
+  EXPECT_TRUE(decide(o).removeFinalizer);
 }
 
 TEST(JobName, IsMigrationPhaseGenerationAndFitsALabelValue) {

@@ -11,6 +11,8 @@ TEST(MigrationStatus, ReadsBackWhatItWrites) {
   status.phase = "Backfill";
   status.observedGeneration = 3;
   status.planHash = "0123456789abcdef";
+  status.previousPlanHash = "fedcba9876543210";
+  status.progressObservedAt = "2026-12-02T10:00:05Z";
   status.stepsDone = 4;
   status.stepsTotal = 40;
   status.progress = "4/40 steps, orders 10/20 rows";

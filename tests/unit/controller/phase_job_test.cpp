@@ -51,6 +51,16 @@ TEST(PhaseJob, RunsOnePhaseOfTheMountedManifestWithTheUrlFromTheSecret) {
   EXPECT_EQ(pod["restartPolicy"], "Never");
 }
 
+TEST(PhaseJob, RunsOnlyTheApprovedPlanWhenApprovalIsRequired) {
+  PhaseJobRequest approved = request();
+  approved.expectPlanHash = "0123456789abcdef";
+  const nlohmann::json args =
+      phaseJob(approved)["spec"]["template"]["spec"]["containers"][0]["args"];
+  ASSERT_GE(args.size(), 2U);
+  EXPECT_EQ(args[args.size() - 2], "--expect-plan-hash");
+  EXPECT_EQ(args[args.size() - 1], "0123456789abcdef");
+}
+
 TEST(PhaseJob, MeetsTheRestrictedPodSecurityStandard) {
   const nlohmann::json pod = phaseJob(request())["spec"]["template"]["spec"];
   EXPECT_EQ(pod["securityContext"]["runAsNonRoot"], true);

@@ -3,6 +3,7 @@
 // Fakes at the kube client's seams (KubeClient, Clock, RandomSource) for the reflector, informer
 // and retry tests: scripted, single-threaded unless a test says otherwise, never sleeping.
 
+#include <cctype>
 #include <deque>
 #include <functional>
 #include <map>
@@ -90,9 +91,12 @@ inline WatchScript closesAfter(std::vector<WatchEvent> events) {
   return script;
 }
 
-// A KubeClient whose list and watch replies are scripted, and whose objects (for get/update)
-// live in a map with resourceVersions the fake assigns. When a script runs out it requests stop
-// on `stopper`, so that a reflector under test returns.
+// A KubeClient whose list and watch replies are scripted, and whose objects (for get, create,
+// update, patch and remove) live in a map with resourceVersions the fake assigns, keyed by
+// resource and "namespace/name". When a script runs out it requests stop on `stopper`, so that a
+// reflector under test returns. `calls` records every request ("get leases ns/name",
+// "patch tenantmigrations ns/name/status", ...); `beforeCall` runs first in each (it may throw:
+// an unreachable API server, a refusal).
 class FakeKubeClient final : public KubeClient {
  public:
   FakeKubeClient(FakeClock& clock, std::stop_source& stopper) : clock_(clock), stopper_(stopper) {}
@@ -102,29 +106,67 @@ class FakeKubeClient final : public KubeClient {
   std::vector<ListOptions> listCalls;
   std::vector<WatchOptions> watchCalls;
 
-  // Objects by key, for get and update; `beforeUpdate` runs first in each update (a concurrent
-  // writer).
+  // Objects by objectStoreKey; `beforeUpdate` runs first in each update (a concurrent writer).
   std::map<std::string, nlohmann::json> objects;
   std::function<void(int updateCall)> beforeUpdate;
+  std::function<void(const std::string& verb, const ResourceRef& ref)> beforeCall;
+  std::vector<std::string> calls;
+  std::vector<DeleteOptions> deletes;
   int getCalls = 0;
   int updateCalls = 0;
 
+  // "configmaps/ns/name": the resource (the plural of the object's kind) and its key.
+  static std::string objectStoreKey(const std::string& resource, const std::string& key) {
+    return resource + "/" + key;
+  }
+  static std::string resourceOfKind(const std::string& kind) {
+    std::string resource;
+    for (char c : kind) {
+      resource += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+    return resource + "s";
+  }
+  static std::string storeKeyOf(const nlohmann::json& object) {
+    return objectStoreKey(resourceOfKind(object.value("kind", "")), objectKey(object));
+  }
+
+  // Stores `object` as is (its kind names the resource), with a new resourceVersion.
   void put(nlohmann::json object) {
     object["metadata"]["resourceVersion"] = std::to_string(++version_);
-    const std::string key = objectKey(object);
+    const std::string key = storeKeyOf(object);
     objects[key] = std::move(object);
+  }
+  // The stored object (throws std::out_of_range when there is none).
+  nlohmann::json& stored(const ResourceType& type, const std::string& ns, const std::string& name) {
+    return objects.at(objectStoreKey(type.resource, objectKey(ns, name)));
+  }
+  bool has(const ResourceType& type, const std::string& ns, const std::string& name) const {
+    return objects.contains(objectStoreKey(type.resource, objectKey(ns, name)));
+  }
+  // The calls whose text starts with `prefix` ("create jobs", "get secrets").
+  int callsStartingWith(const std::string& prefix) const {
+    int count = 0;
+    for (const auto& call : calls) {
+      count += call.rfind(prefix, 0) == 0 ? 1 : 0;
+    }
+    return count;
   }
 
   nlohmann::json get(const ResourceRef& ref) override {
+    record("get", ref);
     ++getCalls;
-    const auto found = objects.find(ref.key());
+    const auto found = objects.find(storeKey(ref));
     if (found == objects.end()) {
       throw KubeError("GET", ref.key(), 404, "NotFound", "not found");
     }
-    return found->second;
+    return ref.subresource.empty()
+               ? found->second
+               : nlohmann::json{{"status", found->second.value("status", nlohmann::json())}};
   }
 
-  nlohmann::json list(const ResourceRef&, const ListOptions& options, std::stop_token) override {
+  nlohmann::json list(const ResourceRef& ref, const ListOptions& options,
+                      std::stop_token) override {
+    record("list", ref);
     listCalls.push_back(options);
     if (lists.empty()) {
       stopper_.request_stop();
@@ -154,19 +196,37 @@ class FakeKubeClient final : public KubeClient {
     return stop.stop_requested() ? WatchEnd::Stopped : WatchEnd::Closed;
   }
 
-  nlohmann::json create(const ResourceRef&, const nlohmann::json& object,
+  nlohmann::json create(const ResourceRef& ref, const nlohmann::json& object,
                         const WriteOptions&) override {
-    put(object);
-    return objects[objectKey(object)];
+    nlohmann::json created = object;
+    auto& metadata = created["metadata"];
+    if (!metadata.contains("name") && metadata.contains("generateName")) {
+      metadata["name"] = metadata["generateName"].get<std::string>() + std::to_string(++generated_);
+    }
+    if (!metadata.contains("namespace") && !ref.ns.empty()) {
+      metadata["namespace"] = ref.ns;
+    }
+    const ResourceRef target{ref.type, metadata.value("namespace", ""), metadata.value("name", ""),
+                             ""};
+    record("create", target);
+    const std::string key = storeKey(target);
+    if (objects.contains(key)) {
+      throw KubeError("POST", target.key(), 409, "AlreadyExists", target.key() + " already exists");
+    }
+    metadata["uid"] = metadata.value("uid", "uid-" + std::to_string(++generated_));
+    created["metadata"]["resourceVersion"] = std::to_string(++version_);
+    objects[key] = created;
+    return created;
   }
 
   nlohmann::json update(const ResourceRef& ref, const nlohmann::json& object,
                         const WriteOptions&) override {
+    record("update", ref);
     ++updateCalls;
     if (beforeUpdate) {
       beforeUpdate(updateCalls);
     }
-    const auto found = objects.find(ref.key());
+    const auto found = objects.find(storeKey(ref));
     if (found == objects.end()) {
       throw KubeError("PUT", ref.key(), 404, "NotFound", "not found");
     }
@@ -174,24 +234,73 @@ class FakeKubeClient final : public KubeClient {
       throw KubeError("PUT", ref.key(), 409, "Conflict",
                       "Operation cannot be fulfilled: the object has been modified");
     }
-    put(object);
-    return objects[ref.key()];
+    nlohmann::json updated = object;
+    if (!ref.subresource.empty()) {
+      updated = found->second;
+      updated["status"] = object.value("status", nlohmann::json());
+    }
+    updated["metadata"]["resourceVersion"] = std::to_string(++version_);
+    found->second = updated;
+    return updated;
   }
 
-  nlohmann::json patch(const ResourceRef& ref, PatchType, const nlohmann::json&,
+  // Merge patches (of the object, or of its status) and JSON patches with their test operations
+  // (a failed test is 422, as the API server answers).
+  nlohmann::json patch(const ResourceRef& ref, PatchType type, const nlohmann::json& body,
                        const PatchOptions&) override {
-    throw KubeError("PATCH", ref.key(), 405, "MethodNotAllowed", "the fake does not patch");
+    record("patch", ref);
+    const auto found = objects.find(storeKey(ref));
+    if (found == objects.end()) {
+      throw KubeError("PATCH", ref.key(), 404, "NotFound", "not found");
+    }
+    nlohmann::json patched = found->second;
+    if (type == PatchType::Merge) {
+      nlohmann::json change = body;
+      if (!ref.subresource.empty()) {
+        change = {{"status", body.value("status", nlohmann::json())}};
+      }
+      patched.merge_patch(change);
+    } else if (type == PatchType::Json) {
+      try {
+        patched = patched.patch(body);
+      } catch (const nlohmann::json::exception& error) {
+        throw KubeError("PATCH", ref.key(), 422, "Invalid", error.what());
+      }
+    } else {
+      throw KubeError("PATCH", ref.key(), 415, "UnsupportedMediaType", "the fake merges only");
+    }
+    if (patched != found->second) {
+      patched["metadata"]["resourceVersion"] = std::to_string(++version_);
+    }
+    found->second = patched;
+    return patched;
   }
 
-  nlohmann::json remove(const ResourceRef& ref, const DeleteOptions&) override {
-    objects.erase(ref.key());
+  nlohmann::json remove(const ResourceRef& ref, const DeleteOptions& options) override {
+    record("delete", ref);
+    deletes.push_back(options);
+    if (objects.erase(storeKey(ref)) == 0) {
+      throw KubeError("DELETE", ref.key(), 404, "NotFound", "not found");
+    }
     return {{"kind", "Status"}, {"status", "Success"}};
   }
 
  private:
+  static std::string storeKey(const ResourceRef& ref) {
+    return objectStoreKey(ref.type.resource, ref.key());
+  }
+  void record(const std::string& verb, const ResourceRef& ref) {
+    calls.push_back(verb + " " + ref.type.resource + " " + ref.key() +
+                    (ref.subresource.empty() ? "" : "/" + ref.subresource));
+    if (beforeCall) {
+      beforeCall(verb, ref);
+    }
+  }
+
   FakeClock& clock_;
   std::stop_source& stopper_;
   int version_ = 100;
+  int generated_ = 0;
 };
 
 inline WatchEvent event(WatchEventType type, nlohmann::json object) {

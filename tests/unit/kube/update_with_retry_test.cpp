@@ -20,7 +20,7 @@ class UpdateWithRetry : public ::testing::Test {
   void concurrentWriterFor(int times) {
     client.beforeUpdate = [this, times](int call) {
       if (call <= times) {
-        nlohmann::json other = client.objects["n/cm"];
+        nlohmann::json other = client.stored(resources::configMaps(), "n", "cm");
         other["data"]["other" + std::to_string(call)] = "x";
         client.put(other);
       }
