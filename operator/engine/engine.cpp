@@ -14,6 +14,7 @@
 #include "engine/execution.h"
 #include "engine/ledger.h"
 #include "engine/phase_prerequisites.h"
+#include "engine/preflight.h"
 #include "engine/rollback_planner.h"
 #include "engine/runner_lock.h"
 #include "engine/step_executor.h"
@@ -208,6 +209,11 @@ RunResult Engine::run(const RunOptions& options) {
     created.catalog = readLiveCatalog(session, spec, observer_);
     created.createdTenantsTable = created.catalog.findTable(spec.tenant.table) == nullptr;
     thePlan = plan::buildPlan(spec, created.catalog);
+    // Before the first change: the rows the migration will write must fit the schema.
+    readPatiently("the preflight", session, spec, observer_,
+                  [&](pqxx::connection& connection, std::chrono::milliseconds lockTimeout) {
+                    runPreflights(connection, thePlan.preflights, lockTimeout);
+                  });
     created.baselineCounts = countRows(session, spec, thePlan, observer_);
     pqxx::work tx(session.connection());
     ledger.create(tx, created);

@@ -15,13 +15,7 @@ Step tenantsFromColumnStep(const PlanContext& ctx, const PlannedTable& pt) {
   Step step = newStep(Phase::Backfill, "backfill/tenants-from-column/" + pt.name(), pt.name(),
                       "create a tenants row for every distinct " + pt.column + " of " + pt.name() +
                           " that has none");
-  const std::string source = "s." + quoteIdent(pt.column) + "::" + ctx.idType;
-  const TenantsRow row = tenantsRowFromId(ctx, source);
-  step.up.push_back(statement("INSERT INTO " + ctx.qualifiedName(ctx.tenants.name) + " (" +
-                              row.columns + ") SELECT DISTINCT " + row.values + " FROM " +
-                              ctx.qualifiedName(pt.name()) + " s" +
-                              defaultRowSource(ctx, row, "JOIN") + " WHERE s." +
-                              quoteIdent(pt.column) + " IS NOT NULL ON CONFLICT DO NOTHING"));
+  step.up.push_back(statement(tenantsFromColumnSql(ctx, pt)));
   // ACCESS SHARE on the table read, ROW EXCLUSIVE on the tenants table.
   step.lock = LockLevel::RowExclusive;
   return step;

@@ -8,6 +8,7 @@
 #include "plan/table_selection.h"
 #include "plan/tenant_fk_steps.h"
 #include "plan/tenant_source_resolver.h"
+#include "plan/tenants_rows.h"
 
 namespace tenantshift::plan {
 
@@ -53,6 +54,7 @@ Plan buildPlan(const api::MigrationSpec& spec, const Catalog& catalog) {
   }
   plan.notes = std::move(ctx.notes);
   plan.dataLossChecks = dataLossChecks(ctx);
+  plan.preflights = tenantsRowPreflights(ctx);
   return plan;
 }
 

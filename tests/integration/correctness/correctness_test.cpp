@@ -4,11 +4,16 @@
 // broken, partitions handled on the partitioned table.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <exception>
 #include <optional>
 #include <pqxx/pqxx>
 #include <string>
+#include <thread>
 
+#include "api/spec_error.h"
 #include "api/spec_parser.h"
+#include "cli/plan_format.h"
 #include "engine/engine.h"
 #include "engine/run_observer.h"
 #include "plan/sql_identifier.h"
@@ -62,7 +67,8 @@ class Correctness : public ::testing::Test {
   }
 
   api::TenantMigration migration(const std::string& extraTables = "",
-                                 const std::string& extraSpec = "") {
+                                 const std::string& extraSpec = "",
+                                 const std::string& extraTenant = "") {
     return api::parseTenantMigration(
         "apiVersion: tenantshift.dev/v1alpha1\nkind: TenantMigration\nmetadata: {name: shop}\n"
         "spec:\n"
@@ -70,7 +76,9 @@ class Correctness : public ::testing::Test {
         role_ +
         "}\n"
         "  tenant: {table: orgs, column: org_id, idType: bigint, setting: app.org,\n"
-        "           default: {id: \"1\", slug: hq, name: Head office}}\n"
+        "           default: {id: \"1\", slug: hq, name: Head office}" +
+        extraTenant +
+        "}\n"
         "  tables:\n"
         "    - name: stores\n"
         "      from: {column: org_no}\n" +
@@ -116,6 +124,18 @@ class Correctness : public ::testing::Test {
     } catch (const pqxx::sql_error& error) {
       return error.sqlstate().empty() ? std::string(error.what()) : error.sqlstate();
     }
+  }
+
+  // Polls `query` (one boolean) until it is true or 30 s have passed.
+  bool awaitTrue(const std::string& query) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (scalar(query) == "t") {
+        return true;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return false;
   }
 
   SilentObserver observer_;
@@ -341,6 +361,57 @@ TEST_F(Correctness, PartitionedTablesAtTwoLevelsAreConvertedOnTheParent) {
   const VerifyReport report = engine.verify();
   EXPECT_FALSE(report.passed()) << "a partition without policies passed verify";
   EXPECT_NE(report.toJson().dump().find("visits_2030"), std::string::npos);
+}
+
+// Issues 6.7 and 6.8: a CHECK on the existing tenants table that the rows tenantshift would create
+// do not satisfy is found before any change, naming the constraint and the spec field; with
+// spec.tenant.newTenantRow saying how a new tenant's row is filled, the application's insert of
+// a new tenant value works.
+TEST_F(Correctness, ATenantsCheckIsRefusedBeforeAnyChangeAndNewTenantRowSatisfiesIt) {
+  sql("UPDATE orgs SET slug = 'head' WHERE id = 1; ALTER TABLE orgs DROP CONSTRAINT "
+      "orgs_slug_check, ADD CONSTRAINT orgs_slug_letters CHECK (slug ~ '^[a-z]{3,8}$')");
+  grantApp();
+  try {
+    run(migration(), plan::Phase::Schema);
+    FAIL() << "the tenants rows tenantshift creates violate orgs_slug_letters, and the run "
+              "went ahead";
+  } catch (const api::SpecError& error) {
+    EXPECT_EQ(error.field(), "spec.tenant.newTenantRow");
+    EXPECT_NE(std::string(error.what()).find("orgs_slug_letters"), std::string::npos)
+        << error.what();
+  }
+  EXPECT_EQ(scalar("SELECT count(*) FROM pg_attribute WHERE attname = 'org_id' AND attnum > 0 "
+                   "AND NOT attisdropped"),
+            "0")
+      << "the refused run changed the schema";
+  // A template that gives every tenant the same slug is refused by name.
+  try {
+    run(migration("", "", ", newTenantRow: {slug: org}"), plan::Phase::Schema);
+    FAIL() << "a constant slug template was accepted";
+  } catch (const api::SpecError& error) {
+    EXPECT_EQ(error.field(), "spec.tenant.newTenantRow.slug") << error.what();
+  }
+  const api::TenantMigration filled =
+      migration("", "", ", newTenantRow: {slug: \"org{id:letters}\", name: \"Org {id}\"}");
+  run(filled, plan::Phase::Schema);
+  EXPECT_EQ(asApp("INSERT INTO stores VALUES (10, 42)"), "");
+  EXPECT_EQ(scalar("SELECT slug || '|' || name || '|' || plan FROM orgs WHERE id = 42"),
+            "orgec|Org 42|gold");
+  run(filled);
+  EXPECT_EQ(scalar("SELECT org_id FROM stores WHERE id = 10"), "42");
+}
+
+// Issue 6.8: a new tenant whose generated slug another tenant already holds still gets its row
+// (the tenants row is never skipped, so the tenant foreign key never refuses the application).
+TEST_F(Correctness, ANewTenantWhoseSlugIsTakenStillGetsItsRow) {
+  sql("INSERT INTO orgs VALUES (5, '42', 'Five', 'basic')");
+  grantApp();
+  run(migration(), plan::Phase::Schema);
+  EXPECT_EQ(asApp("INSERT INTO stores VALUES (10, 42)"), "");
+  EXPECT_EQ(scalar("SELECT slug <> '42' AND length(slug) <= 8 AND slug ~ '^[a-z0-9-]+$' FROM orgs "
+                   "WHERE id = 42"),
+            "t");
+  EXPECT_EQ(scalar("SELECT slug FROM orgs WHERE id = 5"), "42");
 }
 
 }  // namespace
