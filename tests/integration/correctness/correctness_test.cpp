@@ -414,5 +414,50 @@ TEST_F(Correctness, ANewTenantWhoseSlugIsTakenStillGetsItsRow) {
   EXPECT_EQ(scalar("SELECT slug FROM orgs WHERE id = 5"), "42");
 }
 
+// The backfill runs with session_replication_role = replica (no foreign-key checks): a customer
+// moving to another tenant in a transaction still open while its orders are backfilled must not
+// leave them the customer's old tenant. The batch waits for the move and takes the new tenant.
+TEST_F(Correctness, TheBackfillWaitsForAParentMovingToAnotherTenantAndTakesItsNewTenant) {
+  grantApp();
+  run(migration(), plan::Phase::Schema);
+  // Stores and customers as the backfill leaves them; orders not yet.
+  sql("UPDATE stores SET org_id = org_no; UPDATE customers c SET org_id = s.org_id FROM stores s "
+      "WHERE s.id = c.store_id");
+  ASSERT_EQ(scalar("SELECT org_id FROM customers WHERE id = 2"), "3");
+  pqxx::connection mover(url_);
+  pqxx::work move(mover);
+  move.exec("SET LOCAL ROLE " + plan::quoteIdent(role_));
+  move.exec("UPDATE customers SET store_id = 1 WHERE id = 2");  // store 1 is org 2's
+  ASSERT_EQ(move.exec1("SELECT org_id FROM customers WHERE id = 2")[0].as<std::string>(), "2");
+
+  std::exception_ptr failure;
+  std::thread backfill([&] {
+    try {
+      run(migration(), plan::Phase::Backfill);
+    } catch (...) {
+      failure = std::current_exception();
+    }
+  });
+  // The first batch that reads customer 2 (of notes or orders, whichever the backfill reaches
+  // first) waits for the move.
+  const bool waited = awaitTrue(
+      "SELECT EXISTS (SELECT FROM pg_stat_activity WHERE datname = current_database() AND "
+      "wait_event_type = 'Lock' AND pid <> " +
+      std::to_string(mover.backendpid()) + ")");
+  move.commit();
+  backfill.join();
+  EXPECT_TRUE(waited) << "no backfill batch waited for the customer's move";
+  if (failure) {
+    std::rethrow_exception(failure);
+  }
+  for (const std::string table : {"orders", "notes"}) {
+    EXPECT_EQ(scalar("SELECT count(*) FROM " + table +
+                     " WHERE customer_id = 2 AND org_id IS DISTINCT FROM 2"),
+              "0")
+        << table << " of the moved customer kept its old tenant";
+    EXPECT_GT(std::stoi(scalar("SELECT count(*) FROM " + table + " WHERE customer_id = 2")), 0);
+  }
+}
+
 }  // namespace
 }  // namespace tenantshift::engine

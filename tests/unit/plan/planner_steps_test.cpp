@@ -160,13 +160,28 @@ TEST(PlannerSteps, BackfillFollowsTheBackfillTaskContract) {
 // A NOT NULL column with a validated foreign key guarantees a parent row: the batch joins the
 // parent (one hash join per batch). Without that guarantee it looks the parent up per row, so
 // that a row without one still gets the default tenant.
+TEST(PlannerSteps, BackfillLocksParentsForShareWithoutATenantKey) {
+  // Without tenant-consistent foreign keys the parent's tenant column is in no unique key, so
+  // FOR KEY SHARE would not wait for a change of it.
+  auto spec = specFor();
+  spec.tenantForeignKeys = false;
+  const Plan plan = buildPlan(spec, shopCatalog());
+  const auto& task = *plan.findStep("backfill/orders")->backfill;
+  EXPECT_TRUE(contains(task.nextBatchSql, "FOR SHARE OF p) p WHERE")) << task.nextBatchSql;
+  EXPECT_TRUE(contains(task.sweepSql, "FOR SHARE OF p)")) << task.sweepSql;
+}
+
 TEST(PlannerSteps, BackfillJoinsTheParentOnlyWhenEveryRowHasOne) {
   Plan plan = buildPlan(specFor(), shopCatalog());
   const std::string joined = plan.findStep("backfill/orders")->backfill->nextBatchSql;
+  // The join reads only the batch's parents, each locked as it is read (a parent moving to
+  // another tenant is waited for and its new tenant taken).
   EXPECT_TRUE(contains(joined,
-                       "SET \"tenant_id\" = COALESCE(p.\"tenant_id\", $1::uuid) FROM "
-                       "\"public\".\"users\" p WHERE"))
+                       "SET \"tenant_id\" = COALESCE(p.\"tenant_id\", $1::uuid) FROM (SELECT "
+                       "p.\"id\", p.\"tenant_id\" FROM \"public\".\"users\" p WHERE (p.\"id\") IN "
+                       "(SELECT s.\"user_id\" FROM \"public\".\"orders\" s WHERE"))
       << joined;
+  EXPECT_TRUE(contains(joined, "FOR KEY SHARE OF p) p WHERE"));
   EXPECT_TRUE(contains(joined, "AND p.\"id\" = t.\"user_id\""));
   EXPECT_TRUE(contains(plan.findStep("backfill/orders")->backfill->sweepSql, "(SELECT p."));
 
@@ -189,7 +204,7 @@ TEST(PlannerSteps, BackfillJoinsTheParentOnlyWhenEveryRowHasOne) {
     const std::string looked = plan.findStep("backfill/orders")->backfill->nextBatchSql;
     EXPECT_TRUE(contains(looked,
                          "COALESCE((SELECT p.\"tenant_id\" FROM \"public\".\"users\" p "
-                         "WHERE p.\"id\" = t.\"user_id\"), $1::uuid)"))
+                         "WHERE p.\"id\" = t.\"user_id\" FOR KEY SHARE OF p), $1::uuid)"))
         << (nullable ? "nullable: " : "not validated: ") << looked;
   }
 }
