@@ -282,7 +282,13 @@ RunResult Engine::run(const RunOptions& options) {
       throw;
     }
   };
-  bool flagChecked = false;
+  // Once a flag step is done (the flag is on, the policies maybe strict), the verification
+  // before the flag is history: a flag phase resumed after a failure goes on from where it was.
+  bool flagChecked = std::any_of(thePlan.steps.begin(), thePlan.steps.end(), [&](const auto& s) {
+    const auto recorded = states.find(s.id);
+    return s.phase == plan::Phase::Flag && recorded != states.end() &&
+           recorded->second.state == StepState::Done;
+  });
   for (const plan::Step& step : thePlan.steps) {
     if (!covers(options, step.phase)) {
       continue;  // a phase before `only` (done: checked above), or after the last one covered

@@ -94,6 +94,16 @@ std::vector<const Table*> leavesOf(const PlanContext& ctx, const std::string& ta
   return leaves;
 }
 
+Statement addConstraintIfMissing(const PlanContext& ctx, const std::string& table,
+                                 const std::string& name, const std::string& definition) {
+  return statement("DO " + dollarQuoted("BEGIN IF NOT EXISTS (SELECT FROM pg_catalog.pg_constraint "
+                                        "WHERE conrelid = pg_catalog.to_regclass(" +
+                                        quoteLiteral(ctx.regclassText(table)) + ") AND conname = " +
+                                        quoteLiteral(name) + ") THEN ALTER TABLE " +
+                                        ctx.qualifiedName(table) + " ADD CONSTRAINT " +
+                                        quoteIdent(name) + " " + definition + "; END IF; END"));
+}
+
 std::vector<Step> indexBuildSteps(const PlanContext& ctx, Phase phase, const std::string& idPrefix,
                                   const std::string& table, const std::string& name,
                                   const IndexShape& shape, const std::string& purpose) {

@@ -45,6 +45,11 @@ std::vector<Step> indexBuildSteps(const PlanContext& ctx, Phase phase, const std
                                   const std::string& table, const std::string& name,
                                   const IndexShape& shape, const std::string& purpose);
 
+// DO: when `table` has no constraint `name`, ALTER TABLE table ADD CONSTRAINT name `definition`
+// (idempotent: a rerun after it was added changes nothing).
+Statement addConstraintIfMissing(const PlanContext& ctx, const std::string& table,
+                                 const std::string& name, const std::string& definition);
+
 // A foreign key constraint `name` of `table` to `referenced`, `definition` being what follows
 // ADD CONSTRAINT name (e.g. "FOREIGN KEY (a) REFERENCES s.t (id)"), added NOT VALID: on an
 // ordinary table directly; on a partitioned table to each leaf partition (PostgreSQL 15 refuses

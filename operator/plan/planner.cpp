@@ -42,7 +42,7 @@ Plan buildPlan(const api::MigrationSpec& spec, const Catalog& catalog) {
   addBackfillSteps(ctx, tenantFks, plan.steps);
   addConstraintSteps(ctx, tenantFks, plan.steps, plan.indexReplacements);
   addRlsSteps(ctx, plan.steps);
-  addVerifyAndFlagSteps(ctx, plan.indexReplacements, plan.steps);
+  addVerifyAndFlagSteps(ctx, tenantFks, plan.indexReplacements, plan.steps);
   for (const auto& pt : ctx.tables) {
     if (pt.table->partitioned) {
       ctx.notes.push_back("partitioned table '" + pt.name() +

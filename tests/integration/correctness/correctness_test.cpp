@@ -459,5 +459,49 @@ TEST_F(Correctness, TheBackfillWaitsForAParentMovingToAnotherTenantAndTakesItsNe
   }
 }
 
+// Issue 6 ("nothing the application relies on may break"): a foreign key that is not a row's
+// tenant source becomes tenant-consistent only after the flag, so the unchanged application can
+// still move a referenced item to another branch; the flag phase's validation then names the key
+// and the crossTenantRefs line that accepts it.
+TEST_F(Correctness, MovingAReferencedRowToAnotherTenantWorksUntilTheFlag) {
+  sql("CREATE TABLE items (id integer PRIMARY KEY, store_id integer NOT NULL REFERENCES stores);"
+      "INSERT INTO items VALUES (1, 1), (2, 3);"
+      // loans derive their tenant from the customer (by name, before the item).
+      "CREATE TABLE loans (id serial PRIMARY KEY, customer_id integer NOT NULL REFERENCES "
+      "  customers, item_id integer NOT NULL REFERENCES items);"
+      // Customer 1 is of store 2 (org 2), item 1 of store 1 (org 2).
+      "INSERT INTO loans (customer_id, item_id) VALUES (1, 1);");
+  grantApp();
+  run(migration(), plan::Phase::Verify);
+  EXPECT_EQ(scalar("SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = "
+                   "'loans_item_id_fkey'"),
+            "FOREIGN KEY (item_id) REFERENCES items(id)");
+  // The old application moves item 1 to store 3 (org 3): the loan now references another org's
+  // item.
+  EXPECT_EQ(asApp("UPDATE items SET store_id = 3 WHERE id = 1"), "");
+  EXPECT_EQ(scalar("SELECT org_id FROM items WHERE id = 1"), "3");
+  try {
+    run(migration());
+    FAIL() << "a cross-tenant reference was validated in the flag phase";
+  } catch (const EngineError& error) {
+    const std::string message = error.what();
+    EXPECT_NE(message.find("loans_item_id_fkey"), std::string::npos) << message;
+    EXPECT_NE(message.find("crossTenantRefs"), std::string::npos) << message;
+  }
+  // Back in its org, the flag phase goes on and the key is tenant-consistent.
+  sql("UPDATE items SET store_id = 1 WHERE id = 1");
+  run(migration());
+  EXPECT_EQ(scalar("SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = "
+                   "'loans_item_id_fkey'"),
+            "FOREIGN KEY (org_id, item_id) REFERENCES items(org_id, id)");
+  // Rolling the flag back gives the unchanged application its single-column key again.
+  Engine engine(url_, migration(), observer_);
+  engine.rollback(RollbackScenario::FlagOff, false);
+  EXPECT_EQ(scalar("SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = "
+                   "'loans_item_id_fkey'"),
+            "FOREIGN KEY (item_id) REFERENCES items(id)");
+  EXPECT_EQ(asApp("UPDATE items SET store_id = 3 WHERE id = 1"), "");
+}
+
 }  // namespace
 }  // namespace tenantshift::engine

@@ -171,6 +171,44 @@ TEST(PlannerSteps, BackfillLocksParentsForShareWithoutATenantKey) {
   EXPECT_TRUE(contains(task.sweepSql, "FOR SHARE OF p)")) << task.sweepSql;
 }
 
+TEST(PlannerSteps, ForeignKeysThatAreNoDerivationBecomeTenantConsistentAfterTheFlag) {
+  // orders derives its tenant from user_id (NOT NULL); buyer_id is another key to users.
+  const Catalog catalog = catalogOf({
+      TableBuilder("orders")
+          .id()
+          .column("user_id", "bigint", true)
+          .column("buyer_id", "bigint", false)
+          .foreignKey("orders_user_id_fkey", {"user_id"}, "users")
+          .foreignKey("orders_buyer_id_fkey", {"buyer_id"}, "users"),
+      TableBuilder("users").id().column("email", "text", true).unique("users_email_key", {"email"}),
+  });
+  const Plan plan = buildPlan(specFor(), catalog);
+  // The derivation key: early, validated and swapped in the constraints phase.
+  EXPECT_NE(plan.findStep("schema/tenant-fk/orders/orders_user_id_fkey"), nullptr);
+  EXPECT_NE(plan.findStep("constraints/tenant-fk/orders/orders_user_id_fkey/replace"), nullptr);
+  // The other one: untouched until the flag, then added, validated and swapped after
+  // enforcement and before the unique keys' finalize steps.
+  for (const Step& step : plan.steps) {
+    if (contains(step.id, "orders_buyer_id_fkey")) {
+      EXPECT_EQ(step.phase, Phase::Flag) << step.id;
+    }
+  }
+  const std::string prefix = "flag/finalize/tenant-fk/orders/orders_buyer_id_fkey";
+  const Step* validate = plan.findStep(prefix + "/validate");
+  ASSERT_NE(validate, nullptr);
+  EXPECT_TRUE(contains(validate->failureHint, "crossTenantRefs")) << validate->failureHint;
+  EXPECT_LT(positionOf(plan, "flag/enforce"), positionOf(plan, prefix + "/add"));
+  EXPECT_LT(positionOf(plan, prefix + "/add"), positionOf(plan, prefix + "/validate"));
+  EXPECT_LT(positionOf(plan, prefix + "/validate"), positionOf(plan, prefix + "/replace"));
+  EXPECT_LT(positionOf(plan, prefix + "/replace"),
+            positionOf(plan, "flag/finalize/users/users_email_key"));
+  bool noted = false;
+  for (const auto& note : plan.notes) {
+    noted = noted || (contains(note, "orders_buyer_id_fkey") && contains(note, "flag phase"));
+  }
+  EXPECT_TRUE(noted) << "the plan does not say what happens to orders_buyer_id_fkey";
+}
+
 TEST(PlannerSteps, BackfillJoinsTheParentOnlyWhenEveryRowHasOne) {
   Plan plan = buildPlan(specFor(), shopCatalog());
   const std::string joined = plan.findStep("backfill/orders")->backfill->nextBatchSql;
