@@ -503,5 +503,49 @@ TEST_F(Correctness, MovingAReferencedRowToAnotherTenantWorksUntilTheFlag) {
   EXPECT_EQ(asApp("UPDATE items SET store_id = 3 WHERE id = 1"), "");
 }
 
+// Issue 6.6 on a partitioned table (two levels): a unique constraint rewritten to lead with the
+// tenant column stays a constraint of the partitioned table after the flag, DEFERRABLE as it
+// was, on every partition (one created later too); flag-off gives the original back.
+TEST_F(Correctness, APartitionedTablesUniqueConstraintStaysAConstraint) {
+  sql("CREATE TABLE bookings (id integer, at date NOT NULL, customer_id integer NOT NULL "
+      "  REFERENCES customers, code text NOT NULL, PRIMARY KEY (id, at),"
+      "  CONSTRAINT bookings_code_key UNIQUE (code, at) DEFERRABLE) PARTITION BY RANGE (at);"
+      "CREATE TABLE bookings_old PARTITION OF bookings FOR VALUES FROM (MINVALUE) TO "
+      "  ('2025-01-01');"
+      "CREATE TABLE bookings_new PARTITION OF bookings FOR VALUES FROM ('2025-01-01') TO "
+      "  ('2030-01-01') PARTITION BY HASH (at);"
+      "CREATE TABLE bookings_new_0 PARTITION OF bookings_new FOR VALUES WITH (MODULUS 2, "
+      "  REMAINDER 0);"
+      "CREATE TABLE bookings_new_1 PARTITION OF bookings_new FOR VALUES WITH (MODULUS 2, "
+      "  REMAINDER 1);"
+      "INSERT INTO bookings SELECT g, DATE '2024-06-01' + g * 7, 1 + g % 40, 'B' || g FROM "
+      "  generate_series(1, 120) g;");
+  grantApp();
+  auto constraintOf = [&](const std::string& table) {
+    return scalar(
+        "SELECT coalesce((SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE "
+        "conrelid = '" +
+        table + "'::regclass AND conname = 'bookings_code_key'), 'no constraint')");
+  };
+  run(migration(), plan::Phase::Verify);
+  EXPECT_EQ(constraintOf("bookings"), "UNIQUE (code, at) DEFERRABLE");
+  run(migration());
+  EXPECT_EQ(constraintOf("bookings"), "UNIQUE (org_id, code, at) DEFERRABLE");
+  // Every leaf's index is part of it, and a partition created later gets it too.
+  EXPECT_EQ(scalar("SELECT count(*) FROM pg_constraint c JOIN pg_class r ON r.oid = c.conrelid "
+                   "WHERE r.relname LIKE 'bookings%' AND c.contype = 'u' AND c.condeferrable AND "
+                   "c.conparentid <> 0"),
+            "4");  // bookings_old, bookings_new, bookings_new_0, bookings_new_1
+  sql("CREATE TABLE bookings_2030 PARTITION OF bookings FOR VALUES FROM ('2030-01-01') TO "
+      "(MAXVALUE)");
+  EXPECT_EQ(scalar("SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = "
+                   "'bookings_2030'::regclass AND contype = 'u'"),
+            "UNIQUE (org_id, code, at) DEFERRABLE");
+  sql("DROP TABLE bookings_2030");
+  Engine engine(url_, migration(), observer_);
+  engine.rollback(RollbackScenario::FlagOff, false);
+  EXPECT_EQ(constraintOf("bookings"), "UNIQUE (code, at) DEFERRABLE");
+}
+
 }  // namespace
 }  // namespace tenantshift::engine
