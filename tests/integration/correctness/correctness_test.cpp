@@ -503,6 +503,69 @@ TEST_F(Correctness, MovingAReferencedRowToAnotherTenantWorksUntilTheFlag) {
   EXPECT_EQ(asApp("UPDATE items SET store_id = 3 WHERE id = 1"), "");
 }
 
+// Issue 6.4: a table with three foreign-key paths to tenant tables and no `from`: the plan picks
+// by the stated rule (NOT NULL before nullable, then fewer hops), shows each rejected path with
+// the rule that decided, and verify checks every one of the three keys.
+TEST_F(Correctness, AmongThreeParentsThePlanPicksByTheStatedRuleAndVerifyChecksEveryKey) {
+  sql("CREATE TABLE tickets (id serial PRIMARY KEY, store_id integer REFERENCES stores,"
+      "  order_id integer NOT NULL REFERENCES orders,"
+      "  customer_id integer NOT NULL REFERENCES customers);"
+      "INSERT INTO tickets (store_id, order_id, customer_id) SELECT s.id, o.id, c.id FROM orders o"
+      "  JOIN customers c ON c.id = o.customer_id JOIN stores s ON s.id = c.store_id"
+      "  WHERE o.id <= 30;");
+  grantApp();
+  Engine planner(url_, migration(), observer_);
+  const plan::Plan plan = planner.plan();
+  const plan::TableDecision* decision = plan.findDecision("tickets");
+  ASSERT_NE(decision, nullptr);
+  // stores is nullable (rule 1); orders is 3 hops from a known tenant, customers 2 (rule 3).
+  EXPECT_EQ(decision->sourceForeignKey, "tickets_customer_id_fkey");
+  EXPECT_EQ(decision->parent, "customers");
+  const std::string json = cli::planToJson(plan).dump();
+  const std::string text = cli::formatPlan(plan, migration());
+  for (const std::string& shown : {json, text}) {
+    EXPECT_NE(shown.find("tickets_store_id_fkey to stores: ranks after tickets_customer_id_fkey "
+                         "(it is nullable"),
+              std::string::npos)
+        << shown;
+    EXPECT_NE(shown.find("tickets_order_id_fkey to orders: ranks after tickets_customer_id_fkey "
+                         "(its path has 3 hops"),
+              std::string::npos)
+        << shown;
+  }
+  // Every row gets its customer's tenant, and verify checks each of the three keys, the
+  // nullable one too.
+  run(migration(), plan::Phase::Rls);
+  EXPECT_EQ(scalar("SELECT count(*) FROM tickets t JOIN customers c ON c.id = t.customer_id "
+                   "WHERE t.org_id IS DISTINCT FROM c.org_id"),
+            "0");
+  auto foreignKeyCheck = [](const VerifyReport& report, const std::string& fk) {
+    for (const auto& check : report.checks) {
+      if (check.check == "data.foreign-key" &&
+          check.detail.find(plan::quoteIdent(fk)) != std::string::npos) {
+        return check;
+      }
+    }
+    return verify::CheckResult{};
+  };
+  const VerifyReport clean = planner.verify();
+  for (const std::string fk :
+       {"tickets_store_id_fkey", "tickets_order_id_fkey", "tickets_customer_id_fkey"}) {
+    EXPECT_EQ(foreignKeyCheck(clean, fk).outcome, verify::CheckOutcome::Passed)
+        << fk << ": " << foreignKeyCheck(clean, fk).detail;
+    EXPECT_EQ(foreignKeyCheck(clean, fk).check, "data.foreign-key") << fk << " not checked";
+  }
+  // A ticket at a store of another org: verify fails on exactly that key, naming the spec line.
+  sql("UPDATE tickets SET store_id = CASE WHEN org_id = 2 THEN 3 ELSE 1 END WHERE id = 1");
+  const VerifyReport crossed = planner.verify();
+  EXPECT_FALSE(crossed.passed());
+  const verify::CheckResult store = foreignKeyCheck(crossed, "tickets_store_id_fkey");
+  EXPECT_EQ(store.outcome, verify::CheckOutcome::Failed) << store.detail;
+  EXPECT_NE(store.detail.find("crossTenantRefs"), std::string::npos) << store.detail;
+  EXPECT_EQ(foreignKeyCheck(crossed, "tickets_customer_id_fkey").outcome,
+            verify::CheckOutcome::Passed);
+}
+
 // Issue 6.6 on a partitioned table (two levels): a unique constraint rewritten to lead with the
 // tenant column stays a constraint of the partitioned table after the flag, DEFERRABLE as it
 // was, on every partition (one created later too); flag-off gives the original back.
