@@ -16,26 +16,32 @@ bool causedByDataOrSchema(const pqxx::sql_error& error) {
   return state.rfind("22", 0) == 0 || state.rfind("23", 0) == 0;
 }
 
-// PostgreSQL's message without the "ERROR:" prefix, its lines joined.
+// PostgreSQL's message without the "ERROR:" prefix, its lines joined with "; ", runs of spaces
+// collapsed and the final period dropped.
 std::string databaseMessage(const pqxx::sql_error& error) {
   std::string text = error.what();
   if (text.rfind("ERROR:", 0) == 0) {
     text.erase(0, 6);
   }
   std::string out;
+  bool space = false;
   for (char c : text) {
     if (c == '\n') {
-      if (!out.empty() && out.back() != ' ') {
-        out += "; ";
+      if (!out.empty()) {
+        out += ";";
       }
+      space = true;
+    } else if (c == ' ' || c == '\t') {
+      space = true;
     } else {
+      if (space && !out.empty()) {
+        out += ' ';
+      }
+      space = false;
       out += c;
     }
   }
-  while (!out.empty() && (out.front() == ' ')) {
-    out.erase(0, 1);
-  }
-  while (!out.empty() && (out.back() == ' ' || out.back() == ';')) {
+  while (!out.empty() && (out.back() == ';' || out.back() == '.')) {
     out.pop_back();
   }
   return out;

@@ -176,9 +176,13 @@ std::string onExistingTenant(const PlanContext& ctx) {
 std::string tenantsFromColumnSql(const PlanContext& ctx, const PlannedTable& pt) {
   const std::string source = "s." + quoteIdent(pt.column) + "::" + ctx.idType;
   const TenantsRow row = tenantsRowFromId(ctx, source);
+  // Only the values without a tenants row: PostgreSQL checks a row's CHECK constraints before
+  // ON CONFLICT finds the existing one, so an existing tenant's generated row must not be formed.
   return "INSERT INTO " + ctx.qualifiedName(ctx.tenants.name) + " (" + row.columns +
          ") SELECT DISTINCT " + row.values + " FROM " + ctx.qualifiedName(pt.name()) + " s" +
-         defaultRowSource(ctx, row, "JOIN") + " WHERE s." + quoteIdent(pt.column) + " IS NOT NULL" +
+         defaultRowSource(ctx, row, "JOIN") + " WHERE s." + quoteIdent(pt.column) +
+         " IS NOT NULL AND NOT EXISTS (SELECT FROM " + ctx.qualifiedName(ctx.tenants.name) +
+         " e WHERE e." + quoteIdent(ctx.tenants.idColumn) + " = " + source + ")" +
          onExistingTenant(ctx);
 }
 
@@ -225,7 +229,7 @@ std::vector<Preflight> tenantsRowPreflights(const PlanContext& ctx) {
     return out;  // the plan creates the tenants table: its rows fit by construction
   }
   const std::string hint =
-      "say how a new tenant's row is filled in " + std::string(kNewTenantRowField) +
+      "Say how a new tenant's row is filled in " + std::string(kNewTenantRowField) +
       " (a value per column; {id} is the new tenant's id, {id:letters} the id in letters a-p), "
       "e.g. newTenantRow: {slug: \"t{id:letters}\", name: \"Tenant {id}\"}; or give the "
       "column a default, or create those tenants rows before the migration";

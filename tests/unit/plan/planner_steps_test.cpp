@@ -439,6 +439,9 @@ TEST(PlannerSteps, ColumnSourcedTablesCreateTheirTenantsFirst) {
   EXPECT_TRUE(contains(insert, "SELECT DISTINCT s.\"store_id\"::uuid"));
   // A tenant that exists is kept; a clash on another unique column is an error, never a skip.
   EXPECT_TRUE(contains(insert, "ON CONFLICT (\"id\") DO NOTHING"));
+  // Only values without a tenants row: a CHECK is checked before ON CONFLICT finds the row.
+  EXPECT_TRUE(contains(insert, "IS NOT NULL AND NOT EXISTS (SELECT FROM \"public\".\"tenants\" e"))
+      << insert;
   const Step* trigger = plan.findStep("schema/trigger/stores_data");
   ASSERT_NE(trigger, nullptr);
   EXPECT_TRUE(contains(allSql(*trigger), "SECURITY DEFINER"));
