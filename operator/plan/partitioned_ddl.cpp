@@ -147,8 +147,9 @@ std::vector<Step> uniqueConstraintBuildSteps(const PlanContext& ctx, Phase phase
                                              const std::vector<std::string>& columns,
                                              const IndexShape& shape, const std::string& deferral,
                                              const std::string& purpose) {
-  std::vector<Step> steps;
   const std::vector<const Table*> leaves = leavesOf(ctx, table);
+  std::vector<Step> steps;
+  steps.reserve(leaves.size() + 1);
   for (const Table* leaf : leaves) {
     steps.push_back(concurrentBuildStep(ctx, phase, idPrefix + "/" + leaf->name, leaf->name,
                                         partitionIndexName(name, leaf->name), shape, purpose));

@@ -189,7 +189,9 @@ std::string tenantsFromColumnSql(const PlanContext& ctx, const PlannedTable& pt)
 void checkNewTenantRow(const PlanContext& ctx) {
   const std::vector<Column>& columns =
       ctx.tenants.table == nullptr ? createdTenantsColumns() : ctx.tenants.table->columns;
-  for (const auto& [name, value] : ctx.spec.tenant.newTenantRow) {
+  for (const auto& entry : ctx.spec.tenant.newTenantRow) {
+    const std::string& name = entry.first;
+    const std::string& value = entry.second;
     const std::string field = std::string(kNewTenantRowField) + "." + name;
     if (name == ctx.tenants.idColumn) {
       throw api::SpecError(field, "is the tenant id column of '" + ctx.tenants.name +
