@@ -118,6 +118,15 @@ Step concurrentBuildStep(const PlanContext& ctx, Phase phase, const std::string&
   return step;
 }
 
+// A step whose up adds constraint `name` to `table`: done once it exists, undone by dropping it.
+void addsConstraint(const PlanContext& ctx, Step& step, const std::string& table,
+                    const std::string& name, LockLevel lock) {
+  step.appliedCheck = constraintExists(ctx, table, name);
+  step.down.push_back(statement("ALTER TABLE " + ctx.qualifiedName(table) +
+                                " DROP CONSTRAINT IF EXISTS " + quoteIdent(name)));
+  step.lock = lock;
+}
+
 }  // namespace
 
 Statement addConstraintIfMissing(const PlanContext& ctx, const std::string& table,
@@ -167,10 +176,7 @@ std::vector<Step> uniqueConstraintBuildSteps(const PlanContext& ctx, Phase phase
   constrain.up.push_back(addConstraintIfMissing(
       ctx, table, name,
       uniqueConstraintDefinition(columns, shape.include, shape.nullsNotDistinct, deferral)));
-  constrain.appliedCheck = constraintExists(ctx, table, name);
-  constrain.down.push_back(statement("ALTER TABLE " + ctx.qualifiedName(table) +
-                                     " DROP CONSTRAINT IF EXISTS " + quoteIdent(name)));
-  constrain.lock = LockLevel::Share;
+  addsConstraint(ctx, constrain, table, name, LockLevel::Share);
   steps.push_back(constrain);
   return steps;
 }
@@ -276,10 +282,7 @@ std::vector<Step> constraintValidateSteps(const PlanContext& ctx, Phase phase,
     step.up.push_back(lockParentFirst(ctx, referenced, table, "SHARE ROW EXCLUSIVE"));
     step.up.push_back(statement("ALTER TABLE " + ctx.qualifiedName(table) + " ADD CONSTRAINT " +
                                 quoteIdent(name) + " " + definition));
-    step.appliedCheck = constraintExists(ctx, table, name);
-    step.down.push_back(statement("ALTER TABLE " + ctx.qualifiedName(table) +
-                                  " DROP CONSTRAINT IF EXISTS " + quoteIdent(name)));
-    step.lock = LockLevel::ShareRowExclusive;
+    addsConstraint(ctx, step, table, name, LockLevel::ShareRowExclusive);
     steps.push_back(step);
   }
   return steps;
