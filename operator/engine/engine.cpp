@@ -177,9 +177,16 @@ RunResult Engine::run(const RunOptions& options) {
   const plan::Plan preliminary = plan();
 
   Session session([url = databaseUrl_] { return db::connect(url); });
-  if (options.only && !loadRecord(session.connection(), ledger)) {
+  if (!loadRecord(session.connection(), ledger)) {
     // Nothing recorded: no phase is done yet. Refused before the ledger is created.
-    requirePhasesBefore(*options.only, preliminary, {});
+    if (options.only) {
+      requirePhasesBefore(*options.only, preliminary, {});
+    }
+    // The rows the migration will write must fit the schema (tried and rolled back).
+    readPatiently("the tenants table (preflight)", session, spec, observer_,
+                  [&](pqxx::connection& connection, std::chrono::milliseconds lockTimeout) {
+                    runPreflights(connection, preliminary.preflights, lockTimeout);
+                  });
   }
   Ledger::ensureSchema(session.connection());
   auto lock = RunnerLock::acquire(
@@ -209,11 +216,6 @@ RunResult Engine::run(const RunOptions& options) {
     created.catalog = readLiveCatalog(session, spec, observer_);
     created.createdTenantsTable = created.catalog.findTable(spec.tenant.table) == nullptr;
     thePlan = plan::buildPlan(spec, created.catalog);
-    // Before the first change: the rows the migration will write must fit the schema.
-    readPatiently("the preflight", session, spec, observer_,
-                  [&](pqxx::connection& connection, std::chrono::milliseconds lockTimeout) {
-                    runPreflights(connection, thePlan.preflights, lockTimeout);
-                  });
     created.baselineCounts = countRows(session, spec, thePlan, observer_);
     pqxx::work tx(session.connection());
     ledger.create(tx, created);

@@ -389,6 +389,8 @@ TEST_F(Correctness, ATenantsCheckIsRefusedBeforeAnyChangeAndNewTenantRowSatisfie
                    "AND NOT attisdropped"),
             "0")
       << "the refused run changed the schema";
+  EXPECT_EQ(scalar("SELECT count(*) FROM pg_namespace WHERE nspname = 'tenantshift'"), "0")
+      << "the refused run created the ledger";
   // A template that gives every tenant the same slug is refused by name.
   try {
     run(migration("", "", ", newTenantRow: {slug: org}"), plan::Phase::Schema);
