@@ -10,6 +10,7 @@
 
 #include "analysis/millis_text.h"
 #include "analysis/replication_lag.h"
+#include "db/application_search_path.h"
 #include "engine/engine.h"
 #include "engine/step_executor.h"
 #include "plan/sql_identifier.h"
@@ -345,9 +346,14 @@ void BackfillRunner::logFiringTriggers(const plan::Step& step) {
       firing.push_back(row[0].as<std::string>());
     }
   });
+  // The triggers are the application's code: they name its tables as the application does.
+  applicationSearchPath_.reset();
   if (firing.empty()) {
     return;
   }
+  runWithRetries(step, session_, settings_, observer_, [&](pqxx::connection& connection, int) {
+    applicationSearchPath_ = db::applicationSearchPath(connection);
+  });
   std::string names;
   for (const auto& name : firing) {
     names += (names.empty() ? "" : ",") + name;
@@ -355,13 +361,14 @@ void BackfillRunner::logFiringTriggers(const plan::Step& step) {
   if (replica_) {
     spdlog::info(
         "backfill table={} triggers={} fire for the backfill's updates although batches run as "
-        "replica (they are ENABLE ALWAYS or ENABLE REPLICA)",
-        step.backfill->table, names);
+        "replica (they are ENABLE ALWAYS or ENABLE REPLICA); its batches run with the "
+        "application's search_path ({})",
+        step.backfill->table, names, *applicationSearchPath_);
   } else {
     spdlog::warn(
         "backfill table={} triggers={} fire for every backfilled row (the runner may not set "
-        "session_replication_role)",
-        step.backfill->table, names);
+        "session_replication_role); its batches run with the application's search_path ({})",
+        step.backfill->table, names, *applicationSearchPath_);
   }
 }
 
@@ -398,7 +405,18 @@ std::string BackfillRunner::batchSettingsSql() const {
   if (replica_) {
     sql += ", set_config('session_replication_role', 'replica', true)";
   }
+  if (applicationSearchPath_) {
+    sql += ", set_config('search_path', $2, true)";
+  }
   return sql;
+}
+
+void BackfillRunner::applyBatchSettings(pqxx::transaction_base& tx) const {
+  if (applicationSearchPath_) {
+    tx.exec_params(batchSettingsSql(), settings_.lockTimeoutSetting(), *applicationSearchPath_);
+  } else {
+    tx.exec_params(batchSettingsSql(), settings_.lockTimeoutSetting());
+  }
 }
 
 void BackfillRunner::saveProgress(pqxx::transaction_base& tx) const {
@@ -414,7 +432,7 @@ bool BackfillRunner::batch(const plan::Step& step, const std::vector<std::string
     // locks keep waiting are the ones the throttle must see.
     const analysis::WatchedBackend watched(lockWatcher(), connection.backendpid());
     pqxx::work tx(connection);
-    tx.exec_params(batchSettingsSql(), settings_.lockTimeoutSetting());
+    applyBatchSettings(tx);
     // Re-read inside the batch's transaction: an attempt after an in-doubt commit must not
     // repeat a batch that did commit.
     BackfillCursor cursor = ledger_.cursor(tx, task.table).value_or(BackfillCursor{});
@@ -474,7 +492,7 @@ std::int64_t BackfillRunner::sweep(const plan::Step& step, int size) {
     // A sweep statement holds row locks too.
     const analysis::WatchedBackend watched(lockWatcher(), connection.backendpid());
     pqxx::work tx(connection);
-    tx.exec_params(batchSettingsSql(), settings_.lockTimeoutSetting());
+    applyBatchSettings(tx);
     BackfillCursor cursor = ledger_.cursor(tx, task.table).value_or(BackfillCursor{});
     const pqxx::result result =
         tx.exec_params(task.sweepSql, std::to_string(std::max(1, size)), backfill_.defaultTenantId);

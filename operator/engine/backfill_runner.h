@@ -83,6 +83,9 @@ class BackfillRunner {
   // application role (the latency probe runs as that role).
   void requireProbeRole(const plan::Step& step);
   void takeBaseline(const plan::Step& step);
+  // Logs the application's triggers that the table's batches fire; when there are any, the
+  // batches run with the application's search_path (db::applicationSearchPath), so that they find
+  // what they name.
   void logFiringTriggers(const plan::Step& step);
   // The key of the table's last row now (the keyset pass's end), or nullopt when it is empty.
   std::optional<std::vector<std::string>> upperBound(const plan::Step& step);
@@ -90,8 +93,9 @@ class BackfillRunner {
   bool batch(const plan::Step& step, const std::vector<std::string>& bound, int size);
   // One sweep statement of at most `size` rows; returns the rows it updated.
   std::int64_t sweep(const plan::Step& step, int size);
-  // The statement that gives a batch's transaction its settings.
+  // The statement that gives a batch's transaction its settings, and running it.
   std::string batchSettingsSql() const;
+  void applyBatchSettings(pqxx::transaction_base& tx) const;
   // The watcher of the lock waits our batches cause; null when that throttle is off.
   analysis::LockWaitWatcher* lockWatcher() const;
   void saveProgress(pqxx::transaction_base& tx) const;
@@ -114,6 +118,8 @@ class BackfillRunner {
   bool prepared_ = false;
   bool replica_ = false;
   bool lagHiddenWarned_ = false;
+  // Of the table being backfilled, when its batches fire application triggers.
+  std::optional<std::string> applicationSearchPath_;
   std::unique_ptr<BackfillWatch> watch_;
   std::optional<analysis::Baseline> baseline_;
   std::unique_ptr<analysis::ThrottleController> throttle_;

@@ -1,5 +1,6 @@
 #include "verify/fingerprint.h"
 
+#include "db/connection.h"
 #include "verify/sql_support.h"
 
 namespace tenantshift::verify {
@@ -158,10 +159,15 @@ FingerprintScope fingerprintScope(const api::MigrationSpec& spec, const plan::Pl
 }
 
 std::string schemaFingerprint(pqxx::transaction_base& tx, const FingerprintScope& scope) {
-  return tx
-      .exec_params1(kFingerprint, scope.schema, jsonList(scope.tables), scope.tenantsTable,
-                    scope.appRole, scope.setting)[0]
-      .as<std::string>();
+  // Names rendered from the catalog (regclass, pg_get_expr) depend on the search_path: the same
+  // schema has one fingerprint whichever session reads it.
+  Savepoint pinned(tx);
+  tx.exec_params("SELECT pg_catalog.set_config('search_path', $1, true)", db::kSearchPath);
+  std::string fingerprint = tx.exec_params1(kFingerprint, scope.schema, jsonList(scope.tables),
+                                            scope.tenantsTable, scope.appRole, scope.setting)[0]
+                                .as<std::string>();
+  pinned.rollback();
+  return fingerprint;
 }
 
 std::string schemaFingerprint(pqxx::connection& connection, const FingerprintScope& scope) {

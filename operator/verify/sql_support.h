@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "db/application_search_path.h"
 #include "plan/sql_identifier.h"
 #include "verify/probe_checks.h"
 
@@ -78,13 +79,16 @@ StatementResult attempt(pqxx::transaction_base& tx, Statement&& statement) {
   return out;
 }
 
-// SET LOCAL ROLE to the app role and the tenant setting to `tenant` (unchanged when nullopt), in
+// SET LOCAL ROLE to the app role, the application's search_path (db::useApplicationSearchPath) and
+// the tenant setting to `tenant` (unchanged when nullopt), in
 // a savepoint that `body` runs inside and that is always rolled back: the role, the setting and
 // whatever the body changed end with it.
 template <typename Body>
 void asApp(pqxx::transaction_base& tx, const std::string& appRole, const std::string& setting,
            const std::optional<std::string>& tenant, Body&& body) {
   Savepoint savepoint(tx);
+  // The application's statements fire its triggers, which name its tables as it does.
+  db::useApplicationSearchPath(tx);
   tx.exec_params("SET LOCAL ROLE " + plan::quoteIdent(appRole));
   if (tenant) {
     tx.exec_params("SELECT set_config($1, $2, true)", setting, *tenant);

@@ -79,9 +79,10 @@ struct ConvertedDatabase {
     return out;
   }
 
+  // As the application sees it: the login's search_path, not the one db::connect pins.
   std::string scalar(const std::string& sql) const {
-    auto connection = db::connect(url);
-    pqxx::read_transaction tx(*connection);
+    pqxx::connection connection(url);
+    pqxx::read_transaction tx(connection);
     const auto row = tx.exec1(sql);
     return row[0].is_null() ? "NULL" : row[0].as<std::string>();
   }

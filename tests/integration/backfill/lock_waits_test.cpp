@@ -80,9 +80,9 @@ constexpr const char* kSpec = R"yaml(  tables:
 // Polls `sql` (one integer, NULL while not there yet) until it is not NULL: how a test awaits a
 // state of another session's locks, which nothing announces.
 int awaitInteger(const std::string& url, const std::string& sql) {
-  auto connection = db::connect(url);
+  pqxx::connection connection(url);  // the login's search_path: `sql` names tables unqualified
   for (int i = 0; i < 6000; ++i) {
-    pqxx::nontransaction tx(*connection);
+    pqxx::nontransaction tx(connection);
     const pqxx::row row = tx.exec1(sql);
     if (!row[0].is_null()) {
       return row[0].as<int>();

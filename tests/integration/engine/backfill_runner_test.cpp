@@ -132,6 +132,7 @@ TEST(BackfillRunner, ResumesFromTheRecordedCursorWithoutRepeatingRows) {
   // sweep can reach it) and one ahead of it, both without a tenant.
   {
     pqxx::work tx(*database.connection);
+    tx.exec("SET LOCAL search_path TO DEFAULT");  // the application's, not db::connect's
     tx.exec("INSERT INTO items (id, payload) VALUES (15, 'behind'), (20005, 'ahead')");
     tx.commit();
   }

@@ -57,9 +57,10 @@ class EngineFacade : public ::testing::Test {
         "      off: \"UPDATE feature_flags SET enabled = false WHERE name = 'rls'\"\n");
   }
 
+  // As the application sees it: with the login's search_path, not the one db::connect pins.
   std::string scalar(const std::string& sql) {
-    auto connection = db::connect(url_);
-    pqxx::work tx(*connection);
+    pqxx::connection connection(url_);
+    pqxx::work tx(connection);
     const auto row = tx.exec1(sql);
     return row[0].is_null() ? "NULL" : row[0].as<std::string>();
   }
@@ -71,6 +72,7 @@ class EngineFacade : public ::testing::Test {
 std::string appCount(pqxx::connection& connection, const std::string& role,
                      const std::string& table) {
   pqxx::work tx(connection);
+  tx.exec("SET LOCAL search_path TO DEFAULT");
   tx.exec("SET LOCAL ROLE " + plan::quoteIdent(role));
   return tx.exec1("SELECT count(*) FROM " + table)[0].as<std::string>();
 }

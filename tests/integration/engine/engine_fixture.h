@@ -86,8 +86,10 @@ struct LedgerDatabase {
     tx.commit();
   }
 
+  // As the application sees it: with the login's search_path, not the one db::connect pins.
   std::string scalar(const std::string& sql) {
     pqxx::read_transaction tx(*connection);
+    tx.exec("SET LOCAL search_path TO DEFAULT");
     const auto row = tx.exec1(sql);
     return row[0].is_null() ? "NULL" : row[0].as<std::string>();
   }

@@ -30,6 +30,28 @@ TEST_F(VerifyIsolation, InsertAndUpdatePoliciesThatIgnoreTheTenantFail) {
   EXPECT_EQ(find(report, "isolation.insert", "users").outcome, CheckOutcome::Passed);
 }
 
+// The probes run the application's statements, which fire its triggers: an audit trigger that
+// names its table unqualified finds it as it does for the application (not under the
+// search_path tenantshift pins for its own SQL), so the result is row-level security's.
+TEST_F(VerifyIsolation, ApplicationTriggersFindWhatTheyNameAsForTheApplication) {
+  createMigratedDatabase();
+  sql("CREATE TABLE audit_log (what text);"
+      "GRANT INSERT ON audit_log TO " +
+      role() +
+      ";"
+      "CREATE FUNCTION audit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+      "INSERT INTO audit_log (what) VALUES (TG_OP); RETURN COALESCE(NEW, OLD); END $$;"
+      "CREATE TRIGGER users_audit BEFORE INSERT OR UPDATE OR DELETE ON users "
+      "FOR EACH ROW EXECUTE FUNCTION audit();");
+  const VerifyReport report = verify();
+  const CheckResult insert = find(report, "isolation.insert", "users");
+  EXPECT_EQ(insert.outcome, CheckOutcome::Passed) << insert.detail;
+  EXPECT_TRUE(mentions(insert, "refused by row-level security")) << insert.detail;
+  EXPECT_EQ(find(report, "isolation.update-move", "users").outcome, CheckOutcome::Passed)
+      << lastReport_;
+  EXPECT_EQ(scalar("SELECT count(*) FROM audit_log"), "0");  // every probe rolled back
+}
+
 TEST_F(VerifyIsolation, UpdateOrDeletePolicyThatIgnoresTheTenantFails) {
   createMigratedDatabase();
   const std::string matches = "(" + tenantCondition("tenant_id", false) + ")";

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "api/migration_spec.h"
+#include "db/connection.h"
 #include "plan/catalog.h"
 #include "plan/plan.h"
 #include "plan/sql_identifier.h"
@@ -59,7 +60,7 @@ class VerifyTest : public ::testing::Test {
     plan_.decisions = {users, items};
     baseline_ = {{"users", 6}, {"Order Items", 8}};
     admin_ = std::make_unique<pqxx::connection>(url_);
-    connection_ = std::make_unique<pqxx::connection>(url_);
+    connection_ = db::connect(url_);  // as the engine connects
     options_.retry.retries = 2;
     options_.sleep = [this](std::chrono::milliseconds wait) { sleeps_.push_back(wait); };
     options_.random = [] { return 0.5; };
