@@ -111,13 +111,38 @@ struct DdlSpec {
   std::chrono::milliseconds indexBuildTimeout{std::chrono::hours(1)};
 };
 
+// spec.featureFlag.sql: statements run in the database, in the step's transaction.
 struct SqlFeatureFlag {
   std::string on;
   std::string off;
 };
 
+// spec.featureFlag.configMap: a key of a ConfigMap the application reads.
+struct ConfigMapFeatureFlag {
+  std::string ns;  // "": the migration's namespace, else the Kubernetes context's
+  std::string name;
+  std::string key;
+  std::string on;
+  std::string off;
+};
+
+// spec.featureFlag.deployment: an environment variable of one container of a Deployment (what
+// `kubectl set env` changes). The flag counts as flipped once the rollout it starts is complete.
+struct DeploymentFeatureFlag {
+  std::string ns;  // "": the migration's namespace, else the Kubernetes context's
+  std::string name;
+  std::string container;
+  std::string env;
+  std::string on;
+  std::string off;
+  std::chrono::milliseconds rolloutTimeout{std::chrono::minutes(10)};
+};
+
+// At most one of them (the parser refuses two).
 struct FeatureFlagSpec {
   std::optional<SqlFeatureFlag> sql;
+  std::optional<ConfigMapFeatureFlag> configMap;
+  std::optional<DeploymentFeatureFlag> deployment;
 };
 
 // Exposures reviewed and deliberately kept: verify lists each as accepted instead of failing.

@@ -18,6 +18,30 @@ nlohmann::json sourceJson(const TenantSource& source) {
   return {{"default", true}};
 }
 
+// The flag's kind with its fields (an empty object when there is none); the namespace only when
+// given.
+nlohmann::json featureFlagJson(const FeatureFlagSpec& flag) {
+  nlohmann::json j = nlohmann::json::object();
+  if (flag.sql) {
+    j["sql"] = {{"on", flag.sql->on}, {"off", flag.sql->off}};
+  }
+  if (const auto& c = flag.configMap) {
+    j["configMap"] = {{"name", c->name}, {"key", c->key}, {"on", c->on}, {"off", c->off}};
+    if (!c->ns.empty()) {
+      j["configMap"]["namespace"] = c->ns;
+    }
+  }
+  if (const auto& d = flag.deployment) {
+    j["deployment"] = {{"name", d->name}, {"container", d->container},
+                       {"env", d->env},   {"on", d->on},
+                       {"off", d->off},   {"rolloutTimeout", formatDuration(d->rolloutTimeout)}};
+    if (!d->ns.empty()) {
+      j["deployment"]["namespace"] = d->ns;
+    }
+  }
+  return j;
+}
+
 }  // namespace
 
 nlohmann::json toJson(const MigrationSpec& spec) {
@@ -96,11 +120,9 @@ nlohmann::json toJson(const MigrationSpec& spec) {
   j["ddl"] = {{"lockTimeout", formatDuration(spec.ddl.lockTimeout)},
               {"retries", spec.ddl.retries},
               {"indexBuildTimeout", formatDuration(spec.ddl.indexBuildTimeout)}};
-  if (spec.featureFlag.sql) {
-    j["featureFlag"] = {
-        {"sql", {{"on", spec.featureFlag.sql->on}, {"off", spec.featureFlag.sql->off}}}};
-  } else {
-    j["featureFlag"] = nlohmann::json::object();
+  // Only when there is one: the parser reads an empty featureFlag as a mistake.
+  if (nlohmann::json flag = featureFlagJson(spec.featureFlag); !flag.empty()) {
+    j["featureFlag"] = std::move(flag);
   }
   return j;
 }

@@ -12,6 +12,8 @@
 #include <regex>
 #include <set>
 #include <sstream>
+#include <tuple>
+#include <utility>
 
 #include "api/content_hash.h"
 #include "api/duration.h"
@@ -329,8 +331,125 @@ std::vector<TableSpec> parseTables(const Field& field) {
   return tables;
 }
 
+// A duration of at least `min`.
+std::chrono::milliseconds durationAtLeast(const Field& field, std::chrono::milliseconds min,
+                                          const std::string& why) {
+  const auto value = field.duration();
+  if (value < min) {
+    field.fail("must be at least " + formatDuration(min) + why);
+  }
+  return value;
+}
+
+// A Kubernetes name: a DNS-1123 label (namespaces, containers: 63 characters at most) or a
+// DNS-1123 subdomain (most objects: 253).
+enum class NameRule { Label, Subdomain };
+
+std::string kubernetesName(const Field& field, NameRule rule) {
+  static const std::regex label("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$");
+  static const std::regex subdomain(
+      R"(^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$)");
+  std::string value = field.nonEmptyString();
+  const std::size_t limit = rule == NameRule::Label ? 63 : 253;
+  if (value.size() > limit ||
+      !std::regex_match(value, rule == NameRule::Label ? label : subdomain)) {
+    field.fail("\"" + value + "\" is not a Kubernetes name (lower-case letters, digits and '-'" +
+               (rule == NameRule::Label ? "" : ", dot-separated") + ", at most " +
+               std::to_string(limit) + " characters, starting and ending with a letter or digit)");
+  }
+  return value;
+}
+
+// A string of at most 253 characters that matches `pattern` (what Kubernetes accepts as a
+// ConfigMap key or an environment variable's name); else the error says it is not `what`.
+std::string matching(const Field& field, const std::regex& pattern, const std::string& what) {
+  std::string value = field.nonEmptyString();
+  if (value.size() > 253 || !std::regex_match(value, pattern)) {
+    field.fail("\"" + value + "\" is not " + what);
+  }
+  return value;
+}
+
+// `on` and `off` of a flag outside the database: both required (a value may be empty), and
+// different (flipping the flag must change something).
+std::pair<std::string, std::string> onAndOff(const Field& field) {
+  if (!field["on"].present() || !field["off"].present()) {
+    (field["on"].present() ? field["off"] : field["on"])
+        .fail(
+            "is required: the flag needs the value that turns it on and the one that turns it "
+            "off (quote them: \"on\": \"true\")");
+  }
+  std::string on = field["on"].string();
+  std::string off = field["off"].string();
+  if (on == off) {
+    field["off"].fail("\"" + off + "\" is the same as on: flipping the flag would change nothing");
+  }
+  return {std::move(on), std::move(off)};
+}
+
+ConfigMapFeatureFlag parseConfigMapFlag(const Field& field) {
+  field.expectMap({"namespace", "name", "key", "on", "off"});
+  ConfigMapFeatureFlag flag;
+  if (field["namespace"].present()) {
+    flag.ns = kubernetesName(field["namespace"], NameRule::Label);
+  }
+  if (!field["name"].present()) {
+    field["name"].fail("is required: the ConfigMap the application reads its flag from");
+  }
+  flag.name = kubernetesName(field["name"], NameRule::Subdomain);
+  if (!field["key"].present()) {
+    field["key"].fail("is required: the ConfigMap's key that holds the flag");
+  }
+  static const std::regex key("^[-._a-zA-Z0-9]+$");
+  flag.key = matching(field["key"], key,
+                      "a ConfigMap key (letters, digits, '-', '_' and '.', at most 253)");
+  std::tie(flag.on, flag.off) = onAndOff(field);
+  return flag;
+}
+
+DeploymentFeatureFlag parseDeploymentFlag(const Field& field) {
+  field.expectMap({"namespace", "name", "container", "env", "on", "off", "rolloutTimeout"});
+  DeploymentFeatureFlag flag;
+  if (field["namespace"].present()) {
+    flag.ns = kubernetesName(field["namespace"], NameRule::Label);
+  }
+  if (!field["name"].present()) {
+    field["name"].fail("is required: the application's Deployment");
+  }
+  flag.name = kubernetesName(field["name"], NameRule::Subdomain);
+  if (!field["container"].present()) {
+    field["container"].fail("is required: the container of the Deployment that reads the flag");
+  }
+  flag.container = kubernetesName(field["container"], NameRule::Label);
+  if (!field["env"].present()) {
+    field["env"].fail(
+        "is required: the environment variable that holds the flag, e.g. RLS_ENABLED");
+  }
+  static const std::regex env("^[-._a-zA-Z][-._a-zA-Z0-9]*$");
+  flag.env = matching(field["env"], env,
+                      "an environment variable name (letters, digits, '_', '-' and '.', not "
+                      "starting with a digit)");
+  std::tie(flag.on, flag.off) = onAndOff(field);
+  if (field["rolloutTimeout"].present()) {
+    flag.rolloutTimeout = durationAtLeast(field["rolloutTimeout"], std::chrono::seconds(1), "");
+  }
+  return flag;
+}
+
 void parseFeatureFlag(const Field& field, FeatureFlagSpec& flag) {
-  field.expectMap({"sql"});
+  field.expectMap({"sql", "configMap", "deployment"});
+  std::string given;
+  for (const char* kind : {"sql", "configMap", "deployment"}) {
+    if (field[kind].present()) {
+      given += (given.empty() ? "" : " and ") + std::string(kind);
+    }
+  }
+  if (given.empty()) {
+    field.fail("give one of sql, configMap or deployment (or leave featureFlag out)");
+  }
+  if (given.find(" and ") != std::string::npos) {
+    field.fail("give only one of sql, configMap or deployment, not " + given);
+  }
   Field sql = field["sql"];
   if (sql.present()) {
     sql.expectMap({"on", "off"});
@@ -340,16 +459,12 @@ void parseFeatureFlag(const Field& field, FeatureFlagSpec& flag) {
     }
     flag.sql = SqlFeatureFlag{sql["on"].nonEmptyString(), sql["off"].nonEmptyString()};
   }
-}
-
-// A duration of at least `min`.
-std::chrono::milliseconds durationAtLeast(const Field& field, std::chrono::milliseconds min,
-                                          const std::string& why) {
-  const auto value = field.duration();
-  if (value < min) {
-    field.fail("must be at least " + formatDuration(min) + why);
+  if (field["configMap"].present()) {
+    flag.configMap = parseConfigMapFlag(field["configMap"]);
   }
-  return value;
+  if (field["deployment"].present()) {
+    flag.deployment = parseDeploymentFlag(field["deployment"]);
+  }
 }
 
 void parseThrottle(const Field& field, ThrottleSpec& throttle) {

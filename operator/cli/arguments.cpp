@@ -38,7 +38,8 @@ bool optionAllowed(const std::string& command, const std::string& option) {
   }
   if (needsManifest(command)) {
     if (option == "-f" || option == "--file" || option == "--database-url" || option == "-o" ||
-        option == "--output" || option == kTerminationMessagePath) {
+        option == "--output" || option == kTerminationMessagePath || option == "--kubeconfig" ||
+        option == "--context") {
       return true;
     }
   }
@@ -130,6 +131,10 @@ Arguments parseArguments(const std::vector<std::string>& args) {
       parsed.logLevel = value();
     } else if (option == kTerminationMessagePath) {
       parsed.terminationMessagePath = value();
+    } else if (option == "--kubeconfig") {
+      parsed.kubeconfig = value();
+    } else if (option == "--context") {
+      parsed.context = value();
     } else if (option == "-o" || option == "--output") {
       auto format = value();
       if (format == "json") {

@@ -30,6 +30,11 @@ struct Arguments {
   std::optional<std::string> logLevel;       // --log-level trace|debug|info|warn|error|off
   // --termination-message-path PATH: where the command's JSON summary goes before it exits.
   std::optional<std::string> terminationMessagePath;
+  // --kubeconfig PATH and --context NAME: the cluster of a feature flag in a ConfigMap or a
+  // Deployment (spec.featureFlag.configMap/deployment); else $KUBECONFIG, the pod's service
+  // account, ~/.kube/config.
+  std::optional<std::string> kubeconfig;
+  std::string context;
 };
 
 // Parses argv (without the program name). Pure: the environment is not read here.

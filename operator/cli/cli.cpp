@@ -26,6 +26,7 @@
 #include "engine/engine.h"
 #include "engine/verify_failed_error.h"
 #include "engine/verify_report_format.h"
+#include "flag/kubernetes_flag_switches.h"
 
 namespace tenantshift::cli {
 
@@ -253,7 +254,13 @@ void dispatch(const Arguments& arguments, std::ostream& out, std::ostream& err,
   } else {
     observer = std::make_unique<LineProgress>();
   }
-  engine::Engine engine(databaseUrl, migration, *observer);
+  kube::ConfigRequest cluster;
+  if (arguments.kubeconfig) {
+    cluster.kubeconfig = *arguments.kubeconfig;
+  }
+  cluster.context = arguments.context;
+  engine::Engine engine(databaseUrl, migration, *observer,
+                        flag::kubernetesFlagSwitches(std::move(cluster), migration.metadata.ns));
 
   CommandResult result;
   try {

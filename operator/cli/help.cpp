@@ -28,6 +28,10 @@ Common options:
                          write how the command ended to PATH as one JSON object (at most 4096
                          bytes, never the database URL): outcome, exitCode, message, planHash,
                          step counts (Kubernetes: /dev/termination-log)
+  --kubeconfig PATH, --context NAME
+                         the cluster of a feature flag in a ConfigMap or a Deployment
+                         (spec.featureFlag.configMap/deployment); default: $KUBECONFIG, the
+                         pod's service account, ~/.kube/config, and its current context
   --log-level LEVEL      trace, debug, info, warn, error or off (default: info; warn on a terminal)
   -h, --help             help for a command: tenantshift <command> --help
   -V, --version          print the version

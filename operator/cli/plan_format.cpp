@@ -4,6 +4,7 @@
 
 #include "api/duration.h"
 #include "api/joined.h"
+#include "plan/flag_switch.h"
 #include "plan/plan_hash.h"
 
 namespace tenantshift::cli {
@@ -31,6 +32,39 @@ void writeStatements(std::ostringstream& out, const char* label,
       out << "\n";
     }
   }
+}
+
+// What a flag switch step sets, up and down (it has no SQL).
+void writeFlagSwitch(std::ostringstream& out, const plan::FlagSwitch& flag) {
+  std::visit(
+      [&](const auto& f) {
+        out << "     up:    set " << plan::describeFlagSetting(flag, f.on) << "\n";
+        out << "     down:  set " << plan::describeFlagSetting(flag, f.off) << "\n";
+      },
+      flag);
+  if (const auto* d = std::get_if<api::DeploymentFeatureFlag>(&flag)) {
+    out << "     each followed by the wait for the Deployment's rollout (at most "
+        << api::formatDuration(d->rolloutTimeout) << ")\n";
+  }
+}
+
+nlohmann::json flagSwitchJson(const plan::FlagSwitch& flag) {
+  nlohmann::json out = std::visit(
+      [](const auto& f) {
+        return nlohmann::json{{"namespace", f.ns}, {"name", f.name}, {"on", f.on}, {"off", f.off}};
+      },
+      flag);
+  if (const auto* c = std::get_if<api::ConfigMapFeatureFlag>(&flag)) {
+    out["kind"] = "ConfigMap";
+    out["key"] = c->key;
+  } else {
+    const auto& d = std::get<api::DeploymentFeatureFlag>(flag);
+    out["kind"] = "Deployment";
+    out["container"] = d.container;
+    out["env"] = d.env;
+    out["rolloutTimeout"] = api::formatDuration(d.rolloutTimeout);
+  }
+  return out;
 }
 
 nlohmann::json statementsJson(const std::vector<plan::Statement>& statements) {
@@ -111,6 +145,9 @@ std::string formatPlan(const plan::Plan& plan, const api::TenantMigration& migra
       }
       writeStatements(out, "up:    ", step->up);
       writeStatements(out, "down:  ", step->down);
+      if (step->flagSwitch) {
+        writeFlagSwitch(out, *step->flagSwitch);
+      }
     }
   }
 
@@ -151,6 +188,9 @@ nlohmann::json planToJson(const plan::Plan& plan) {
                         {"checksum", step.checksum()},
                         {"up", statementsJson(step.up)},
                         {"down", statementsJson(step.down)}};
+    if (step.flagSwitch) {
+      s["flagSwitch"] = flagSwitchJson(*step.flagSwitch);
+    }
     if (step.backfill) {
       s["backfill"] = {{"keyColumns", step.backfill->keyColumns},
                        {"batchEndSql", step.backfill->nextBatchEndSql},

@@ -103,6 +103,9 @@ OperatorSpec parseOperatorSpec(const nlohmann::json& object) {
     }
   }
   out.jobTemplate = parseJobTemplate(member(spec, "jobTemplate"));
+  const nlohmann::json& flag = member(spec, "featureFlag");
+  out.kubernetesFeatureFlag =
+      !member(flag, "configMap").is_null() || !member(flag, "deployment").is_null();
   return out;
 }
 

@@ -44,6 +44,9 @@ struct OperatorSpec {
   std::string approvedPlan;
   std::vector<std::string> dependsOn;  // names of TenantMigrations in the same namespace
   JobTemplate jobTemplate;
+  // spec.featureFlag.configMap or .deployment: the flag phase's pod talks to the API server with
+  // its service account (whose token is mounted in that pod only).
+  bool kubernetesFeatureFlag = false;
 };
 
 // Reads the operator's fields of a TenantMigration object (its JSON as the API server serves

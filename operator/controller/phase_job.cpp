@@ -59,7 +59,8 @@ nlohmann::json podSpec(const PhaseJobRequest& request) {
   }
   nlohmann::json spec = {
       {"restartPolicy", "Never"},
-      {"automountServiceAccountToken", false},
+      {"automountServiceAccountToken",
+       request.phase == plan::Phase::Flag && request.kubernetesFeatureFlag},
       {"securityContext",
        {{"runAsNonRoot", true},
         {"runAsUser", 65532},

@@ -41,6 +41,9 @@ struct PhaseJobRequest {
   // (`--expect-plan-hash`), and refuses with plan-drift when the plan it makes differs. Empty:
   // no approval is required.
   std::string expectPlanHash;
+  // The spec's feature flag is in a ConfigMap or a Deployment (OperatorSpec): the flag phase's
+  // pod gets its service account's token; every other pod runs without one.
+  bool kubernetesFeatureFlag = false;
 };
 
 // The owned ConfigMap holding the manifest the phase Jobs run: the TenantMigration's spec,
@@ -52,7 +55,8 @@ nlohmann::json manifestConfigMap(const Owner& owner, const nlohmann::json& migra
 // The batch/v1 Job running `tenantshift phase PHASE` for the migration: owned by it, the database
 // URL from the Secret by secretKeyRef (never in the Job), the restricted Pod Security Standard,
 // no retries inside the pod (restartPolicy Never; the Job's backoffLimit retries the pod), the
-// engine's JSON summary as the termination message.
+// engine's JSON summary as the termination message. No service account token is mounted, but in
+// the flag phase's pod of a flag in a ConfigMap or a Deployment (it patches that object).
 nlohmann::json phaseJob(const PhaseJobRequest& request);
 
 }  // namespace tenantshift::controller

@@ -328,6 +328,7 @@ std::set<std::string> Reconciler::carryOut(const nlohmann::json& object,
                             *observed.spec->urlSecretRef,
                             observed.spec->jobTemplate,
                             observed.spec->requireApproval ? observed.spec->approvedPlan : ""};
+    request.kubernetesFeatureFlag = observed.spec->kubernetesFeatureFlag;
     kube::WriteOptions write;
     write.fieldManager = options_.fieldManager;
     try {

@@ -12,6 +12,7 @@
 #include "db/connection.h"
 #include "engine/backfill_runner.h"
 #include "engine/execution.h"
+#include "engine/flag_step_runner.h"
 #include "engine/ledger.h"
 #include "engine/phase_prerequisites.h"
 #include "engine/preflight.h"
@@ -177,8 +178,13 @@ bool covers(const RunOptions& options, plan::Phase phase) {
 
 }  // namespace
 
-Engine::Engine(std::string databaseUrl, api::TenantMigration migration, RunObserver& observer)
-    : databaseUrl_(std::move(databaseUrl)), migration_(std::move(migration)), observer_(observer) {}
+Engine::Engine(std::string databaseUrl, api::TenantMigration migration, RunObserver& observer,
+               flag::FlagSwitchFactory flagSwitches)
+    : databaseUrl_(std::move(databaseUrl)),
+      migration_(std::move(migration)),
+      observer_(observer),
+      flagSwitches_(flagSwitches ? std::move(flagSwitches)
+                                 : flag::kubernetesFlagSwitches({}, migration_.metadata.ns)) {}
 
 plan::Plan Engine::plan() {
   Session session([url = databaseUrl_] { return db::connect(url); });
@@ -259,6 +265,7 @@ RunResult Engine::run(const RunOptions& options) {
   ExecutionSettings settings = settingsFor(spec);
   settings.stop = options.stop;
   StepExecutor executor(session, ledger, settings, observer_);
+  FlagStepRunner flags(session, ledger, settings, observer_, executor, flagSwitches_);
   // What an earlier spec did and this one no longer plans (e.g. a tenant-consistent form of a
   // foreign key now accepted as a cross-tenant reference) is undone first, latest first.
   for (const plan::Step& step : noLongerPlanned) {
@@ -357,6 +364,10 @@ RunResult Engine::run(const RunOptions& options) {
               backfillSettingsFor(spec, [url = databaseUrl_] { return db::connect(url); }));
         }
         return backfill->run(step);
+      }
+      if (step.execution == plan::Execution::FlagSwitch) {
+        flags.runUp(step);
+        return 0;
       }
       return executor.runUp(step);
     });
@@ -493,11 +504,14 @@ RollbackResult Engine::rollback(RollbackScenario scenario, bool allowDataLoss) {
 
   const ExecutionSettings settings = settingsFor(spec);
   StepExecutor executor(session, ledger, settings, observer_);
+  FlagStepRunner flags(session, ledger, settings, observer_, executor, flagSwitches_);
   for (const plan::Step* step : toUndo) {
     lock->ensureHeld();
     observer_.stepStarted(*step);
     const auto start = Clock::now();
-    if (step->execution == plan::Execution::Backfill || step->down.empty()) {
+    if (step->execution == plan::Execution::FlagSwitch) {
+      flags.runDown(*step);
+    } else if (step->execution == plan::Execution::Backfill || step->down.empty()) {
       // Nothing to run: the backfill's values go with the column; its cursor starts over.
       pqxx::work tx(session.connection());
       if (step->backfill) {

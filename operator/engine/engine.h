@@ -14,6 +14,7 @@
 #include "engine/step_state.h"
 #include "engine/stop_request.h"
 #include "engine/verify_report.h"
+#include "flag/kubernetes_flag_switches.h"
 #include "plan/plan.h"
 
 namespace tenantshift::engine {
@@ -102,7 +103,11 @@ struct RollbackResult {
 // lives in the ledger (schema `tenantshift` of the target database).
 class Engine {
  public:
-  Engine(std::string databaseUrl, api::TenantMigration migration, RunObserver& observer);
+  // `flagSwitches` turns a feature flag outside the database (spec.featureFlag.configMap or
+  // .deployment); empty: over the Kubernetes API, configured from $KUBECONFIG, the pod's service
+  // account or ~/.kube/config (flag::kubernetesFlagSwitches).
+  Engine(std::string databaseUrl, api::TenantMigration migration, RunObserver& observer,
+         flag::FlagSwitchFactory flagSwitches = {});
 
   // The plan, without changing anything (no ledger is created).
   plan::Plan plan();
@@ -121,6 +126,7 @@ class Engine {
   std::string databaseUrl_;
   api::TenantMigration migration_;
   RunObserver& observer_;
+  flag::FlagSwitchFactory flagSwitches_;
 };
 
 }  // namespace tenantshift::engine

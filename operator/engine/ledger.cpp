@@ -241,6 +241,13 @@ std::vector<plan::Step> Ledger::syncSteps(pqxx::transaction_base& tx,
       continue;
     }
     if (mayHaveTakenEffect(stateOf(row[1]))) {
+      if (row[3].as<std::string>() == plan::toString(plan::Execution::FlagSwitch)) {
+        throw EngineError("step " + id +
+                              " turned the feature flag on, and the spec no longer has that flag: "
+                              "restore spec.featureFlag, turn the flag off with `tenantshift "
+                              "rollback --scenario flag-off`, then change it",
+                          Outcome::PlanDrift);
+      }
       if (row[4].as<std::string>() != "none") {
         throw EngineError(
             "step " + id +

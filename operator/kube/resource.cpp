@@ -92,6 +92,9 @@ ResourceType events() {
 ResourceType jobs() {
   return {"batch", "v1", "jobs", true};
 }
+ResourceType deployments() {
+  return {"apps", "v1", "deployments", true};
+}
 ResourceType leases() {
   return {"coordination.k8s.io", "v1", "leases", true};
 }

@@ -60,6 +60,7 @@ ResourceType serviceAccounts();
 ResourceType pods();
 ResourceType events();
 ResourceType jobs();
+ResourceType deployments();
 ResourceType leases();
 ResourceType roles();
 ResourceType roleBindings();

@@ -3,6 +3,7 @@
 #include <string_view>
 
 #include "api/content_hash.h"
+#include "plan/flag_switch.h"
 
 namespace tenantshift::plan {
 
@@ -28,8 +29,9 @@ void addStatements(api::Fnv1a64& hash, std::string_view label, const std::vector
 
 }  // namespace
 
-// FNV-1a (64 bits) over every step in order: id, phase, up statements, down statements, each
-// field followed by '\0'; 16 lowercase hex digits.
+// FNV-1a (64 bits) over every step in order: id, phase, up statements, down statements and, for
+// a flag outside the database, what it sets; each field followed by '\0'; 16 lowercase hex
+// digits.
 std::string planHash(const Plan& plan) {
   api::Fnv1a64 hash;
   for (const Step& step : plan.steps) {
@@ -37,6 +39,12 @@ std::string planHash(const Plan& plan) {
     addField(hash, toString(step.phase));
     addStatements(hash, "up", step.up);
     addStatements(hash, "down", step.down);
+    if (step.flagSwitch) {
+      addField(hash, "flag-switch");
+      for (const std::string& field : flagSwitchFields(*step.flagSwitch)) {
+        addField(hash, field);
+      }
+    }
   }
   return hash.hex();
 }

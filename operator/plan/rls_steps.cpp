@@ -2,6 +2,7 @@
 
 #include "plan/catalog_checks.h"
 #include "plan/exposure_steps.h"
+#include "plan/feature_flag_steps.h"
 #include "plan/index_rewrite_steps.h"
 #include "plan/sql_identifier.h"
 #include "plan/tenant_objects.h"
@@ -137,23 +138,8 @@ void addVerifyAndFlagSteps(const PlanContext& ctx, const std::vector<TenantConsi
   verify.summary = "prove tenant isolation for every table as " + ctx.spec.database.appRole;
   steps.push_back(verify);
 
-  if (ctx.spec.featureFlag.sql) {
-    Step flag = newStep(Phase::Flag, "flag/on", "",
-                        "turn the application's feature flag on (spec.featureFlag.sql.on)");
-    // The spec's SQL names the application's tables as the application does: it runs with
-    // the schema on the search_path, after pg_catalog (tenantshift's own SQL has only
-    // pg_catalog: db::connect).
-    const Statement schemaOnPath =
-        statement("SELECT pg_catalog.set_config('search_path', $1, true)",
-                  {"pg_catalog, " + quoteIdent(ctx.spec.database.schema)});
-    flag.up.push_back(schemaOnPath);
-    flag.up.push_back(statement(ctx.spec.featureFlag.sql->on));
-    if (!ctx.spec.featureFlag.sql->off.empty()) {
-      flag.down.push_back(schemaOnPath);
-      flag.down.push_back(statement(ctx.spec.featureFlag.sql->off));
-    }
-    flag.lock = LockLevel::RowExclusive;
-    steps.push_back(flag);
+  if (auto flag = featureFlagStep(ctx)) {
+    steps.push_back(std::move(*flag));
   }
 
   Step enforce = newStep(Phase::Flag, "flag/enforce", "",

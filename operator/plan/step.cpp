@@ -1,6 +1,7 @@
 #include "plan/step.h"
 
 #include "api/content_hash.h"
+#include "plan/flag_switch.h"
 
 namespace tenantshift::plan {
 
@@ -120,6 +121,8 @@ std::string_view toString(Execution execution) {
       return "backfill";
     case Execution::Verify:
       return "verify";
+    case Execution::FlagSwitch:
+      return "flag-switch";
   }
   return "transactional";
 }
@@ -146,6 +149,12 @@ std::string Step::checksum() const {
     hash.add(backfill->sweepSql);
     hash.add(backfill->firstBatchEndSql);
     hash.add(backfill->nextBatchEndSql);
+  }
+  if (flagSwitch) {
+    hash.add("flag-switch");
+    for (const std::string& field : flagSwitchFields(*flagSwitch)) {
+      hash.add(field);
+    }
   }
   return hash.hex();
 }

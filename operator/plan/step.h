@@ -5,7 +5,10 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
+
+#include "api/migration_spec.h"
 
 namespace tenantshift::plan {
 
@@ -52,6 +55,7 @@ enum class Execution {
   Concurrent,     // one statement at a time outside a transaction (CREATE INDEX CONCURRENTLY)
   Backfill,       // the engine's batched backfill loop, driven by `backfill`
   Verify,         // the engine's isolation verifier
+  FlagSwitch,     // the engine's feature-flag switch, driven by `flagSwitch` (no SQL)
 };
 std::string_view toString(Execution execution);
 
@@ -88,6 +92,11 @@ struct BackfillTask {
   std::int64_t estimatedRows = 0;
 };
 
+// A feature flag outside the database (spec.featureFlag.configMap or .deployment): the engine
+// sets it through the Kubernetes API, to `on` for the step's up and to `off` for its down, and
+// for a Deployment waits until the rollout that starts is complete.
+using FlagSwitch = std::variant<api::ConfigMapFeatureFlag, api::DeploymentFeatureFlag>;
+
 struct Step {
   std::string id;  // stable and unique in the plan, e.g. "schema/add-column/trades"
   Phase phase = Phase::Schema;
@@ -108,6 +117,7 @@ struct Step {
   // (e.g. a valid index of that name exists). Lets a step killed half-way be resumed safely.
   std::optional<Statement> appliedCheck;
   std::optional<BackfillTask> backfill;
+  std::optional<FlagSwitch> flagSwitch;  // Execution::FlagSwitch
 
   // A stable fingerprint of what the step does (its SQL), recorded in the ledger.
   std::string checksum() const;

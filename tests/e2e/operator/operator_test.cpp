@@ -22,6 +22,7 @@
 #include <thread>
 #include <vector>
 
+#include "plane/kube_plane.h"
 #include "support/example_database.h"
 #include "support/pgbench.h"
 #include "support/postgres_server.h"
@@ -38,7 +39,6 @@ using testing::PostgresServer;
 using testing::queryColumn;
 using testing::queryInt;
 using testing::queryValue;
-using testing::runCommand;
 using testing::shellQuote;
 
 // The password in the URLs the Secrets hold (the harness' server trusts every local connection,
@@ -49,43 +49,6 @@ constexpr const char* kImage = "registry.example/tenantshift:e2e";
 constexpr const char* kScale = "0.02";
 const std::vector<std::string> kAppRanges = {"nusers=40", "naccounts=80", "norders=4800",
                                              "npositions=800"};
-fs::path stateDir() {
-  const char* dir = std::getenv("E2E_STATE_DIR");  // NOLINT(concurrency-mt-unsafe)
-  if (dir == nullptr) {
-    throw std::runtime_error("E2E_STATE_DIR is not set: run through ctest (tests/e2e)");
-  }
-  return dir;
-}
-
-std::string kubeconfig() {
-  return (stateDir() / "admin.kubeconfig").string();
-}
-
-CommandResult kubectl(const std::string& args) {
-  return runCommand("kubectl --kubeconfig " + shellQuote(kubeconfig()) + " " + args);
-}
-
-std::string kubectlOk(const std::string& args) {
-  const CommandResult result = kubectl(args);
-  if (result.exitCode != 0) {
-    throw std::runtime_error("kubectl " + args + " failed (" + std::to_string(result.exitCode) +
-                             "):\n" + result.output);
-  }
-  return result.output;
-}
-
-// Polls `condition` every 200 ms until it holds or `limit` passes: for states of the database
-// or of a process, which nothing can be told to announce.
-bool pollUntil(const std::function<bool()>& condition, std::chrono::seconds limit) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!condition()) {
-    if (std::chrono::steady_clock::now() >= deadline) {
-      return false;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  }
-  return true;
-}
 
 std::string replaceOnce(std::string text, const std::string& from, const std::string& to) {
   const std::size_t at = text.find(from);
@@ -142,17 +105,8 @@ bool runnerLockFree(const std::string& url) {
 class Operator : public ::testing::Test {
  protected:
   void SetUp() override {
-    ns_ = "op-" + std::to_string(getpid()) + "-" +
-          ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    for (char& c : ns_) {
-      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    }
-    ns_ = ns_.substr(0, 63);
-    kubectlOk("apply -f " + shellQuote(std::string(TENANTSHIFT_SOURCE_DIR) +
-                                       "/crds/tenantshift.dev_tenantmigrations.yaml"));
-    kubectlOk(
-        "wait --for=condition=Established crd/tenantmigrations.tenantshift.dev "
-        "--timeout=60s");
+    ns_ = testNamespace("op");
+    applyCrd();
     kubectlOk("create namespace " + ns_);
   }
 
@@ -188,8 +142,8 @@ class Operator : public ::testing::Test {
   }
 
   testing::TenantshiftProcess& startOperator(const std::vector<std::string>& extra = {}) {
-    std::vector<std::string> args = {"operator", "--kubeconfig", kubeconfig(), "--namespace",
-                                     ns_,        "--image",      kImage};
+    std::vector<std::string> args = {
+        "operator", "--kubeconfig", adminKubeconfig(), "--namespace", ns_, "--image", kImage};
     args.insert(args.end(), extra.begin(), extra.end());
     operators_.push_back(std::make_unique<testing::TenantshiftProcess>("", args));
     return *operators_.back();
