@@ -16,16 +16,12 @@ out=${1:?usage: build.sh OUT_DIR}
 mkdir -p "$out/tools"
 out=$(cd "$out/tools" && pwd) # the build below runs in the module directory
 
-export GOTOOLCHAIN=local
-export PATH="/usr/local/go/bin:$PATH"
-export GOFLAGS="-mod=readonly -buildvcs=false"
+source "$here/../go-env.sh"
 export CGO_ENABLED=0
-# The machine has two cores shared with the C++ build; keep the Go build to what it is given.
-jobs=${E2E_GO_JOBS:-2}
 
 helm_version=$(awk '$1 == "helm.sh/helm/v4" { print $2; exit }' "$here/go.mod")
 [[ -n "$helm_version" ]] || { echo "tools/build.sh: no helm.sh/helm/v4 in $here/go.mod" >&2; exit 1; }
-key=$(cat "$here/build.sh" "$here/go.mod" "$here/go.sum" "$here"/*/*.go | sha256sum | cut -c1-12)
+key=$(cat "$here/build.sh" "$here/../go-env.sh" "$here/go.mod" "$here/go.sum" "$here"/*/*.go | sha256sum | cut -c1-12)
 bin="$out/$key"
 
 tools=(helm kstatus argocd-health)
@@ -38,7 +34,7 @@ if ((missing)); then
 	find "$out" -mindepth 1 -maxdepth 1 ! -name current -exec rm -rf {} +
 	mkdir -p "$bin.tmp"
 	cd "$here"
-	go build -p "$jobs" -trimpath \
+	go build -p "$go_jobs" -trimpath \
 		-ldflags "-s -w -X helm.sh/helm/v4/internal/version.version=$helm_version" \
 		-o "$bin.tmp/" helm.sh/helm/v4/cmd/helm ./kstatus ./argocd-health
 	rm -rf "$bin"
