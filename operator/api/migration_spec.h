@@ -3,6 +3,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace tenantshift::api {
@@ -34,6 +35,12 @@ struct TenantSpec {
   // schema, executable by the application role: how an application resolves a tenant at login
   // once the tenants table shows each session only its own row.
   std::string lookupFunction;
+  // How a tenants row the engine creates (for a column-sourced table's value that has none) is
+  // filled: column -> value template, in manifest order. `{id}` stands for the new tenant's id as
+  // text, `{id:letters}` for it spelled in letters (0-9 as a-j, a uuid's a-f as k-p, dashes
+  // dropped). The value is inserted as a value (cast to the column's type), never as SQL.
+  // Columns not listed get tenantshift's own values (see plan::tenantsRowFromId).
+  std::vector<std::pair<std::string, std::string>> newTenantRow;
 };
 
 // Where a table's existing rows get their tenant from.

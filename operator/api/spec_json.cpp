@@ -35,6 +35,13 @@ nlohmann::json toJson(const MigrationSpec& spec) {
   if (!spec.tenant.lookupFunction.empty()) {
     j["tenant"]["lookupFunction"] = spec.tenant.lookupFunction;
   }
+  if (!spec.tenant.newTenantRow.empty()) {
+    nlohmann::json row = nlohmann::json::object();
+    for (const auto& [column, value] : spec.tenant.newTenantRow) {
+      row[column] = value;
+    }
+    j["tenant"]["newTenantRow"] = std::move(row);
+  }
   if (spec.tables) {
     nlohmann::json tables = nlohmann::json::array();
     for (const auto& table : *spec.tables) {

@@ -126,6 +126,19 @@ class Field {
     return items;
   }
 
+  // A mapping's keys with their fields, in manifest order.
+  std::vector<std::pair<std::string, Field>> entries() const {
+    if (!node_.IsDefined() || !node_.IsMap()) {
+      fail("must be a mapping");
+    }
+    std::vector<std::pair<std::string, Field>> out;
+    for (const auto& entry : node_) {
+      const auto key = entry.first.as<std::string>();
+      out.emplace_back(key, Field(entry.second, child(key).path()));
+    }
+    return out;
+  }
+
   // A list of identifiers; a single string is accepted as a one-element list.
   std::vector<std::string> identifierList() const {
     std::vector<std::string> values;
@@ -174,9 +187,34 @@ void parseDatabase(const Field& field, DatabaseSpec& database) {
   database.appRole = field["appRole"].identifier();
 }
 
+// spec.tenant.newTenantRow: column -> value template with {id} and {id:letters} only.
+std::vector<std::pair<std::string, std::string>> parseNewTenantRow(const Field& field,
+                                                                   TenantIdType idType) {
+  static const std::regex placeholder(R"(\{[^{}]*\})");
+  std::vector<std::pair<std::string, std::string>> row;
+  for (const auto& [column, value] : field.entries()) {
+    if (column.empty() || column.size() > 63) {
+      value.fail("is not a column name (1 to 63 bytes)");
+    }
+    const std::string text = value.string();
+    for (auto it = std::sregex_iterator(text.begin(), text.end(), placeholder);
+         it != std::sregex_iterator(); ++it) {
+      const std::string name = it->str();
+      if (name != "{id}" && name != "{id:letters}") {
+        value.fail("unknown placeholder " + name + " (known: {id}, {id:letters})");
+      }
+      if (name == "{id:letters}" && idType == TenantIdType::Text) {
+        value.fail("{id:letters} needs idType bigint or uuid (a text id has no letter form)");
+      }
+    }
+    row.emplace_back(column, text);
+  }
+  return row;
+}
+
 void parseTenant(const Field& field, TenantSpec& tenant) {
-  field.expectMap(
-      {"table", "column", "idType", "setting", "bypassRole", "default", "lookupFunction"});
+  field.expectMap({"table", "column", "idType", "setting", "bypassRole", "default",
+                   "lookupFunction", "newTenantRow"});
   if (field["table"].present()) {
     tenant.table = field["table"].identifier();
   }
@@ -201,6 +239,9 @@ void parseTenant(const Field& field, TenantSpec& tenant) {
   }
   if (field["lookupFunction"].present()) {
     tenant.lookupFunction = field["lookupFunction"].identifier();
+  }
+  if (field["newTenantRow"].present()) {
+    tenant.newTenantRow = parseNewTenantRow(field["newTenantRow"], tenant.idType);
   }
   Field defaults = field["default"];
   if (defaults.present()) {

@@ -14,6 +14,7 @@
 #include "engine/execution.h"
 #include "engine/ledger.h"
 #include "engine/phase_prerequisites.h"
+#include "engine/preflight.h"
 #include "engine/rollback_planner.h"
 #include "engine/runner_lock.h"
 #include "engine/step_executor.h"
@@ -194,9 +195,16 @@ RunResult Engine::run(const RunOptions& options) {
   requireExpectedPlan(options, preliminary);
 
   Session session([url = databaseUrl_] { return db::connect(url); });
-  if (options.only && !loadRecord(session.connection(), ledger)) {
+  if (!loadRecord(session.connection(), ledger)) {
     // Nothing recorded: no phase is done yet. Refused before the ledger is created.
-    requirePhasesBefore(*options.only, preliminary, {});
+    if (options.only) {
+      requirePhasesBefore(*options.only, preliminary, {});
+    }
+    // The rows the migration will write must fit the schema (tried and rolled back).
+    readPatiently("the tenants table (preflight)", session, spec, observer_,
+                  [&](pqxx::connection& connection, std::chrono::milliseconds lockTimeout) {
+                    runPreflights(connection, preliminary.preflights, lockTimeout);
+                  });
   }
   Ledger::ensureSchema(session.connection());
   auto lock = RunnerLock::acquire(
@@ -298,7 +306,13 @@ RunResult Engine::run(const RunOptions& options) {
       throw;
     }
   };
-  bool flagChecked = false;
+  // Once a flag step is done (the flag is on, the policies maybe strict), the verification
+  // before the flag is history: a flag phase resumed after a failure goes on from where it was.
+  bool flagChecked = std::any_of(thePlan.steps.begin(), thePlan.steps.end(), [&](const auto& s) {
+    const auto recorded = states.find(s.id);
+    return s.phase == plan::Phase::Flag && recorded != states.end() &&
+           recorded->second.state == StepState::Done;
+  });
   for (const plan::Step& step : thePlan.steps) {
     if (step.phase != plan::Phase::Backfill) {
       backfill.reset();

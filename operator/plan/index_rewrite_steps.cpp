@@ -60,6 +60,70 @@ bool leadsWithTenant(const PlanContext& ctx, const std::vector<std::string>& col
   return !columns.empty() && columns.front() == ctx.spec.tenant.column;
 }
 
+std::string deferralOf(bool deferrable, bool initiallyDeferred) {
+  return deferrable ? (initiallyDeferred ? " DEFERRABLE INITIALLY DEFERRED" : " DEFERRABLE") : "";
+}
+
+std::vector<std::string> withTenantColumn(const PlanContext& ctx,
+                                          const std::vector<std::string>& columns) {
+  std::vector<std::string> out{ctx.spec.tenant.column};
+  out.insert(out.end(), columns.begin(), columns.end());
+  return out;
+}
+
+// Undo of the finalize step of a partitioned table's unique constraint: the original constraint
+// again under a temporary name (built on every partition, under a SHARE lock), then the names
+// swapped back. Each statement is skipped once the swap is done, so a rerun changes nothing.
+std::vector<Statement> partitionedConstraintRestore(const PlanContext& ctx,
+                                                    const IndexReplacement& r,
+                                                    const UniqueKey& original) {
+  const std::string t = ctx.qualifiedName(r.table);
+  const std::string restored = restoredUniqueName(r.index);
+  const std::string swapped =
+      "pg_catalog.to_regclass(" + quoteLiteral(ctx.regclassText(r.replacement)) + ") IS NULL";
+  const std::string restoredExists =
+      "EXISTS (SELECT FROM pg_catalog.pg_constraint WHERE conrelid = pg_catalog.to_regclass(" +
+      quoteLiteral(ctx.regclassText(r.table)) + ") AND conname = " + quoteLiteral(restored) + ")";
+  const std::string definition = uniqueConstraintDefinition(
+      original.columns, original.includeColumns, original.nullsNotDistinct,
+      deferralOf(original.deferrable, original.initiallyDeferred));
+  return {
+      statement("DO " + dollarQuoted("BEGIN IF " + swapped + " AND NOT " + restoredExists +
+                                     " THEN ALTER TABLE " + t + " ADD CONSTRAINT " +
+                                     quoteIdent(restored) + " " + definition + "; END IF; END")),
+      statement("DO " + dollarQuoted("BEGIN IF " + swapped + " THEN ALTER TABLE " + t +
+                                     " RENAME CONSTRAINT " + quoteIdent(r.index) + " TO " +
+                                     quoteIdent(r.replacement) + "; ALTER TABLE " + t +
+                                     " RENAME CONSTRAINT " + quoteIdent(restored) + " TO " +
+                                     quoteIdent(r.index) + "; END IF; END"))};
+}
+
+constexpr const char* kUniqueRollbackRisk =
+    "rollback fails if two tenants now hold the same value (nothing is lost; the rollback stops)";
+
+// The finalize step of a partitioned table's unique constraint: the replacement, a constraint
+// since the constraints phase, takes the original's name (its index and its partitions' come
+// along), so it stays a constraint with its DEFERRABLE.
+Step partitionedConstraintFinalizeStep(const PlanContext& ctx, const IndexReplacement& r,
+                                       const UniqueKey& original) {
+  const std::string t = ctx.qualifiedName(r.table);
+  Step step = newStep(Phase::Flag, "flag/finalize/" + r.table + "/" + r.index, r.table,
+                      "replace the unique constraint " + r.index + " of the partitioned table " +
+                          r.table + " by the constraint " + r.replacement + " (leading with " +
+                          ctx.spec.tenant.column + "), under the original name");
+  step.up.push_back(statement("ALTER TABLE " + t + " DROP CONSTRAINT " + quoteIdent(r.index)));
+  step.up.push_back(statement("ALTER TABLE " + t + " RENAME CONSTRAINT " +
+                              quoteIdent(r.replacement) + " TO " + quoteIdent(r.index)));
+  step.appliedCheck = indexLeadsWithTenant(ctx, r.index);
+  step.lock = LockLevel::AccessExclusive;
+  step.downExecution = Execution::Concurrent;
+  step.down = partitionedConstraintRestore(ctx, r, original);
+  step.downRisk = DataLossRisk::Medium;
+  step.riskReason = "undoing it rebuilds " + r.index + " on the partitioned table " + r.table +
+                    " with a SHARE lock (writes wait while it builds); " + kUniqueRollbackRisk;
+  return step;
+}
+
 Step finalizeStep(const PlanContext& ctx, const IndexReplacement& r, const Table& table,
                   const IndexShape& original, bool deferrable, bool initiallyDeferred) {
   const std::string t = ctx.qualifiedName(r.table);
@@ -69,8 +133,7 @@ Step finalizeStep(const PlanContext& ctx, const IndexReplacement& r, const Table
   Step step = newStep(Phase::Flag, "flag/finalize/" + r.table + "/" + r.index, r.table,
                       "replace the " + what + " by " + r.replacement + " (leading with " +
                           ctx.spec.tenant.column + "), under the original name");
-  const std::string deferral =
-      deferrable ? (initiallyDeferred ? " DEFERRABLE INITIALLY DEFERRED" : " DEFERRABLE") : "";
+  const std::string deferral = deferralOf(deferrable, initiallyDeferred);
   const bool asConstraint = r.constraint && !table.partitioned;
   const std::string tableLiteral = quoteLiteral(ctx.regclassText(r.table));
   const std::string constraintNamed =
@@ -129,10 +192,8 @@ Step finalizeStep(const PlanContext& ctx, const IndexReplacement& r, const Table
                                      "; END IF; END")));
   if (r.unique) {
     step.downRisk = DataLossRisk::Medium;
-    step.riskReason = (step.riskReason.empty() ? "" : step.riskReason + "; ") +
-                      std::string(
-                          "rollback fails if two tenants now hold the same value (nothing "
-                          "is lost; the rollback stops)");
+    step.riskReason =
+        (step.riskReason.empty() ? "" : step.riskReason + "; ") + std::string(kUniqueRollbackRisk);
   }
   return step;
 }
@@ -159,10 +220,19 @@ void addIndexRewriteBuilds(PlanContext& ctx, const std::vector<TenantConsistentF
         continue;
       }
       const std::string replacement = rewrittenUniqueName(key.name);
-      std::vector<Step> build = indexBuildSteps(
-          ctx, Phase::Constraints, "constraints/unique/" + table.name + "/" + key.name, table.name,
-          replacement, leadingWithTenant(ctx, key),
-          "unique per tenant; replaces " + key.name + " once the feature flag is on");
+      const std::string idPrefix = "constraints/unique/" + table.name + "/" + key.name;
+      const std::string purpose =
+          "unique per tenant; replaces " + key.name + " once the feature flag is on";
+      // A partitioned table's unique constraint stays a constraint: its replacement is one from
+      // the start (a partitioned index cannot become one later).
+      std::vector<Step> build =
+          key.constraint && table.partitioned
+              ? uniqueConstraintBuildSteps(
+                    ctx, Phase::Constraints, idPrefix, table.name, replacement,
+                    withTenantColumn(ctx, key.columns), leadingWithTenant(ctx, key),
+                    deferralOf(key.deferrable, key.initiallyDeferred), purpose)
+              : indexBuildSteps(ctx, Phase::Constraints, idPrefix, table.name, replacement,
+                                leadingWithTenant(ctx, key), purpose);
       if (key.constraint && !table.partitioned) {
         // After the finalize step was undone, the replacement is a constraint of its own.
         build.back().down.insert(
@@ -236,10 +306,13 @@ void addIndexRewriteFinalize(const PlanContext& ctx,
     const Table& table = *ctx.catalog.findTable(r.table);
     if (r.unique) {
       for (const UniqueKey& key : table.uniqueKeys) {
-        if (key.name == r.index) {
-          steps.push_back(
-              finalizeStep(ctx, r, table, shapeOf(key), key.deferrable, key.initiallyDeferred));
+        if (key.name != r.index) {
+          continue;
         }
+        steps.push_back(
+            r.constraint && table.partitioned
+                ? partitionedConstraintFinalizeStep(ctx, r, key)
+                : finalizeStep(ctx, r, table, shapeOf(key), key.deferrable, key.initiallyDeferred));
       }
     } else if (const Index* index = table.findIndex(r.index)) {
       steps.push_back(finalizeStep(ctx, r, table, shapeOf(*index), false, false));

@@ -94,25 +94,98 @@ std::vector<const Table*> leavesOf(const PlanContext& ctx, const std::string& ta
   return leaves;
 }
 
+namespace {
+
+// CREATE INDEX CONCURRENTLY `index` on the ordinary table (or leaf partition) `on`, dropping an
+// INVALID leftover of a failed build first.
+Step concurrentBuildStep(const PlanContext& ctx, Phase phase, const std::string& id,
+                         const std::string& on, const std::string& index, const IndexShape& shape,
+                         const std::string& purpose) {
+  Step step = newStep(phase, id, on,
+                      "build the " + std::string(shape.unique ? "unique " : "") + "index " + index +
+                          " on " + on + " CONCURRENTLY (" + purpose +
+                          "; writes continue; an invalid leftover is rebuilt)");
+  step.execution = Execution::Concurrent;
+  step.appliedCheck = validIndexExists(ctx, index);
+  step.up.push_back(
+      concurrentIndexStatement("DROP INDEX CONCURRENTLY IF EXISTS " + ctx.qualifiedName(index)));
+  step.up.push_back(
+      concurrentIndexStatement(createIndexSql(ctx, on, index, shape, IndexBuild::Concurrently)));
+  step.downExecution = Execution::Concurrent;
+  step.down.push_back(
+      concurrentIndexStatement("DROP INDEX CONCURRENTLY IF EXISTS " + ctx.qualifiedName(index)));
+  step.lock = LockLevel::ShareUpdateExclusive;
+  return step;
+}
+
+// A step whose up adds constraint `name` to `table`: done once it exists, undone by dropping it.
+void addsConstraint(const PlanContext& ctx, Step& step, const std::string& table,
+                    const std::string& name, LockLevel lock) {
+  step.appliedCheck = constraintExists(ctx, table, name);
+  step.down.push_back(statement("ALTER TABLE " + ctx.qualifiedName(table) +
+                                " DROP CONSTRAINT IF EXISTS " + quoteIdent(name)));
+  step.lock = lock;
+}
+
+}  // namespace
+
+Statement addConstraintIfMissing(const PlanContext& ctx, const std::string& table,
+                                 const std::string& name, const std::string& definition) {
+  return statement("DO " + dollarQuoted("BEGIN IF NOT EXISTS (SELECT FROM pg_catalog.pg_constraint "
+                                        "WHERE conrelid = pg_catalog.to_regclass(" +
+                                        quoteLiteral(ctx.regclassText(table)) + ") AND conname = " +
+                                        quoteLiteral(name) + ") THEN ALTER TABLE " +
+                                        ctx.qualifiedName(table) + " ADD CONSTRAINT " +
+                                        quoteIdent(name) + " " + definition + "; END IF; END"));
+}
+
+std::string uniqueConstraintDefinition(const std::vector<std::string>& columns,
+                                       const std::vector<std::string>& include,
+                                       bool nullsNotDistinct, const std::string& deferral) {
+  std::string sql = std::string("UNIQUE ") + (nullsNotDistinct ? "NULLS NOT DISTINCT " : "") + "(" +
+                    quoteIdentList(columns) + ")";
+  if (!include.empty()) {
+    sql += " INCLUDE (" + quoteIdentList(include) + ")";
+  }
+  return sql + deferral;
+}
+
+std::vector<Step> uniqueConstraintBuildSteps(const PlanContext& ctx, Phase phase,
+                                             const std::string& idPrefix, const std::string& table,
+                                             const std::string& name,
+                                             const std::vector<std::string>& columns,
+                                             const IndexShape& shape, const std::string& deferral,
+                                             const std::string& purpose) {
+  const std::vector<const Table*> leaves = leavesOf(ctx, table);
+  std::vector<Step> steps;
+  steps.reserve(leaves.size() + 1);
+  for (const Table* leaf : leaves) {
+    steps.push_back(concurrentBuildStep(ctx, phase, idPrefix + "/" + leaf->name, leaf->name,
+                                        partitionIndexName(name, leaf->name), shape, purpose));
+  }
+  Step constrain = newStep(phase, idPrefix, table,
+                           "make each partition's index a unique constraint, then add the unique "
+                           "constraint " +
+                               name + " to the partitioned table " + table +
+                               ", which attaches them (" + purpose + "; no build)");
+  for (const Table* leaf : leaves) {
+    const std::string index = partitionIndexName(name, leaf->name);
+    constrain.up.push_back(addConstraintIfMissing(
+        ctx, leaf->name, index, "UNIQUE USING INDEX " + quoteIdent(index) + deferral));
+  }
+  constrain.up.push_back(addConstraintIfMissing(
+      ctx, table, name,
+      uniqueConstraintDefinition(columns, shape.include, shape.nullsNotDistinct, deferral)));
+  addsConstraint(ctx, constrain, table, name, LockLevel::Share);
+  steps.push_back(constrain);
+  return steps;
+}
+
 std::vector<Step> indexBuildSteps(const PlanContext& ctx, Phase phase, const std::string& idPrefix,
                                   const std::string& table, const std::string& name,
                                   const IndexShape& shape, const std::string& purpose) {
   auto concurrent = [&](const std::string& id, const std::string& on, const std::string& index) {
-    Step step = newStep(phase, id, on,
-                        "build the " + std::string(shape.unique ? "unique " : "") + "index " +
-                            index + " on " + on + " CONCURRENTLY (" + purpose +
-                            "; writes continue; an invalid leftover is rebuilt)");
-    step.execution = Execution::Concurrent;
-    step.appliedCheck = validIndexExists(ctx, index);
-    step.up.push_back(
-        concurrentIndexStatement("DROP INDEX CONCURRENTLY IF EXISTS " + ctx.qualifiedName(index)));
-    step.up.push_back(
-        concurrentIndexStatement(createIndexSql(ctx, on, index, shape, IndexBuild::Concurrently)));
-    step.downExecution = Execution::Concurrent;
-    step.down.push_back(
-        concurrentIndexStatement("DROP INDEX CONCURRENTLY IF EXISTS " + ctx.qualifiedName(index)));
-    step.lock = LockLevel::ShareUpdateExclusive;
-    return step;
+    return concurrentBuildStep(ctx, phase, id, on, index, shape, purpose);
   };
   const Table& t = tableNamed(ctx, table);
   if (!t.partitioned) {
@@ -209,10 +282,7 @@ std::vector<Step> constraintValidateSteps(const PlanContext& ctx, Phase phase,
     step.up.push_back(lockParentFirst(ctx, referenced, table, "SHARE ROW EXCLUSIVE"));
     step.up.push_back(statement("ALTER TABLE " + ctx.qualifiedName(table) + " ADD CONSTRAINT " +
                                 quoteIdent(name) + " " + definition));
-    step.appliedCheck = constraintExists(ctx, table, name);
-    step.down.push_back(statement("ALTER TABLE " + ctx.qualifiedName(table) +
-                                  " DROP CONSTRAINT IF EXISTS " + quoteIdent(name)));
-    step.lock = LockLevel::ShareRowExclusive;
+    addsConstraint(ctx, step, table, name, LockLevel::ShareRowExclusive);
     steps.push_back(step);
   }
   return steps;

@@ -45,6 +45,30 @@ std::vector<Step> indexBuildSteps(const PlanContext& ctx, Phase phase, const std
                                   const std::string& table, const std::string& name,
                                   const IndexShape& shape, const std::string& purpose);
 
+// DO: when `table` has no constraint `name`, ALTER TABLE table ADD CONSTRAINT name `definition`
+// (idempotent: a rerun after it was added changes nothing).
+Statement addConstraintIfMissing(const PlanContext& ctx, const std::string& table,
+                                 const std::string& name, const std::string& definition);
+
+// UNIQUE [NULLS NOT DISTINCT] (columns) [INCLUDE (...)]`deferral` (" DEFERRABLE ...", or ""): what
+// follows ADD CONSTRAINT name.
+std::string uniqueConstraintDefinition(const std::vector<std::string>& columns,
+                                       const std::vector<std::string>& include,
+                                       bool nullsNotDistinct, const std::string& deferral);
+
+// Steps that give the partitioned `table` (any depth) the unique constraint `name` on `columns`
+// without blocking writes: `shape` built CONCURRENTLY on each leaf partition, each leaf's index
+// made a constraint of the leaf (USING INDEX), then the constraint added to the partitioned
+// table, which attaches the leaves' constraints (no build; PostgreSQL creates the intermediate
+// levels' indexes). PostgreSQL refuses ADD CONSTRAINT ... USING INDEX on a partitioned table,
+// and attaches only a leaf index that is a constraint already to a constraint's index.
+std::vector<Step> uniqueConstraintBuildSteps(const PlanContext& ctx, Phase phase,
+                                             const std::string& idPrefix, const std::string& table,
+                                             const std::string& name,
+                                             const std::vector<std::string>& columns,
+                                             const IndexShape& shape, const std::string& deferral,
+                                             const std::string& purpose);
+
 // A foreign key constraint `name` of `table` to `referenced`, `definition` being what follows
 // ADD CONSTRAINT name (e.g. "FOREIGN KEY (a) REFERENCES s.t (id)"), added NOT VALID: on an
 // ordinary table directly; on a partitioned table to each leaf partition (PostgreSQL 15 refuses

@@ -44,12 +44,24 @@ struct DataLossCheck {
   Statement query;
 };
 
+// A statement the engine tries before the migration's first change, in a transaction it rolls
+// back: when it fails for a reason in the data or the schema (SQLSTATE class 22 or 23: a CHECK,
+// NOT NULL, unique or width violation), the run is refused, naming `field` (the spec field that
+// fixes it) with `what` and `hint`, and nothing is changed.
+struct Preflight {
+  std::string what;   // "a new tenants row for a new value of stores.org_no"
+  std::string field;  // "spec.tenant.newTenantRow"
+  std::string hint;   // what to do
+  Statement statement;
+};
+
 struct Plan {
   std::vector<TableDecision> decisions;  // in backfill order (parents first)
   std::vector<Step> steps;               // in execution order, phase by phase
   std::vector<std::string> notes;        // things left alone, with why (views, expression keys)
   std::vector<DataLossCheck> dataLossChecks;
   std::vector<IndexReplacement> indexReplacements;
+  std::vector<Preflight> preflights;
 
   std::vector<const Step*> stepsOf(Phase phase) const;
   const Step* findStep(const std::string& id) const;

@@ -8,6 +8,7 @@
 #include "plan/table_selection.h"
 #include "plan/tenant_fk_steps.h"
 #include "plan/tenant_source_resolver.h"
+#include "plan/tenants_rows.h"
 
 namespace tenantshift::plan {
 
@@ -38,10 +39,10 @@ Plan buildPlan(const api::MigrationSpec& spec, const Catalog& catalog) {
   }
   const std::vector<TenantConsistentFk> tenantFks = tenantConsistentFks(ctx, ctx.notes);
   addSchemaSteps(ctx, tenantFks, plan.steps);
-  addBackfillSteps(ctx, plan.steps);
+  addBackfillSteps(ctx, tenantFks, plan.steps);
   addConstraintSteps(ctx, tenantFks, plan.steps, plan.indexReplacements);
   addRlsSteps(ctx, plan.steps);
-  addVerifyAndFlagSteps(ctx, plan.indexReplacements, plan.steps);
+  addVerifyAndFlagSteps(ctx, tenantFks, plan.indexReplacements, plan.steps);
   for (const auto& pt : ctx.tables) {
     if (pt.table->partitioned) {
       ctx.notes.push_back("partitioned table '" + pt.name() +
@@ -53,6 +54,7 @@ Plan buildPlan(const api::MigrationSpec& spec, const Catalog& catalog) {
   }
   plan.notes = std::move(ctx.notes);
   plan.dataLossChecks = dataLossChecks(ctx);
+  plan.preflights = tenantsRowPreflights(ctx);
   return plan;
 }
 

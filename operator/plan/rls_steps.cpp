@@ -127,7 +127,7 @@ void addRlsSteps(PlanContext& ctx, std::vector<Step>& steps) {
   addExposureSteps(ctx, steps);
 }
 
-void addVerifyAndFlagSteps(const PlanContext& ctx,
+void addVerifyAndFlagSteps(const PlanContext& ctx, const std::vector<TenantConsistentFk>& tenantFks,
                            const std::vector<IndexReplacement>& replacements,
                            std::vector<Step>& steps) {
   Step verify;
@@ -163,6 +163,7 @@ void addVerifyAndFlagSteps(const PlanContext& ctx,
   enforce.down = alterPolicies(ctx, false);
   enforce.lock = LockLevel::AccessExclusive;
   steps.push_back(enforce);
+  addTenantFkFlagSteps(ctx, tenantFks, steps);
   addIndexRewriteFinalize(ctx, replacements, steps);
 }
 

@@ -5,6 +5,7 @@
 
 #include "plan/planning_context.h"
 #include "plan/step.h"
+#include "plan/tenant_fk_steps.h"
 
 namespace tenantshift::plan {
 
@@ -27,9 +28,10 @@ void addRlsSteps(PlanContext& ctx, std::vector<Step>& steps);
 
 // Phase `verify` (the engine's isolation check) and phase `flag`: the feature flag's SQL, then
 // the policies made strict.
-// After enforcement, the finalize steps replace the indexes rebuilt to lead with the tenant
-// column (index_rewrite_steps.h).
-void addVerifyAndFlagSteps(const PlanContext& ctx,
+// After enforcement, the finalize steps: the tenant-consistent foreign keys that would have
+// refused the unchanged application's writes (tenant_fk_steps.h), then the indexes rebuilt to
+// lead with the tenant column replace their originals (index_rewrite_steps.h).
+void addVerifyAndFlagSteps(const PlanContext& ctx, const std::vector<TenantConsistentFk>& tenantFks,
                            const std::vector<IndexReplacement>& replacements,
                            std::vector<Step>& steps);
 

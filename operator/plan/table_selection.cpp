@@ -8,6 +8,7 @@
 #include "api/spec_error.h"
 #include "plan/sql_identifier.h"
 #include "plan/tenant_type.h"
+#include "plan/tenants_rows.h"
 
 namespace tenantshift::plan {
 
@@ -113,6 +114,7 @@ void selectTables(PlanContext& ctx) {
     throw api::SpecError("spec.tenant.column", "is required: the tenant column's name");
   }
   ctx.tenants = describeTenantsTable(ctx);
+  checkNewTenantRow(ctx);
 
   for (std::size_t i = 0; i < spec.exclude.size(); ++i) {
     if (catalog.findTable(spec.exclude[i]) == nullptr) {

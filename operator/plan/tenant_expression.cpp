@@ -1,5 +1,6 @@
 #include "plan/tenant_expression.h"
 
+#include "api/joined.h"
 #include "plan/sql_identifier.h"
 
 namespace tenantshift::plan {
@@ -19,7 +20,7 @@ std::string parentMatch(const PlannedTable& pt, const std::string& alias) {
 }  // namespace
 
 std::string derivedTenant(const PlanContext& ctx, const PlannedTable& pt, const std::string& alias,
-                          const std::string& defaultParam) {
+                          const std::string& defaultParam, const std::string& parentLock) {
   std::string fallback = defaultParam + "::" + ctx.idType;
   switch (pt.kind) {
     case api::TenantSource::Kind::Default:
@@ -29,7 +30,7 @@ std::string derivedTenant(const PlanContext& ctx, const PlannedTable& pt, const 
              fallback + ")";
     case api::TenantSource::Kind::Parent:
       return "COALESCE((SELECT p." + ctx.column() + " FROM " + ctx.qualifiedName(pt.parent) +
-             " p WHERE " + parentMatch(pt, alias) + "), " + fallback + ")";
+             " p WHERE " + parentMatch(pt, alias) + parentLock + "), " + fallback + ")";
   }
   return fallback;
 }
@@ -38,6 +39,21 @@ ParentJoin parentJoin(const PlanContext& ctx, const PlannedTable& pt, const std:
                       const std::string& defaultParam) {
   return ParentJoin{ctx.qualifiedName(pt.parent) + " p", parentMatch(pt, alias),
                     "COALESCE(p." + ctx.column() + ", " + defaultParam + "::" + ctx.idType + ")"};
+}
+
+ParentJoin lockedParentJoin(const PlanContext& ctx, const PlannedTable& pt,
+                            const std::string& alias, const std::string& defaultParam,
+                            const std::string& childRows, const std::string& parentLock) {
+  std::vector<std::string> referenced;
+  referenced.reserve(pt.referencedColumns.size());
+  for (const auto& column : pt.referencedColumns) {
+    referenced.push_back("p." + quoteIdent(column));
+  }
+  const std::string keys = api::joined(referenced);
+  ParentJoin join = parentJoin(ctx, pt, alias, defaultParam);
+  join.from = "(SELECT " + keys + ", p." + ctx.column() + " FROM " + ctx.qualifiedName(pt.parent) +
+              " p WHERE (" + keys + ") IN (" + childRows + ")" + parentLock + ") p";
+  return join;
 }
 
 }  // namespace tenantshift::plan

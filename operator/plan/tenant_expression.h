@@ -9,9 +9,11 @@ namespace tenantshift::plan {
 // The SQL expression giving a row of `pt` (aliased `alias`) the tenant the backfill derives for
 // it: the default tenant, its parent row's tenant, or its source column's value, falling back to
 // the default tenant. `defaultParam` is the bind parameter holding the default tenant id as text
-// (e.g. "$2").
+// (e.g. "$2"). `parentLock` (e.g. " FOR KEY SHARE OF p"), when given, locks the parent row it
+// reads: a concurrent move of the parent to another tenant is then waited for, and the parent's
+// new tenant read (READ COMMITTED re-reads a locked row's latest version).
 std::string derivedTenant(const PlanContext& ctx, const PlannedTable& pt, const std::string& alias,
-                          const std::string& defaultParam);
+                          const std::string& defaultParam, const std::string& parentLock = "");
 
 // The same derivation as a join, for a table whose tenant comes from its parent (Kind::Parent):
 // `UPDATE ... t SET tenant = <tenant> FROM <from> WHERE <condition>` gives every row that has a
@@ -24,5 +26,11 @@ struct ParentJoin {
 };
 ParentJoin parentJoin(const PlanContext& ctx, const PlannedTable& pt, const std::string& alias,
                       const std::string& defaultParam);
+
+// The same join over only the parent rows of the child rows `childRows` (a SELECT of the child's
+// `via` columns, in order), each locked with `parentLock` as it is read (see derivedTenant).
+ParentJoin lockedParentJoin(const PlanContext& ctx, const PlannedTable& pt,
+                            const std::string& alias, const std::string& defaultParam,
+                            const std::string& childRows, const std::string& parentLock);
 
 }  // namespace tenantshift::plan

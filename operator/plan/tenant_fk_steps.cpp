@@ -80,17 +80,6 @@ std::string definitionOf(const PlanContext& ctx, const PlannedTable& child, cons
   return sql;
 }
 
-// DO: when `table` has no constraint `name`, ADD CONSTRAINT name definition.
-Statement addConstraintIfMissing(const PlanContext& ctx, const std::string& table,
-                                 const std::string& name, const std::string& definition) {
-  return statement("DO " + dollarQuoted("BEGIN IF NOT EXISTS (SELECT FROM pg_catalog.pg_constraint "
-                                        "WHERE conrelid = pg_catalog.to_regclass(" +
-                                        quoteLiteral(ctx.regclassText(table)) + ") AND conname = " +
-                                        quoteLiteral(name) + ") THEN ALTER TABLE " +
-                                        ctx.qualifiedName(table) + " ADD CONSTRAINT " +
-                                        quoteIdent(name) + " " + definition + "; END IF; END"));
-}
-
 // DO: when `table` has no constraint `temporary`, RENAME CONSTRAINT original TO temporary.
 Statement renameConstraintBack(const PlanContext& ctx, const std::string& table,
                                const std::string& original, const std::string& temporary) {
@@ -143,6 +132,18 @@ std::vector<TenantConsistentFk> tenantConsistentFks(const PlanContext& ctx,
                         child.name() + "' take their tenant from it, so when a '" + parent->name() +
                         "' row moves to another tenant, they move with it");
       }
+      if (!rewrite.early) {
+        notes.push_back(
+            "foreign key '" + fk.name + "' of '" + child.name() + "' becomes tenant-consistent (" +
+            ctx.spec.tenant.column + ", " + api::joined(fk.columns) +
+            ") in the flag phase, after enforcement: until the feature "
+            "flag the unchanged application may still move a referenced '" +
+            parent->name() +
+            "' row to another tenant, and verify checks the key by query; from the flag on a '" +
+            child.name() + "' row can only reference a '" + parent->name() +
+            "' row of its own tenant (a failed validation names the key and the "
+            "crossTenantRefs line that accepts it)");
+      }
       out.push_back(std::move(rewrite));
     }
   }
@@ -184,78 +185,98 @@ void addTenantFkSchemaSteps(const PlanContext& ctx, const std::vector<TenantCons
   }
 }
 
+namespace {
+
+// Validates the tenant-consistent form of `rewrite` (a failure names the foreign key and the spec
+// line that accepts it as a cross-tenant reference) and puts it in place of the original, under
+// its name; the steps' ids start with `prefix`.
+void addValidateAndReplace(const PlanContext& ctx, const TenantConsistentFk& rewrite, Phase phase,
+                           const std::string& prefix, std::vector<Step>& steps) {
+  const std::string& child = rewrite.child->name();
+  const std::string field =
+      rewrite.child->specIndex >= 0
+          ? "spec.tables[" + std::to_string(rewrite.child->specIndex) + "].crossTenantRefs"
+          : "spec.tables (add {name: " + child + ", crossTenantRefs: [...]})";
+  const std::string hint = "rows of " + child + " reference " + rewrite.parent->name() +
+                           " rows of another tenant through " + rewrite.fk->name +
+                           ": if they legitimately do, list " + rewrite.fk->name + " in " + field +
+                           " and run again; otherwise fix those rows (tenantshift " +
+                           "verify lists them with sample keys)";
+  for (Step& step : constraintValidateSteps(
+           ctx, phase, prefix + "/validate", child, rewrite.parent->name(), rewrite.name,
+           rewrite.definition, "the tenant-consistent form of " + rewrite.fk->name)) {
+    step.failureHint = hint;
+    steps.push_back(std::move(step));
+  }
+  if (rewrite.keepOriginal) {
+    return;
+  }
+  const std::string table = ctx.qualifiedName(child);
+  Step swap = newStep(phase, prefix + "/replace", child,
+                      "replace the foreign key " + rewrite.fk->name + " of " + child +
+                          " by its tenant-consistent form, under the same name");
+  // The parent first, as the application writes a parent and then its child.
+  swap.up.push_back(lockParentFirst(ctx, rewrite.parent->name(), child, "ACCESS EXCLUSIVE"));
+  swap.up.push_back(
+      statement("ALTER TABLE " + table + " DROP CONSTRAINT " + quoteIdent(rewrite.fk->name)));
+  swap.up.push_back(statement("ALTER TABLE " + table + " RENAME CONSTRAINT " +
+                              quoteIdent(rewrite.name) + " TO " + quoteIdent(rewrite.fk->name)));
+  // Done when the constraint of the original name is the tenant-consistent one.
+  swap.appliedCheck = statement(
+      "SELECT EXISTS (SELECT FROM pg_catalog.pg_constraint c JOIN pg_catalog.pg_attribute a "
+      "ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1] WHERE c.conrelid = "
+      "pg_catalog.to_regclass($1) AND c.conname = $2 AND a.attname = $3)",
+      {ctx.regclassText(child), rewrite.fk->name, ctx.spec.tenant.column});
+  // Undo, one idempotent statement at a time (a rollback killed half-way runs it again): the
+  // tenant-consistent key gets its own name back, then the original returns without a long
+  // lock: NOT VALID on each leaf, validated, then (partitioned) attached by the parent's.
+  swap.downExecution = Execution::Concurrent;
+  swap.down.push_back(renameConstraintBack(ctx, child, rewrite.fk->name, rewrite.name));
+  const bool partitioned = rewrite.child->table->partitioned;
+  for (const Table* leaf : leavesOf(ctx, child)) {
+    swap.down.push_back(addConstraintIfMissing(ctx, leaf->name, rewrite.fk->name,
+                                               rewrite.fk->definition + " NOT VALID"));
+  }
+  for (const Table* leaf : leavesOf(ctx, child)) {
+    swap.down.push_back(statement("ALTER TABLE " + ctx.qualifiedName(leaf->name) +
+                                  " VALIDATE CONSTRAINT " + quoteIdent(rewrite.fk->name)));
+  }
+  if (partitioned) {
+    swap.down.push_back(
+        addConstraintIfMissing(ctx, child, rewrite.fk->name, rewrite.fk->definition));
+  }
+  swap.lock = LockLevel::AccessExclusive;
+  steps.push_back(swap);
+}
+
+}  // namespace
+
 void addTenantFkConstraintSteps(const PlanContext& ctx, const std::vector<TenantConsistentFk>& fks,
                                 std::vector<Step>& steps) {
   for (const TenantConsistentFk& rewrite : fks) {
     if (rewrite.early) {
-      continue;
-    }
-    for (Step& step : constraintNotValidSteps(
-             ctx, Phase::Constraints,
-             "constraints/tenant-fk/" + rewrite.child->name() + "/" + rewrite.fk->name + "/add",
-             rewrite.child->name(), rewrite.parent->name(), rewrite.name, rewrite.definition,
-             "the tenant-consistent form of " + rewrite.fk->name)) {
-      steps.push_back(std::move(step));
+      addValidateAndReplace(
+          ctx, rewrite, Phase::Constraints,
+          "constraints/tenant-fk/" + rewrite.child->name() + "/" + rewrite.fk->name, steps);
     }
   }
+}
+
+void addTenantFkFlagSteps(const PlanContext& ctx, const std::vector<TenantConsistentFk>& fks,
+                          std::vector<Step>& steps) {
   for (const TenantConsistentFk& rewrite : fks) {
-    const std::string& child = rewrite.child->name();
-    const std::string field =
-        rewrite.child->specIndex >= 0
-            ? "spec.tables[" + std::to_string(rewrite.child->specIndex) + "].crossTenantRefs"
-            : "spec.tables (add {name: " + child + ", crossTenantRefs: [...]})";
-    const std::string hint = "rows of " + child + " reference " + rewrite.parent->name() +
-                             " rows of another tenant through " + rewrite.fk->name +
-                             ": if they legitimately do, list " + rewrite.fk->name + " in " +
-                             field + " and run again; otherwise fix those rows (tenantshift " +
-                             "verify lists them with sample keys)";
-    const std::string prefix = "constraints/tenant-fk/" + child + "/" + rewrite.fk->name;
-    for (Step& step :
-         constraintValidateSteps(ctx, Phase::Constraints, prefix + "/validate", child,
-                                 rewrite.parent->name(), rewrite.name, rewrite.definition,
-                                 "the tenant-consistent form of " + rewrite.fk->name)) {
-      step.failureHint = hint;
-      steps.push_back(std::move(step));
-    }
-    if (rewrite.keepOriginal) {
+    if (rewrite.early) {
       continue;
     }
-    const std::string table = ctx.qualifiedName(child);
-    Step swap = newStep(Phase::Constraints, prefix + "/replace", child,
-                        "replace the foreign key " + rewrite.fk->name + " of " + child +
-                            " by its tenant-consistent form, under the same name");
-    // The parent first, as the application writes a parent and then its child.
-    swap.up.push_back(lockParentFirst(ctx, rewrite.parent->name(), child, "ACCESS EXCLUSIVE"));
-    swap.up.push_back(
-        statement("ALTER TABLE " + table + " DROP CONSTRAINT " + quoteIdent(rewrite.fk->name)));
-    swap.up.push_back(statement("ALTER TABLE " + table + " RENAME CONSTRAINT " +
-                                quoteIdent(rewrite.name) + " TO " + quoteIdent(rewrite.fk->name)));
-    // Done when the constraint of the original name is the tenant-consistent one.
-    swap.appliedCheck = statement(
-        "SELECT EXISTS (SELECT FROM pg_catalog.pg_constraint c JOIN pg_catalog.pg_attribute a "
-        "ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1] WHERE c.conrelid = "
-        "pg_catalog.to_regclass($1) AND c.conname = $2 AND a.attname = $3)",
-        {ctx.regclassText(child), rewrite.fk->name, ctx.spec.tenant.column});
-    // Undo, one idempotent statement at a time (a rollback killed half-way runs it again): the
-    // tenant-consistent key gets its own name back, then the original returns without a long
-    // lock: NOT VALID on each leaf, validated, then (partitioned) attached by the parent's.
-    swap.downExecution = Execution::Concurrent;
-    swap.down.push_back(renameConstraintBack(ctx, child, rewrite.fk->name, rewrite.name));
-    const bool partitioned = rewrite.child->table->partitioned;
-    for (const Table* leaf : leavesOf(ctx, child)) {
-      swap.down.push_back(addConstraintIfMissing(ctx, leaf->name, rewrite.fk->name,
-                                                 rewrite.fk->definition + " NOT VALID"));
+    const std::string prefix =
+        "flag/finalize/tenant-fk/" + rewrite.child->name() + "/" + rewrite.fk->name;
+    for (Step& step :
+         constraintNotValidSteps(ctx, Phase::Flag, prefix + "/add", rewrite.child->name(),
+                                 rewrite.parent->name(), rewrite.name, rewrite.definition,
+                                 "the tenant-consistent form of " + rewrite.fk->name)) {
+      steps.push_back(std::move(step));
     }
-    for (const Table* leaf : leavesOf(ctx, child)) {
-      swap.down.push_back(statement("ALTER TABLE " + ctx.qualifiedName(leaf->name) +
-                                    " VALIDATE CONSTRAINT " + quoteIdent(rewrite.fk->name)));
-    }
-    if (partitioned) {
-      swap.down.push_back(
-          addConstraintIfMissing(ctx, child, rewrite.fk->name, rewrite.fk->definition));
-    }
-    swap.lock = LockLevel::AccessExclusive;
-    steps.push_back(swap);
+    addValidateAndReplace(ctx, rewrite, Phase::Flag, prefix, steps);
   }
 }
 

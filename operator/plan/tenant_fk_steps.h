@@ -40,10 +40,22 @@ std::vector<TenantConsistentFk> tenantConsistentFks(const PlanContext& ctx,
 void addTenantFkSchemaSteps(const PlanContext& ctx, const std::vector<TenantConsistentFk>& fks,
                             std::vector<Step>& steps);
 
-// Constraints phase, after every backfill: the other foreign keys added NOT VALID, then each
-// rewritten foreign key validated (a failure names the foreign key and the spec field that
-// accepts it as a cross-tenant reference) and put in place of the original, under its name.
+// Constraints phase, after every backfill: the early foreign keys (see `early`) validated and put
+// in place of their originals, under their names. They break nothing the unchanged application
+// does: a row's tenant follows that key (the trigger re-derives it when the row moves to
+// another parent, ON UPDATE CASCADE takes the rows along when the parent moves).
 void addTenantFkConstraintSteps(const PlanContext& ctx, const std::vector<TenantConsistentFk>& fks,
                                 std::vector<Step>& steps);
+
+// Flag phase, after enforcement and before the unique keys' finalize steps (a replaced foreign
+// key may use a global unique key they drop): every other foreign key added NOT VALID,
+// validated (a failure names the foreign key and the spec field that accepts it as a
+// cross-tenant reference) and put in place of the original. Until the flag the unchanged
+// application may still move a referenced row to another tenant (an inventory item to another
+// branch's store while rentals reference it), which a (tenant, key) reference with NO ACTION
+// would refuse; verify checks these keys by query until then. The ids start with
+// "flag/finalize/", so that `rollback --scenario flag-off` undoes them after the flag is off.
+void addTenantFkFlagSteps(const PlanContext& ctx, const std::vector<TenantConsistentFk>& fks,
+                          std::vector<Step>& steps);
 
 }  // namespace tenantshift::plan

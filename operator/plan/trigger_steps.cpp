@@ -76,15 +76,25 @@ std::string parentDerivation(const PlanContext& ctx, const PlannedTable& pt) {
          " := " + ctx.defaultTenantLiteral() + "; END IF;";
 }
 
+// Creates the tenants row of the column's value when it has none: with values derived from the
+// id (unique by construction); when one of them is taken by another tenant all the same, once
+// more with a suffix on each unique text value, so that the application's insert never fails
+// for want of a tenants row. ON CONFLICT on the id only: a tenants row a concurrent session
+// created is kept.
 std::string columnDerivation(const PlanContext& ctx, const PlannedTable& pt) {
   const std::string col = "NEW." + ctx.column();
   const std::string source = "NEW." + quoteIdent(pt.column) + "::" + ctx.idType;
-  const TenantsRow row = tenantsRowFromId(ctx, source);
-  return "IF NEW." + quoteIdent(pt.column) + " IS NOT NULL THEN INSERT INTO " +
-         ctx.qualifiedName(ctx.tenants.name) + " (" + row.columns + ") SELECT " + row.values +
-         defaultRowSource(ctx, row, "FROM") + " ON CONFLICT DO NOTHING; " + col + " := " + source +
-         "; RETURN NEW; END IF; " + col + " := COALESCE(" + sessionTenant(ctx) + ", " +
-         ctx.defaultTenantLiteral() + ");";
+  const std::string tenants = ctx.qualifiedName(ctx.tenants.name);
+  auto insert = [&](bool disambiguated) {
+    const TenantsRow row = tenantsRowFromId(ctx, source, disambiguated);
+    return "INSERT INTO " + tenants + " (" + row.columns + ") SELECT " + row.values +
+           defaultRowSource(ctx, row, "FROM") + onExistingTenant(ctx) + "; ";
+  };
+  return "IF NEW." + quoteIdent(pt.column) + " IS NOT NULL THEN IF NOT EXISTS (SELECT FROM " +
+         tenants + " t WHERE t." + quoteIdent(ctx.tenants.idColumn) + " = " + source +
+         ") THEN BEGIN " + insert(false) + "EXCEPTION WHEN unique_violation THEN " + insert(true) +
+         "END; END IF; " + col + " := " + source + "; RETURN NEW; END IF; " + col +
+         " := COALESCE(" + sessionTenant(ctx) + ", " + ctx.defaultTenantLiteral() + ");";
 }
 
 Step triggerStep(const PlanContext& ctx, const PlannedTable& pt, const std::string& summary,

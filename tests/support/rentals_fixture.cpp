@@ -95,6 +95,13 @@ CommandResult runOldApplication(const std::string& url, const WorkloadRanges& ra
       {mode, clients, transactionsPerClient, ranges.pgbenchVariables()});
 }
 
+CommandResult runTenantAwareApplication(const std::string& url, int clients,
+                                        int transactionsPerClient) {
+  return tenantshift::testing::runPgbench(appUrl(url),
+                                          {{fixtureDir() / "workload" / "tenant_aware.sql", 1}},
+                                          {"prepared", clients, transactionsPerClient, {}});
+}
+
 std::vector<CheckLine> expectEmptyCheck(const std::string& url, const std::string& file,
                                         const std::string& what, const std::string& columns) {
   const auto result = runCommand(psqlCommand(url) + " -At -F '|' -v phase=check -f " +

@@ -49,6 +49,12 @@ tenantshift::testing::CommandResult runOldApplication(const std::string& url,
                                                       const std::string& mode, int clients,
                                                       int transactionsPerClient);
 
+// The tenant-aware application (workload/tenant_aware.sql, pgbench -M prepared): as rentals_app,
+// each transaction setting its branch (2-4) with a bound parameter and upserting on the
+// per-branch keys. `transactionsPerClient` scripts per client.
+tenantshift::testing::CommandResult runTenantAwareApplication(const std::string& url, int clients,
+                                                              int transactionsPerClient);
+
 // One line of a check phase's output: the table, the row's key, and the rest (actual|expected,
 // or what changed).
 struct CheckLine {

@@ -258,11 +258,14 @@ std::vector<Attack> attackCases() {
               "VALUES ({film}, {b_store}, 'attack-1')",
               foreignKey("inventory_store_id_fkey"))
           .until(State::kDisableRls));
+  // rentals take their tenant from the clerk: the key to inventory is no derivation, so it is
+  // tenant-consistent only from the flag on (the unchanged application may move an item that
+  // rentals reference to another branch), and flag-off gives the application its original key.
   add(refused("FK probe: rental of B's inventory", kOwn,
               "INSERT INTO rentals (rental_date, inventory_id, customer_id, staff_id) "
               "VALUES (now(), {b_inventory}, {a_customer}, {a_staff})",
               foreignKey("rentals_inventory_id_fkey"))
-          .until(State::kDisableRls));
+          .until(State::kEnforced));
   add(refused("FK probe: rental by B's clerk", kOwn,
               "INSERT INTO rentals (rental_date, inventory_id, customer_id, staff_id) "
               "VALUES (now(), {a_inventory}, {a_customer}, {b_staff})",

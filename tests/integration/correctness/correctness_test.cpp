@@ -4,11 +4,16 @@
 // broken, partitions handled on the partitioned table.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <exception>
 #include <optional>
 #include <pqxx/pqxx>
 #include <string>
+#include <thread>
 
+#include "api/spec_error.h"
 #include "api/spec_parser.h"
+#include "cli/plan_format.h"
 #include "engine/engine.h"
 #include "engine/run_observer.h"
 #include "plan/sql_identifier.h"
@@ -62,7 +67,8 @@ class Correctness : public ::testing::Test {
   }
 
   api::TenantMigration migration(const std::string& extraTables = "",
-                                 const std::string& extraSpec = "") {
+                                 const std::string& extraSpec = "",
+                                 const std::string& extraTenant = "") {
     return api::parseTenantMigration(
         "apiVersion: tenantshift.dev/v1alpha1\nkind: TenantMigration\nmetadata: {name: shop}\n"
         "spec:\n"
@@ -70,7 +76,9 @@ class Correctness : public ::testing::Test {
         role_ +
         "}\n"
         "  tenant: {table: orgs, column: org_id, idType: bigint, setting: app.org,\n"
-        "           default: {id: \"1\", slug: hq, name: Head office}}\n"
+        "           default: {id: \"1\", slug: hq, name: Head office}" +
+        extraTenant +
+        "}\n"
         "  tables:\n"
         "    - name: stores\n"
         "      from: {column: org_no}\n" +
@@ -116,6 +124,18 @@ class Correctness : public ::testing::Test {
     } catch (const pqxx::sql_error& error) {
       return error.sqlstate().empty() ? std::string(error.what()) : error.sqlstate();
     }
+  }
+
+  // Polls `query` (one boolean) until it is true or 30 s have passed.
+  bool awaitTrue(const std::string& query) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (scalar(query) == "t") {
+        return true;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return false;
   }
 
   SilentObserver observer_;
@@ -341,6 +361,260 @@ TEST_F(Correctness, PartitionedTablesAtTwoLevelsAreConvertedOnTheParent) {
   const VerifyReport report = engine.verify();
   EXPECT_FALSE(report.passed()) << "a partition without policies passed verify";
   EXPECT_NE(report.toJson().dump().find("visits_2030"), std::string::npos);
+}
+
+// Issues 6.7 and 6.8: a CHECK on the existing tenants table that the rows tenantshift would create
+// do not satisfy is found before any change, naming the constraint and the spec field; with
+// spec.tenant.newTenantRow saying how a new tenant's row is filled, the application's insert of
+// a new tenant value works.
+TEST_F(Correctness, ATenantsCheckIsRefusedBeforeAnyChangeAndNewTenantRowSatisfiesIt) {
+  sql("UPDATE orgs SET slug = 'head' WHERE id = 1; ALTER TABLE orgs DROP CONSTRAINT "
+      "orgs_slug_check, ADD CONSTRAINT orgs_slug_letters CHECK (slug ~ '^[a-z]{3,8}$')");
+  grantApp();
+  try {
+    run(migration(), plan::Phase::Schema);
+    FAIL() << "the tenants rows tenantshift creates violate orgs_slug_letters, and the run "
+              "went ahead";
+  } catch (const api::SpecError& error) {
+    EXPECT_EQ(error.field(), "spec.tenant.newTenantRow");
+    EXPECT_NE(std::string(error.what()).find("orgs_slug_letters"), std::string::npos)
+        << error.what();
+    // Every value stores hold has its orgs row: only a new value's row is refused (PostgreSQL
+    // checks a CHECK before ON CONFLICT would find the existing row, so none is formed for them).
+    EXPECT_NE(std::string(error.what()).find("a tenants row for a new value of stores.org_no"),
+              std::string::npos)
+        << error.what();
+  }
+  EXPECT_EQ(scalar("SELECT count(*) FROM pg_attribute WHERE attname = 'org_id' AND attnum > 0 "
+                   "AND NOT attisdropped"),
+            "0")
+      << "the refused run changed the schema";
+  EXPECT_EQ(scalar("SELECT count(*) FROM pg_namespace WHERE nspname = 'tenantshift'"), "0")
+      << "the refused run created the ledger";
+  // A template that gives every tenant the same slug is refused by name.
+  try {
+    run(migration("", "", ", newTenantRow: {slug: org}"), plan::Phase::Schema);
+    FAIL() << "a constant slug template was accepted";
+  } catch (const api::SpecError& error) {
+    EXPECT_EQ(error.field(), "spec.tenant.newTenantRow.slug") << error.what();
+  }
+  const api::TenantMigration filled =
+      migration("", "", ", newTenantRow: {slug: \"org{id:letters}\", name: \"Org {id}\"}");
+  run(filled, plan::Phase::Schema);
+  EXPECT_EQ(asApp("INSERT INTO stores VALUES (10, 42)"), "");
+  EXPECT_EQ(scalar("SELECT slug || '|' || name || '|' || plan FROM orgs WHERE id = 42"),
+            "orgec|Org 42|gold");
+  run(filled);
+  EXPECT_EQ(scalar("SELECT org_id FROM stores WHERE id = 10"), "42");
+}
+
+// Issue 6.8: a new tenant whose generated slug another tenant already holds still gets its row
+// (the tenants row is never skipped, so the tenant foreign key never refuses the application).
+TEST_F(Correctness, ANewTenantWhoseSlugIsTakenStillGetsItsRow) {
+  sql("INSERT INTO orgs VALUES (5, '42', 'Five', 'basic')");
+  grantApp();
+  run(migration(), plan::Phase::Schema);
+  EXPECT_EQ(asApp("INSERT INTO stores VALUES (10, 42)"), "");
+  EXPECT_EQ(scalar("SELECT slug <> '42' AND length(slug) <= 8 AND slug ~ '^[a-z0-9-]+$' FROM orgs "
+                   "WHERE id = 42"),
+            "t");
+  EXPECT_EQ(scalar("SELECT slug FROM orgs WHERE id = 5"), "42");
+}
+
+// The backfill runs with session_replication_role = replica (no foreign-key checks): a customer
+// moving to another tenant in a transaction still open while its orders are backfilled must not
+// leave them the customer's old tenant. The batch waits for the move and takes the new tenant.
+TEST_F(Correctness, TheBackfillWaitsForAParentMovingToAnotherTenantAndTakesItsNewTenant) {
+  grantApp();
+  run(migration(), plan::Phase::Schema);
+  // Stores and customers as the backfill leaves them; orders not yet.
+  sql("UPDATE stores SET org_id = org_no; UPDATE customers c SET org_id = s.org_id FROM stores s "
+      "WHERE s.id = c.store_id");
+  ASSERT_EQ(scalar("SELECT org_id FROM customers WHERE id = 2"), "3");
+  pqxx::connection mover(url_);
+  pqxx::work move(mover);
+  move.exec("SET LOCAL ROLE " + plan::quoteIdent(role_));
+  move.exec("UPDATE customers SET store_id = 1 WHERE id = 2");  // store 1 is org 2's
+  ASSERT_EQ(move.exec1("SELECT org_id FROM customers WHERE id = 2")[0].as<std::string>(), "2");
+
+  std::exception_ptr failure;
+  std::thread backfill([&] {
+    try {
+      run(migration(), plan::Phase::Backfill);
+    } catch (...) {
+      failure = std::current_exception();
+    }
+  });
+  // The first batch that reads customer 2 (of notes or orders, whichever the backfill reaches
+  // first) waits for the move.
+  const bool waited = awaitTrue(
+      "SELECT EXISTS (SELECT FROM pg_stat_activity WHERE datname = current_database() AND "
+      "wait_event_type = 'Lock' AND pid <> " +
+      std::to_string(mover.backendpid()) + ")");
+  move.commit();
+  backfill.join();
+  EXPECT_TRUE(waited) << "no backfill batch waited for the customer's move";
+  if (failure) {
+    std::rethrow_exception(failure);
+  }
+  for (const std::string table : {"orders", "notes"}) {
+    EXPECT_EQ(scalar("SELECT count(*) FROM " + table +
+                     " WHERE customer_id = 2 AND org_id IS DISTINCT FROM 2"),
+              "0")
+        << table << " of the moved customer kept its old tenant";
+    EXPECT_GT(std::stoi(scalar("SELECT count(*) FROM " + table + " WHERE customer_id = 2")), 0);
+  }
+}
+
+// Issue 6 ("nothing the application relies on may break"): a foreign key that is not a row's
+// tenant source becomes tenant-consistent only after the flag, so the unchanged application can
+// still move a referenced item to another branch; the flag phase's validation then names the key
+// and the crossTenantRefs line that accepts it.
+TEST_F(Correctness, MovingAReferencedRowToAnotherTenantWorksUntilTheFlag) {
+  sql("CREATE TABLE items (id integer PRIMARY KEY, store_id integer NOT NULL REFERENCES stores);"
+      "INSERT INTO items VALUES (1, 1), (2, 3);"
+      // loans derive their tenant from the customer (by name, before the item).
+      "CREATE TABLE loans (id serial PRIMARY KEY, customer_id integer NOT NULL REFERENCES "
+      "  customers, item_id integer NOT NULL REFERENCES items);"
+      // Customer 1 is of store 2 (org 2), item 1 of store 1 (org 2).
+      "INSERT INTO loans (customer_id, item_id) VALUES (1, 1);");
+  grantApp();
+  run(migration(), plan::Phase::Verify);
+  EXPECT_EQ(scalar("SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = "
+                   "'loans_item_id_fkey'"),
+            "FOREIGN KEY (item_id) REFERENCES items(id)");
+  // The old application moves item 1 to store 3 (org 3): the loan now references another org's
+  // item.
+  EXPECT_EQ(asApp("UPDATE items SET store_id = 3 WHERE id = 1"), "");
+  EXPECT_EQ(scalar("SELECT org_id FROM items WHERE id = 1"), "3");
+  try {
+    run(migration());
+    FAIL() << "a cross-tenant reference was validated in the flag phase";
+  } catch (const EngineError& error) {
+    const std::string message = error.what();
+    EXPECT_NE(message.find("loans_item_id_fkey"), std::string::npos) << message;
+    EXPECT_NE(message.find("crossTenantRefs"), std::string::npos) << message;
+  }
+  // Back in its org, the flag phase goes on and the key is tenant-consistent.
+  sql("UPDATE items SET store_id = 1 WHERE id = 1");
+  run(migration());
+  EXPECT_EQ(scalar("SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = "
+                   "'loans_item_id_fkey'"),
+            "FOREIGN KEY (org_id, item_id) REFERENCES items(org_id, id)");
+  // Rolling the flag back gives the unchanged application its single-column key again.
+  Engine engine(url_, migration(), observer_);
+  engine.rollback(RollbackScenario::FlagOff, false);
+  EXPECT_EQ(scalar("SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = "
+                   "'loans_item_id_fkey'"),
+            "FOREIGN KEY (item_id) REFERENCES items(id)");
+  EXPECT_EQ(asApp("UPDATE items SET store_id = 3 WHERE id = 1"), "");
+}
+
+// Issue 6.4: a table with three foreign-key paths to tenant tables and no `from`: the plan picks
+// by the stated rule (NOT NULL before nullable, then fewer hops), shows each rejected path with
+// the rule that decided, and verify checks every one of the three keys.
+TEST_F(Correctness, AmongThreeParentsThePlanPicksByTheStatedRuleAndVerifyChecksEveryKey) {
+  sql("CREATE TABLE tickets (id serial PRIMARY KEY, store_id integer REFERENCES stores,"
+      "  order_id integer NOT NULL REFERENCES orders,"
+      "  customer_id integer NOT NULL REFERENCES customers);"
+      "INSERT INTO tickets (store_id, order_id, customer_id) SELECT s.id, o.id, c.id FROM orders o"
+      "  JOIN customers c ON c.id = o.customer_id JOIN stores s ON s.id = c.store_id"
+      "  WHERE o.id <= 30;");
+  grantApp();
+  Engine planner(url_, migration(), observer_);
+  const plan::Plan plan = planner.plan();
+  const plan::TableDecision* decision = plan.findDecision("tickets");
+  ASSERT_NE(decision, nullptr);
+  // stores is nullable (rule 1); orders is 3 hops from a known tenant, customers 2 (rule 3).
+  EXPECT_EQ(decision->sourceForeignKey, "tickets_customer_id_fkey");
+  EXPECT_EQ(decision->parent, "customers");
+  const std::string json = cli::planToJson(plan).dump();
+  const std::string text = cli::formatPlan(plan, migration());
+  for (const std::string& shown : {json, text}) {
+    EXPECT_NE(shown.find("tickets_store_id_fkey to stores: ranks after tickets_customer_id_fkey "
+                         "(it is nullable"),
+              std::string::npos)
+        << shown;
+    EXPECT_NE(shown.find("tickets_order_id_fkey to orders: ranks after tickets_customer_id_fkey "
+                         "(its path has 3 hops"),
+              std::string::npos)
+        << shown;
+  }
+  // Every row gets its customer's tenant, and verify checks each of the three keys, the
+  // nullable one too.
+  run(migration(), plan::Phase::Rls);
+  EXPECT_EQ(scalar("SELECT count(*) FROM tickets t JOIN customers c ON c.id = t.customer_id "
+                   "WHERE t.org_id IS DISTINCT FROM c.org_id"),
+            "0");
+  auto foreignKeyCheck = [](const VerifyReport& report, const std::string& fk) {
+    for (const auto& check : report.checks) {
+      if (check.check == "data.foreign-key" &&
+          check.detail.find(plan::quoteIdent(fk)) != std::string::npos) {
+        return check;
+      }
+    }
+    return verify::CheckResult{};
+  };
+  const VerifyReport clean = planner.verify();
+  for (const std::string fk :
+       {"tickets_store_id_fkey", "tickets_order_id_fkey", "tickets_customer_id_fkey"}) {
+    EXPECT_EQ(foreignKeyCheck(clean, fk).outcome, verify::CheckOutcome::Passed)
+        << fk << ": " << foreignKeyCheck(clean, fk).detail;
+    EXPECT_EQ(foreignKeyCheck(clean, fk).check, "data.foreign-key") << fk << " not checked";
+  }
+  // A ticket at a store of another org: verify fails on exactly that key, naming the spec line.
+  sql("UPDATE tickets SET store_id = CASE WHEN org_id = 2 THEN 3 ELSE 1 END WHERE id = 1");
+  const VerifyReport crossed = planner.verify();
+  EXPECT_FALSE(crossed.passed());
+  const verify::CheckResult store = foreignKeyCheck(crossed, "tickets_store_id_fkey");
+  EXPECT_EQ(store.outcome, verify::CheckOutcome::Failed) << store.detail;
+  EXPECT_NE(store.detail.find("crossTenantRefs"), std::string::npos) << store.detail;
+  EXPECT_EQ(foreignKeyCheck(crossed, "tickets_customer_id_fkey").outcome,
+            verify::CheckOutcome::Passed);
+}
+
+// Issue 6.6 on a partitioned table (two levels): a unique constraint rewritten to lead with the
+// tenant column stays a constraint of the partitioned table after the flag, DEFERRABLE as it
+// was, on every partition (one created later too); flag-off gives the original back.
+TEST_F(Correctness, APartitionedTablesUniqueConstraintStaysAConstraint) {
+  sql("CREATE TABLE bookings (id integer, at date NOT NULL, customer_id integer NOT NULL "
+      "  REFERENCES customers, code text NOT NULL, PRIMARY KEY (id, at),"
+      "  CONSTRAINT bookings_code_key UNIQUE (code, at) DEFERRABLE) PARTITION BY RANGE (at);"
+      "CREATE TABLE bookings_old PARTITION OF bookings FOR VALUES FROM (MINVALUE) TO "
+      "  ('2025-01-01');"
+      "CREATE TABLE bookings_new PARTITION OF bookings FOR VALUES FROM ('2025-01-01') TO "
+      "  ('2030-01-01') PARTITION BY HASH (at);"
+      "CREATE TABLE bookings_new_0 PARTITION OF bookings_new FOR VALUES WITH (MODULUS 2, "
+      "  REMAINDER 0);"
+      "CREATE TABLE bookings_new_1 PARTITION OF bookings_new FOR VALUES WITH (MODULUS 2, "
+      "  REMAINDER 1);"
+      "INSERT INTO bookings SELECT g, DATE '2024-06-01' + g * 7, 1 + g % 40, 'B' || g FROM "
+      "  generate_series(1, 120) g;");
+  grantApp();
+  auto constraintOf = [&](const std::string& table) {
+    return scalar(
+        "SELECT coalesce((SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE "
+        "conrelid = '" +
+        table + "'::regclass AND conname = 'bookings_code_key'), 'no constraint')");
+  };
+  run(migration(), plan::Phase::Verify);
+  EXPECT_EQ(constraintOf("bookings"), "UNIQUE (code, at) DEFERRABLE");
+  run(migration());
+  EXPECT_EQ(constraintOf("bookings"), "UNIQUE (org_id, code, at) DEFERRABLE");
+  // Every leaf's index is part of it, and a partition created later gets it too.
+  EXPECT_EQ(scalar("SELECT count(*) FROM pg_constraint c JOIN pg_class r ON r.oid = c.conrelid "
+                   "WHERE r.relname LIKE 'bookings%' AND c.contype = 'u' AND c.condeferrable AND "
+                   "c.conparentid <> 0"),
+            "4");  // bookings_old, bookings_new, bookings_new_0, bookings_new_1
+  sql("CREATE TABLE bookings_2030 PARTITION OF bookings FOR VALUES FROM ('2030-01-01') TO "
+      "(MAXVALUE)");
+  EXPECT_EQ(scalar("SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = "
+                   "'bookings_2030'::regclass AND contype = 'u'"),
+            "UNIQUE (org_id, code, at) DEFERRABLE");
+  sql("DROP TABLE bookings_2030");
+  Engine engine(url_, migration(), observer_);
+  engine.rollback(RollbackScenario::FlagOff, false);
+  EXPECT_EQ(constraintOf("bookings"), "UNIQUE (code, at) DEFERRABLE");
 }
 
 }  // namespace

@@ -122,10 +122,37 @@ TEST(RealisticConversion, ConvertsUnderTheOldApplicationWithEveryRowOnItsBranch)
   expectEmptyCheck(url, "preserved_rows.sql", "generated rows changed by the conversion",
                    "problem");
 
-  // The flag, then strict enforcement; verify proves isolation as rentals_app.
-  const auto rest = runTenantshift(url, {"run", "-f", manifest});
-  ASSERT_EQ(rest.exitCode, 0) << "tenantshift run (flag, enforce) failed:\n" << rest.output;
+  // The flag, strict enforcement and the finalize steps, while the tenant-aware application
+  // (each transaction setting its branch) writes the whole time; verify proves isolation as
+  // rentals_app.
+  TenantshiftProcess finish(url, {"run", "-f", manifest});
+  int awareChunks = 0;
+  int awareFailed = 0;
+  auto runAwareChunk = [&] {
+    const auto chunk = runTenantAwareApplication(url, kClients, kTransactionsPerClient);
+    ++awareChunks;
+    if (!isCleanPgbench(chunk, kChunkTransactions) && ++awareFailed <= 3) {
+      SCOPED_TRACE("tenant-aware chunk " + std::to_string(awareChunks));
+      expectCleanPgbench(chunk, kChunkTransactions);
+    }
+  };
+  while (!finish.poll() && std::chrono::steady_clock::now() < deadline + std::chrono::minutes(5)) {
+    runAwareChunk();
+  }
+  const int finishStatus = finish.wait();
+  ASSERT_EQ(finishStatus, 0) << "tenantshift run (flag, enforce, finalize) failed:\n"
+                             << finish.output();
+  EXPECT_GE(awareChunks, 1) << "the final run ended before the tenant-aware workload overlapped it";
+  runAwareChunk();  // and on the enforced database
+  EXPECT_EQ(awareFailed, 0) << awareFailed << " of " << awareChunks
+                            << " tenant-aware chunks failed during and after the final run";
   EXPECT_EQ(queryValue(url, "SELECT value FROM app_settings WHERE key = 'multi_tenant'"), "on");
+  EXPECT_GT(queryInt(url, "SELECT count(*) FROM customers WHERE email LIKE 'aware%'"), 0);
+
+  // Still every row on its branch (the tenant-aware rows too), nothing else changed.
+  expectEmptyCheck(url, "expected_tenant.sql", "rows on the wrong branch after the flag",
+                   "branch_id|expected");
+  expectEmptyCheck(url, "preserved_rows.sql", "generated rows changed by the final run", "problem");
   const auto verify = runTenantshift(url, {"verify", "-f", manifest});
   EXPECT_EQ(verify.exitCode, 0) << "tenantshift verify failed:\n" << verify.output;
 }

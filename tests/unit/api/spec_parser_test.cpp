@@ -242,6 +242,26 @@ TEST(SpecParser, RejectsBadBackfillSettingsNamingTheField) {
   EXPECT_EQ(error("{throttle: {maxPause: 0ms}}"), "spec.backfill.throttle.maxPause");
 }
 
+TEST(SpecParser, ReadsNewTenantRowTemplatesAndNamesBadOnes) {
+  const std::string base =
+      "  database: {appRole: app}\n  tenant: {idType: bigint, default: {id: \"1\"}, "
+      "newTenantRow: ";
+  const auto migration = parseTenantMigration(
+      manifestWithSpec(base + "{slug: \"t{id:letters}\", name: \"Branch {id}\"}}\n"));
+  ASSERT_EQ(migration.spec.tenant.newTenantRow.size(), 2U);
+  EXPECT_EQ(migration.spec.tenant.newTenantRow[0].first, "slug");
+  EXPECT_EQ(migration.spec.tenant.newTenantRow[0].second, "t{id:letters}");
+  EXPECT_EQ(migration.spec.tenant.newTenantRow[1].second, "Branch {id}");
+  EXPECT_EQ(toJson(migration.spec)["tenant"]["newTenantRow"]["name"], "Branch {id}");
+  EXPECT_EQ(errorField(manifestWithSpec(base + "{slug: \"t{ID}\"}}\n")),
+            "spec.tenant.newTenantRow.slug");
+  EXPECT_EQ(errorField(manifestWithSpec(base + "[slug]}\n")), "spec.tenant.newTenantRow");
+  EXPECT_EQ(errorField(manifestWithSpec(
+                "  database: {appRole: app}\n  tenant: {idType: text, default: {id: x}, "
+                "newTenantRow: {slug: \"{id:letters}\"}}\n")),
+            "spec.tenant.newTenantRow.slug");
+}
+
 TEST(SpecParser, RejectsAmbiguousOrIncompleteSources) {
   EXPECT_EQ(errorField(manifestWithSpec("  database: {appRole: app}\n  tables:\n    - name: t\n"
                                         "      from: {parent: u, via: u_id, column: c}\n")),

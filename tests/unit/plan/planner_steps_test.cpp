@@ -170,13 +170,66 @@ TEST(PlannerSteps, BackfillFollowsTheBackfillTaskContract) {
 // A NOT NULL column with a validated foreign key guarantees a parent row: the batch joins the
 // parent (one hash join per batch). Without that guarantee it looks the parent up per row, so
 // that a row without one still gets the default tenant.
+TEST(PlannerSteps, BackfillLocksParentsForShareWithoutATenantKey) {
+  // Without tenant-consistent foreign keys the parent's tenant column is in no unique key, so
+  // FOR KEY SHARE would not wait for a change of it.
+  auto spec = specFor();
+  spec.tenantForeignKeys = false;
+  const Plan plan = buildPlan(spec, shopCatalog());
+  const auto& task = *plan.findStep("backfill/orders")->backfill;
+  EXPECT_TRUE(contains(task.nextBatchSql, "FOR SHARE OF p) p WHERE")) << task.nextBatchSql;
+  EXPECT_TRUE(contains(task.sweepSql, "FOR SHARE OF p)")) << task.sweepSql;
+}
+
+TEST(PlannerSteps, ForeignKeysThatAreNoDerivationBecomeTenantConsistentAfterTheFlag) {
+  // orders derives its tenant from user_id (NOT NULL); buyer_id is another key to users.
+  const Catalog catalog = catalogOf({
+      TableBuilder("orders")
+          .id()
+          .column("user_id", "bigint", true)
+          .column("buyer_id", "bigint", false)
+          .foreignKey("orders_user_id_fkey", {"user_id"}, "users")
+          .foreignKey("orders_buyer_id_fkey", {"buyer_id"}, "users"),
+      TableBuilder("users").id().column("email", "text", true).unique("users_email_key", {"email"}),
+  });
+  const Plan plan = buildPlan(specFor(), catalog);
+  // The derivation key: early, validated and swapped in the constraints phase.
+  EXPECT_NE(plan.findStep("schema/tenant-fk/orders/orders_user_id_fkey"), nullptr);
+  EXPECT_NE(plan.findStep("constraints/tenant-fk/orders/orders_user_id_fkey/replace"), nullptr);
+  // The other one: untouched until the flag, then added, validated and swapped after
+  // enforcement and before the unique keys' finalize steps.
+  for (const Step& step : plan.steps) {
+    if (contains(step.id, "orders_buyer_id_fkey")) {
+      EXPECT_EQ(step.phase, Phase::Flag) << step.id;
+    }
+  }
+  const std::string prefix = "flag/finalize/tenant-fk/orders/orders_buyer_id_fkey";
+  const Step* validate = plan.findStep(prefix + "/validate");
+  ASSERT_NE(validate, nullptr);
+  EXPECT_TRUE(contains(validate->failureHint, "crossTenantRefs")) << validate->failureHint;
+  EXPECT_LT(positionOf(plan, "flag/enforce"), positionOf(plan, prefix + "/add"));
+  EXPECT_LT(positionOf(plan, prefix + "/add"), positionOf(plan, prefix + "/validate"));
+  EXPECT_LT(positionOf(plan, prefix + "/validate"), positionOf(plan, prefix + "/replace"));
+  EXPECT_LT(positionOf(plan, prefix + "/replace"),
+            positionOf(plan, "flag/finalize/users/users_email_key"));
+  bool noted = false;
+  for (const auto& note : plan.notes) {
+    noted = noted || (contains(note, "orders_buyer_id_fkey") && contains(note, "flag phase"));
+  }
+  EXPECT_TRUE(noted) << "the plan does not say what happens to orders_buyer_id_fkey";
+}
+
 TEST(PlannerSteps, BackfillJoinsTheParentOnlyWhenEveryRowHasOne) {
   Plan plan = buildPlan(specFor(), shopCatalog());
   const std::string joined = plan.findStep("backfill/orders")->backfill->nextBatchSql;
+  // The join reads only the batch's parents, each locked as it is read (a parent moving to
+  // another tenant is waited for and its new tenant taken).
   EXPECT_TRUE(contains(joined,
-                       "SET \"tenant_id\" = COALESCE(p.\"tenant_id\", $1::uuid) FROM "
-                       "\"public\".\"users\" p WHERE"))
+                       "SET \"tenant_id\" = COALESCE(p.\"tenant_id\", $1::uuid) FROM (SELECT "
+                       "p.\"id\", p.\"tenant_id\" FROM \"public\".\"users\" p WHERE (p.\"id\") IN "
+                       "(SELECT s.\"user_id\" FROM \"public\".\"orders\" s WHERE"))
       << joined;
+  EXPECT_TRUE(contains(joined, "FOR KEY SHARE OF p) p WHERE"));
   EXPECT_TRUE(contains(joined, "AND p.\"id\" = t.\"user_id\""));
   EXPECT_TRUE(contains(plan.findStep("backfill/orders")->backfill->sweepSql, "(SELECT p."));
 
@@ -199,7 +252,7 @@ TEST(PlannerSteps, BackfillJoinsTheParentOnlyWhenEveryRowHasOne) {
     const std::string looked = plan.findStep("backfill/orders")->backfill->nextBatchSql;
     EXPECT_TRUE(contains(looked,
                          "COALESCE((SELECT p.\"tenant_id\" FROM \"public\".\"users\" p "
-                         "WHERE p.\"id\" = t.\"user_id\"), $1::uuid)"))
+                         "WHERE p.\"id\" = t.\"user_id\" FOR KEY SHARE OF p), $1::uuid)"))
         << (nullable ? "nullable: " : "not validated: ") << looked;
   }
 }
@@ -394,7 +447,11 @@ TEST(PlannerSteps, ColumnSourcedTablesCreateTheirTenantsFirst) {
   EXPECT_LT(tenants, positionOf(plan, "backfill/stores_data"));
   const std::string insert = plan.steps[tenants].up[0].sql;
   EXPECT_TRUE(contains(insert, "SELECT DISTINCT s.\"store_id\"::uuid"));
-  EXPECT_TRUE(contains(insert, "ON CONFLICT DO NOTHING"));
+  // A tenant that exists is kept; a clash on another unique column is an error, never a skip.
+  EXPECT_TRUE(contains(insert, "ON CONFLICT (\"id\") DO NOTHING"));
+  // Only values without a tenants row: a CHECK is checked before ON CONFLICT finds the row.
+  EXPECT_TRUE(contains(insert, "IS NOT NULL AND NOT EXISTS (SELECT FROM \"public\".\"tenants\" e"))
+      << insert;
   const Step* trigger = plan.findStep("schema/trigger/stores_data");
   ASSERT_NE(trigger, nullptr);
   EXPECT_TRUE(contains(allSql(*trigger), "SECURITY DEFINER"));
