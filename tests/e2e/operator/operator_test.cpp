@@ -1,6 +1,7 @@
 // e2e: `tenantshift operator` on the real control plane (tests/e2e/cluster) converting the
 // AlphaPulse example in a real PostgreSQL started by the harness. The operator's phase Jobs run
-// the real binary (the pod runner runs it for images named tenantshift). Every wait is bounded
+// the real binary (the pod runner runs it for images named tenantshift). Its health is checked as
+// Flux (kstatus) and Argo CD (with the chart's health check) read it. Every wait is bounded
 // (`kubectl wait --timeout`, or a bounded poll of the database where nothing can be awaited) and
 // nothing is timed; each test works in a namespace of its own, on databases of its own.
 #include <gtest/gtest.h>
@@ -22,6 +23,8 @@
 #include <thread>
 #include <vector>
 
+#include "e2e/support/gitops_health.h"
+#include "e2e/support/plane_commands.h"
 #include "support/example_database.h"
 #include "support/pgbench.h"
 #include "support/postgres_server.h"
@@ -38,7 +41,6 @@ using testing::PostgresServer;
 using testing::queryColumn;
 using testing::queryInt;
 using testing::queryValue;
-using testing::runCommand;
 using testing::shellQuote;
 
 // The password in the URLs the Secrets hold (the harness' server trusts every local connection,
@@ -49,31 +51,6 @@ constexpr const char* kImage = "registry.example/tenantshift:e2e";
 constexpr const char* kScale = "0.02";
 const std::vector<std::string> kAppRanges = {"nusers=40", "naccounts=80", "norders=4800",
                                              "npositions=800"};
-fs::path stateDir() {
-  const char* dir = std::getenv("E2E_STATE_DIR");  // NOLINT(concurrency-mt-unsafe)
-  if (dir == nullptr) {
-    throw std::runtime_error("E2E_STATE_DIR is not set: run through ctest (tests/e2e)");
-  }
-  return dir;
-}
-
-std::string kubeconfig() {
-  return (stateDir() / "admin.kubeconfig").string();
-}
-
-CommandResult kubectl(const std::string& args) {
-  return runCommand("kubectl --kubeconfig " + shellQuote(kubeconfig()) + " " + args);
-}
-
-std::string kubectlOk(const std::string& args) {
-  const CommandResult result = kubectl(args);
-  if (result.exitCode != 0) {
-    throw std::runtime_error("kubectl " + args + " failed (" + std::to_string(result.exitCode) +
-                             "):\n" + result.output);
-  }
-  return result.output;
-}
-
 // Polls `condition` every 200 ms until it holds or `limit` passes: for states of the database
 // or of a process, which nothing can be told to announce.
 bool pollUntil(const std::function<bool()>& condition, std::chrono::seconds limit) {
@@ -233,6 +210,29 @@ class Operator : public ::testing::Test {
   void waitStalled(const std::string& tm, const std::string& reason) {
     waitFor(tm, ".status.conditions[?(@.type==\"Stalled\")].reason", reason);
     EXPECT_EQ(condition(tm, "Stalled"), "True") << status(tm).dump(2);
+    expectHealth(tm, "Stalled", "Failed", "Degraded");
+  }
+
+  // While `tm`'s condition `type` is True, Flux reads its health as `flux` (kstatus) and Argo CD
+  // as `argoCd` (charts/tenantshift/argocd-health.lua), both with that condition's message
+  // (Ready's is kstatus' own); all three read from one object.
+  void expectHealth(const std::string& tm, const std::string& type, const std::string& flux,
+                    const std::string& argoCd) {
+    const nlohmann::json object =
+        nlohmann::json::parse(kubectlOk("get tm " + tm + " -n " + ns_ + " -o json"));
+    std::string message;
+    for (const auto& c : object["status"].value("conditions", nlohmann::json::array())) {
+      if (c.value("type", "") == type) {
+        ASSERT_EQ(c.value("status", ""), "True") << tm << " " << object["status"].dump(2);
+        message = c.value("message", "");
+      }
+    }
+    const Health fluxReads = kstatus(object);
+    EXPECT_EQ(fluxReads.status, flux) << tm << " " << type << ": " << fluxReads.message;
+    EXPECT_EQ(fluxReads.message, type == "Ready" ? "Resource is Ready" : message) << tm;
+    const Health argoCdReads = argoCdHealth(object);
+    EXPECT_EQ(argoCdReads.status, argoCd) << tm << " " << type << ": " << argoCdReads.message;
+    EXPECT_EQ(argoCdReads.message, message) << tm;
   }
 
   nlohmann::json status(const std::string& tm) {
@@ -277,6 +277,7 @@ class Operator : public ::testing::Test {
     }
     EXPECT_EQ(condition(tm, "Stalled"), "False");
     EXPECT_EQ(condition(tm, "Reconciling"), "False");
+    expectHealth(tm, "Ready", "Current", "Healthy");
     const nlohmann::json phaseJobs = jobs("tenantshift.dev/migration=" + tm);
     EXPECT_EQ(phaseJobs.size(), 6U) << "one Job per phase";
     for (const auto& job : phaseJobs) {
@@ -296,6 +297,7 @@ class Operator : public ::testing::Test {
     apply(manifest(m));
     waitFor(m.name, ".status.phase", "Backfill");
     ASSERT_TRUE(pollUntil([&] { return backfillUnderWay(url); }, std::chrono::seconds(60)));
+    expectHealth(m.name, "Reconciling", "InProgress", "Progressing");
   }
 
   bool ledgerExists(const std::string& url) {
@@ -387,6 +389,7 @@ TEST_F(Operator, ConvertsTheExampleToReadyWhileTheApplicationRuns) {
   apply(manifest(m));
 
   waitFor(m.name, ".status.phase", "AwaitingApproval");
+  expectHealth(m.name, "Reconciling", "InProgress", "Progressing");
   const std::string planHash = status(m.name).value("planHash", "");
   ASSERT_EQ(planHash.size(), 16U) << status(m.name).dump(2);
   EXPECT_NE(status(m.name).value("message", "").find(planHash), std::string::npos);
@@ -640,6 +643,12 @@ TEST_F(Operator, PausedWaitsAndResumesAndADependentMigrationWaitsForItsDependenc
   ASSERT_TRUE(pollUntil([&] { return backfillUnderWay(url); }, std::chrono::seconds(60)));
   kubectlOk("patch tm platform -n " + ns_ + " --type merge -p '{\"spec\":{\"paused\":true}}'");
   waitFor(platform.name, ".status.phase", "Paused");
+  // Argo CD shows a paused migration Suspended; kstatus has no such state: InProgress, for Ready
+  // is False.
+  const nlohmann::json paused =
+      nlohmann::json::parse(kubectlOk("get tm platform -n " + ns_ + " -o json"));
+  EXPECT_EQ(argoCdHealth(paused).status, "Suspended") << paused["status"].dump(2);
+  EXPECT_EQ(kstatus(paused).status, "InProgress") << paused["status"].dump(2);
   // Its Job is gone once its pod has stopped; the cursor stays where it stopped.
   kubectlOk("wait --for=delete job/platform-backfill-g1 -n " + ns_ + " --timeout=120s");
   EXPECT_TRUE(pods("tenantshift.dev/migration=platform,tenantshift.dev/phase=backfill").empty());
