@@ -10,11 +10,7 @@ out=${1:?usage: build.sh OUT_DIR}
 mkdir -p "$out"
 out=$(cd "$out" && pwd) # the builds below run in the module directories
 
-export GOTOOLCHAIN=local
-export PATH="/usr/local/go/bin:$PATH"
-export GOFLAGS="-mod=readonly -buildvcs=false"
-# The machine has two cores shared with the C++ build; keep the Go build to what it is given.
-jobs=${E2E_GO_JOBS:-2}
+source "$here/../go-env.sh"
 
 version=$(awk '$1 == "k8s.io/kubernetes" { print $2; exit }' "$here/go.mod")
 [[ -n "$version" ]] || { echo "build.sh: no k8s.io/kubernetes version in $here/go.mod" >&2; exit 1; }
@@ -42,7 +38,7 @@ start=$SECONDS
 if ((${#missing[@]})); then
 	echo "build.sh: building ${missing[*]} $version (first build on a fresh machine takes a while)"
 	for b in "${missing[@]}"; do
-		go build -p "$jobs" -trimpath -ldflags "$ldflags" -o "$bin/$b.tmp" "k8s.io/kubernetes/cmd/$b"
+		go build -p "$go_jobs" -trimpath -ldflags "$ldflags" -o "$bin/$b.tmp" "k8s.io/kubernetes/cmd/$b"
 		mv "$bin/$b.tmp" "$bin/$b"
 	done
 fi
@@ -53,7 +49,7 @@ for b in etcd podrunner; do
 		rm -f "$bin/$b"-*
 		src=./cmd/$b
 		[[ $b == podrunner ]] && src=./podrunner
-		(cd "$src" && go build -p "$jobs" -trimpath -ldflags "-s -w" -o "$bin/$b-$runner_key.tmp" .)
+		(cd "$src" && go build -p "$go_jobs" -trimpath -ldflags "-s -w" -o "$bin/$b-$runner_key.tmp" .)
 		mv "$bin/$b-$runner_key.tmp" "$bin/$b-$runner_key"
 	fi
 	ln -sfn "$b-$runner_key" "$bin/$b"

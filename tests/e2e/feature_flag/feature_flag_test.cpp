@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "plane/kube_plane.h"
+#include "e2e/support/plane_commands.h"
 #include "support/example_database.h"
 #include "support/postgres_server.h"
 #include "support/queries.h"
@@ -312,7 +312,7 @@ TEST_F(FeatureFlags, DeploymentFlagWithTheCliWaitsForTheRollout) {
   // The flag names its namespace; the manifest has none (the context's would be "default").
   const fs::path migration = file("migration.yaml", manifest(deploymentFlag(ns_)));
   testing::TenantshiftProcess run(passwordUrl_, {"run", "-f", migration.string(), "--kubeconfig",
-                                                 adminKubeconfig(), "--log-level", "info"});
+                                                 kubeconfig(), "--log-level", "info"});
 
   kubectlOk("wait deployment/alphapulse-api -n " + ns_ +
             " --for=jsonpath='{.spec.template.spec.containers[0].env[1].value}'=true "
@@ -345,7 +345,7 @@ TEST_F(FeatureFlags, DeploymentFlagWithTheCliWaitsForTheRollout) {
   EXPECT_EQ(run.output().find(kPassword), std::string::npos);
 
   const testing::CliResult off = tenantshift({"rollback", "-f", migration.string(), "--scenario",
-                                              "flag-off", "--kubeconfig", adminKubeconfig()});
+                                              "flag-off", "--kubeconfig", kubeconfig()});
   ASSERT_EQ(off.exitCode, 0) << off.output;
   EXPECT_EQ(envValue(), "false");
   // Back on the first template's ReplicaSet, every pod of it available when rollback ended.
@@ -369,7 +369,7 @@ TEST_F(FeatureFlags, DeploymentFlagThroughTheOperator) {
   kubectlOk("create rolebinding tenantshift-feature-flag -n " + ns_ +
             " --role=tenantshift-feature-flag --serviceaccount=" + ns_ + ":migrator");
   testing::TenantshiftProcess operatorProcess(
-      "", {"operator", "--kubeconfig", adminKubeconfig(), "--namespace", ns_, "--image",
+      "", {"operator", "--kubeconfig", kubeconfig(), "--namespace", ns_, "--image",
            "registry.example/tenantshift:e2e"});
 
   std::string yaml =

@@ -1,6 +1,7 @@
 // e2e: `tenantshift operator` on the real control plane (tests/e2e/cluster) converting the
 // AlphaPulse example in a real PostgreSQL started by the harness. The operator's phase Jobs run
-// the real binary (the pod runner runs it for images named tenantshift). Every wait is bounded
+// the real binary (the pod runner runs it for images named tenantshift). Its health is checked as
+// Flux (kstatus) and Argo CD (with the chart's health check) read it. Every wait is bounded
 // (`kubectl wait --timeout`, or a bounded poll of the database where nothing can be awaited) and
 // nothing is timed; each test works in a namespace of its own, on databases of its own.
 #include <gtest/gtest.h>
@@ -22,7 +23,8 @@
 #include <thread>
 #include <vector>
 
-#include "plane/kube_plane.h"
+#include "e2e/support/gitops_health.h"
+#include "e2e/support/plane_commands.h"
 #include "support/example_database.h"
 #include "support/pgbench.h"
 #include "support/postgres_server.h"
@@ -142,8 +144,8 @@ class Operator : public ::testing::Test {
   }
 
   testing::TenantshiftProcess& startOperator(const std::vector<std::string>& extra = {}) {
-    std::vector<std::string> args = {
-        "operator", "--kubeconfig", adminKubeconfig(), "--namespace", ns_, "--image", kImage};
+    std::vector<std::string> args = {"operator", "--kubeconfig", kubeconfig(), "--namespace",
+                                     ns_,        "--image",      kImage};
     args.insert(args.end(), extra.begin(), extra.end());
     operators_.push_back(std::make_unique<testing::TenantshiftProcess>("", args));
     return *operators_.back();
@@ -187,6 +189,29 @@ class Operator : public ::testing::Test {
   void waitStalled(const std::string& tm, const std::string& reason) {
     waitFor(tm, ".status.conditions[?(@.type==\"Stalled\")].reason", reason);
     EXPECT_EQ(condition(tm, "Stalled"), "True") << status(tm).dump(2);
+    expectHealth(tm, "Stalled", "Failed", "Degraded");
+  }
+
+  // While `tm`'s condition `type` is True, Flux reads its health as `flux` (kstatus) and Argo CD
+  // as `argoCd` (charts/tenantshift/argocd-health.lua), both with that condition's message
+  // (Ready's is kstatus' own); all three read from one object.
+  void expectHealth(const std::string& tm, const std::string& type, const std::string& flux,
+                    const std::string& argoCd) {
+    const nlohmann::json object =
+        nlohmann::json::parse(kubectlOk("get tm " + tm + " -n " + ns_ + " -o json"));
+    std::string message;
+    for (const auto& c : object["status"].value("conditions", nlohmann::json::array())) {
+      if (c.value("type", "") == type) {
+        ASSERT_EQ(c.value("status", ""), "True") << tm << " " << object["status"].dump(2);
+        message = c.value("message", "");
+      }
+    }
+    const Health fluxReads = kstatus(object);
+    EXPECT_EQ(fluxReads.status, flux) << tm << " " << type << ": " << fluxReads.message;
+    EXPECT_EQ(fluxReads.message, type == "Ready" ? "Resource is Ready" : message) << tm;
+    const Health argoCdReads = argoCdHealth(object);
+    EXPECT_EQ(argoCdReads.status, argoCd) << tm << " " << type << ": " << argoCdReads.message;
+    EXPECT_EQ(argoCdReads.message, message) << tm;
   }
 
   nlohmann::json status(const std::string& tm) {
@@ -231,6 +256,7 @@ class Operator : public ::testing::Test {
     }
     EXPECT_EQ(condition(tm, "Stalled"), "False");
     EXPECT_EQ(condition(tm, "Reconciling"), "False");
+    expectHealth(tm, "Ready", "Current", "Healthy");
     const nlohmann::json phaseJobs = jobs("tenantshift.dev/migration=" + tm);
     EXPECT_EQ(phaseJobs.size(), 6U) << "one Job per phase";
     for (const auto& job : phaseJobs) {
@@ -250,6 +276,7 @@ class Operator : public ::testing::Test {
     apply(manifest(m));
     waitFor(m.name, ".status.phase", "Backfill");
     ASSERT_TRUE(pollUntil([&] { return backfillUnderWay(url); }, std::chrono::seconds(60)));
+    expectHealth(m.name, "Reconciling", "InProgress", "Progressing");
   }
 
   bool ledgerExists(const std::string& url) {
@@ -341,6 +368,7 @@ TEST_F(Operator, ConvertsTheExampleToReadyWhileTheApplicationRuns) {
   apply(manifest(m));
 
   waitFor(m.name, ".status.phase", "AwaitingApproval");
+  expectHealth(m.name, "Reconciling", "InProgress", "Progressing");
   const std::string planHash = status(m.name).value("planHash", "");
   ASSERT_EQ(planHash.size(), 16U) << status(m.name).dump(2);
   EXPECT_NE(status(m.name).value("message", "").find(planHash), std::string::npos);
@@ -594,6 +622,12 @@ TEST_F(Operator, PausedWaitsAndResumesAndADependentMigrationWaitsForItsDependenc
   ASSERT_TRUE(pollUntil([&] { return backfillUnderWay(url); }, std::chrono::seconds(60)));
   kubectlOk("patch tm platform -n " + ns_ + " --type merge -p '{\"spec\":{\"paused\":true}}'");
   waitFor(platform.name, ".status.phase", "Paused");
+  // Argo CD shows a paused migration Suspended; kstatus has no such state: InProgress, for Ready
+  // is False.
+  const nlohmann::json paused =
+      nlohmann::json::parse(kubectlOk("get tm platform -n " + ns_ + " -o json"));
+  EXPECT_EQ(argoCdHealth(paused).status, "Suspended") << paused["status"].dump(2);
+  EXPECT_EQ(kstatus(paused).status, "InProgress") << paused["status"].dump(2);
   // Its Job is gone once its pod has stopped; the cursor stays where it stopped.
   kubectlOk("wait --for=delete job/platform-backfill-g1 -n " + ns_ + " --timeout=120s");
   EXPECT_TRUE(pods("tenantshift.dev/migration=platform,tenantshift.dev/phase=backfill").empty());
