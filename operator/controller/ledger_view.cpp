@@ -4,7 +4,7 @@
 #include <cmath>
 #include <map>
 
-#include "engine/plan_progress.h"
+#include "plan/plan_hash.h"
 
 namespace tenantshift::controller {
 
@@ -27,27 +27,41 @@ TableProgress tableProgress(const engine::BackfillCursorStatus& cursor) {
 
 }  // namespace
 
-LedgerView ledgerView(const plan::Plan& plan, const engine::MigrationStatus& ledger) {
+PlanOutline outlineOf(const plan::Plan& plan) {
+  PlanOutline outline;
+  outline.planHash = plan::planHash(plan);
+  outline.steps.reserve(plan.steps.size());
+  for (const plan::Step& step : plan.steps) {
+    outline.steps.emplace_back(step.id, step.phase);
+  }
+  return outline;
+}
+
+LedgerView ledgerView(const PlanOutline& plan, const engine::MigrationStatus& ledger) {
   std::map<std::string, const engine::StepStatus*> recorded;
-  std::map<std::string, engine::StepState> states;
   for (const engine::StepStatus& step : ledger.steps) {
     recorded[step.id] = &step;
-    states[step.id] = step.state;
   }
-  const engine::PlanProgress counts = engine::planProgress(plan, states);
+  auto stepDone = [&](const std::string& id) {
+    const auto it = recorded.find(id);
+    return it != recorded.end() && it->second->state == engine::StepState::Done;
+  };
   LedgerView view;
-  view.planHash = counts.planHash;
+  view.planHash = plan.planHash;
   for (plan::Phase phase : plan::kPhases) {
     PhaseProgress progress;
     progress.phase = phase;
-    progress.total = counts.of(phase).total;
-    progress.done = counts.of(phase).done;
-    for (const plan::Step* step : plan.stepsOf(phase)) {
-      const auto it = recorded.find(step->id);
+    for (const auto& [id, stepPhase] : plan.steps) {
+      if (stepPhase != phase) {
+        continue;
+      }
+      ++progress.total;
+      const auto it = recorded.find(id);
       if (it == recorded.end()) {
         continue;
       }
       const engine::StepStatus& status = *it->second;
+      progress.done += status.state == engine::StepState::Done ? 1 : 0;
       if (!status.startedAt.empty() &&
           (progress.startedAt.empty() || status.startedAt < progress.startedAt)) {
         progress.startedAt = status.startedAt;
@@ -58,17 +72,18 @@ LedgerView ledgerView(const plan::Plan& plan, const engine::MigrationStatus& led
     }
     view.phases.push_back(progress);
   }
-  auto stepDone = [&](const std::string& id) {
-    const auto it = states.find(id);
-    return it != states.end() && it->second == engine::StepState::Done;
-  };
-  view.flagOnPlanned = plan.findStep("flag/on") != nullptr;
+  view.flagOnPlanned = std::any_of(plan.steps.begin(), plan.steps.end(),
+                                   [](const auto& step) { return step.first == "flag/on"; });
   view.flagOnDone = stepDone("flag/on");
   view.enforceDone = stepDone("flag/enforce");
   for (const engine::BackfillCursorStatus& cursor : ledger.cursors) {
     view.backfill.push_back(tableProgress(cursor));
   }
   return view;
+}
+
+LedgerView ledgerView(const plan::Plan& plan, const engine::MigrationStatus& ledger) {
+  return ledgerView(outlineOf(plan), ledger);
 }
 
 }  // namespace tenantshift::controller

@@ -2,7 +2,6 @@
 
 #include "api/spec_error.h"
 #include "api/spec_parser.h"
-#include "controller/ledger_view.h"
 #include "db/connection.h"
 #include "engine/engine.h"
 #include "engine/ledger.h"
@@ -84,30 +83,33 @@ LedgerView EngineMigrationDatabase::readLocked(Database& database, const std::st
   pqxx::read_transaction tx(*database.connection);
   const engine::MigrationStatus status = ledger.status(tx);
   const std::string specHash = api::specHash(migration.spec);
-  auto cached = database.plans.find(migration.metadata.name);
-  const bool fresh = status.started && cached != database.plans.end() &&
-                     cached->second.specHash == specHash &&
-                     cached->second.startedAt == status.startedAt;
-  if (!fresh) {
-    plan::Plan made;
-    // The snapshot the ledger recorded: what every run of this migration plans from.
-    if (const auto record = status.started ? ledger.load(tx) : std::nullopt) {
-      made = plan::buildPlan(migration.spec, record->catalog);
-    } else {
-      engine::SilentObserver observer;
-      made = engine::Engine(databaseUrl, migration, observer).plan();
-    }
-    {
-      std::lock_guard lock(mutex_);
-      ++plansMade_;
-    }
-    cached = database.plans
-                 .insert_or_assign(migration.metadata.name,
-                                   CachedPlan{specHash, status.startedAt, std::move(made)})
-                 .first;
+  const auto cached = database.plans.find(migration.metadata.name);
+  if (status.started && cached != database.plans.end() && cached->second.specHash == specHash &&
+      cached->second.startedAt == status.startedAt) {
+    tx.commit();
+    return ledgerView(cached->second.outline, status);
+  }
+  PlanOutline outline;
+  // The snapshot the ledger recorded: what every run of this migration plans from.
+  if (const auto record = status.started ? ledger.load(tx) : std::nullopt) {
+    outline = outlineOf(plan::buildPlan(migration.spec, record->catalog));
+  } else {
+    engine::SilentObserver observer;
+    outline = outlineOf(engine::Engine(databaseUrl, migration, observer).plan());
   }
   tx.commit();
-  return ledgerView(cached->second.plan, status);
+  {
+    std::lock_guard lock(mutex_);
+    ++plansMade_;
+  }
+  LedgerView view = ledgerView(outline, status);
+  if (status.started) {
+    database.plans.insert_or_assign(migration.metadata.name,
+                                    CachedPlan{specHash, status.startedAt, std::move(outline)});
+  } else {
+    database.plans.erase(migration.metadata.name);
+  }
+  return view;
 }
 
 }  // namespace tenantshift::controller

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "api/migration_spec.h"
+#include "controller/ledger_view.h"
 #include "controller/observation.h"
 #include "plan/plan.h"
 
@@ -39,10 +40,11 @@ class MigrationDatabase {
 
 // The real one: the engine's plan and the ledger, read-only. Each reconcile of a running
 // migration reads it, so it keeps what is costly: one connection per database (opened again
-// when it breaks), and the plan of a started migration, which depends only on the spec and the
-// schema snapshot the ledger recorded when it started (made again when either changes). Before
-// the first step the plan comes from the live schema and is made on every read (a schema change
-// changes it). Thread-safe: reads of different databases run at once, of one database in turn.
+// when it breaks), and the outline of a started migration's plan (its hash and step ids), which
+// depends only on the spec and the schema snapshot the ledger recorded when it started (made again
+// when either changes). Before the first step the plan comes from the live schema and is made on
+// every read (a schema change changes it), so nothing of it is kept. Thread-safe: reads of
+// different databases run at once, of one database in turn.
 class EngineMigrationDatabase final : public MigrationDatabase {
  public:
   LedgerView read(const std::string& databaseUrl, const api::TenantMigration& migration) override;
@@ -55,7 +57,7 @@ class EngineMigrationDatabase final : public MigrationDatabase {
   struct CachedPlan {
     std::string specHash;
     std::string startedAt;  // of the ledger's record, whose snapshot the plan was made from
-    plan::Plan plan;
+    PlanOutline outline;
   };
   // One database: its connection and the plans of its migrations, by name.
   struct Database {

@@ -50,6 +50,7 @@ struct OperatorFlags {
   bool leaderElect = false;
   std::string leaderElectionNamespace;  // "" = $POD_NAMESPACE, else --namespace
   std::string leaderElectionId = "tenantshift-operator";
+  spdlog::level::level_enum logLevel = spdlog::level::info;
   bool help = false;
 };
 
@@ -84,6 +85,13 @@ OperatorFlags parseFlags(const std::vector<std::string>& args) {
       flags.leaderElectionNamespace = value();
     } else if (arg == "--leader-election-id") {
       flags.leaderElectionId = value();
+    } else if (arg == "--log-level") {
+      const std::string text = value();
+      flags.logLevel = spdlog::level::from_str(text);
+      if (flags.logLevel == spdlog::level::off && text != "off") {
+        throw FlagError("--log-level must be trace, debug, info, warn, error or off, not \"" +
+                        text + "\"");
+      }
     } else if (arg == "--workers") {
       const std::string text = value();
       try {
@@ -133,8 +141,14 @@ void work(WorkQueue& queue, Reconciler& reconciler, const std::stop_token& stop)
     const auto slash = key->find('/');
     const std::string ns = key->substr(0, slash);
     const std::string name = key->substr(slash + 1);
+    const auto start = std::chrono::steady_clock::now();
     try {
       const ReconcileResult result = reconciler.reconcile(ns, name, id);
+      spdlog::debug("reconcile={} key={} done ms={} requeue_after_s={}", id, *key,
+                    std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::steady_clock::now() - start)
+                        .count(),
+                    result.requeueAfter && !result.gone ? result.requeueAfter->count() : 0);
       queue.forget(*key);
       if (result.requeueAfter && !result.gone) {
         queue.addAfter(*key, *result.requeueAfter);
@@ -399,6 +413,8 @@ Flags:
                        the Lease's namespace (default: $POD_NAMESPACE, else --namespace)
   --leader-election-id NAME
                        the Lease's name (default tenantshift-operator)
+  --log-level LEVEL    trace, debug, info, warn, error or off (default info); debug adds a line
+                       per reconcile (its id, key and duration) and per API request
   --help               this text
 )";
 }
@@ -415,6 +431,7 @@ int runOperator(const std::vector<std::string>& args, std::ostream& out, std::os
     out << operatorHelp();
     return 0;
   }
+  spdlog::set_level(flags.logLevel);
   try {
     return operate(flags);
   } catch (const kube::KubeConfigError& error) {

@@ -11,13 +11,24 @@ std::string namespaceOf(const std::string& key) {
   return slash == std::string::npos ? "" : key.substr(0, slash);
 }
 
+// The object as kept: without metadata.managedFields, which no reader of the cache uses and which
+// is about half of the JSON of an object that kubectl applied and a controller wrote the status of.
+ObjectPtr kept(const nlohmann::json& object) {
+  auto copy = std::make_shared<nlohmann::json>(object);
+  if (const auto metadata = copy->find("metadata");
+      metadata != copy->end() && metadata->is_object()) {
+    metadata->erase("managedFields");
+  }
+  return copy;
+}
+
 }  // namespace
 
 std::vector<CacheChange> ObjectCache::replace(const std::vector<nlohmann::json>& objects,
                                               const std::string& resourceVersion) {
   std::map<std::string, ObjectPtr> fresh;
   for (const auto& object : objects) {
-    fresh[objectKey(object)] = std::make_shared<const nlohmann::json>(object);
+    fresh[objectKey(object)] = kept(object);
   }
   std::vector<CacheChange> changes;
   {
@@ -47,7 +58,7 @@ std::vector<CacheChange> ObjectCache::replace(const std::vector<nlohmann::json>&
 }
 
 CacheChange ObjectCache::upsert(const nlohmann::json& object) {
-  auto after = std::make_shared<const nlohmann::json>(object);
+  ObjectPtr after = kept(object);
   std::unique_lock lock(mutex_);
   ObjectPtr& slot = objects_[objectKey(object)];
   CacheChange change{slot ? CacheChange::Kind::Updated : CacheChange::Kind::Added, slot, after};

@@ -73,5 +73,13 @@ TEST(LedgerView, ANewMigrationHasNothingDone) {
   EXPECT_FALSE(view.phases[0].complete());
 }
 
+TEST(LedgerView, AnOutlineKeepsThePlansHashAndItsStepsInOrder) {
+  const PlanOutline outline = outlineOf(examplePlan());
+  EXPECT_EQ(outline.planHash, plan::planHash(examplePlan()));
+  ASSERT_EQ(outline.steps.size(), 5U);
+  EXPECT_EQ(outline.steps[0], std::make_pair(std::string("schema/a"), plan::Phase::Schema));
+  EXPECT_EQ(outline.steps[4], std::make_pair(std::string("flag/enforce"), plan::Phase::Flag));
+}
+
 }  // namespace
 }  // namespace tenantshift::controller

@@ -45,5 +45,14 @@ TEST(OperatorCommand, AFlagWithoutItsValueIsRefused) {
   EXPECT_EQ(run({"--image", "ts:1", "--leader-elect-now"}).status, 2);
 }
 
+TEST(OperatorCommand, AnUnknownLogLevelIsRefusedNamingTheFlag) {
+  const OperatorRun refused = run({"--image", "ts:1", "--log-level", "chatty"});
+  EXPECT_EQ(refused.status, 2);
+  EXPECT_NE(refused.err.find("--log-level must be trace, debug, info, warn, error or off"),
+            std::string::npos)
+      << refused.err;
+  EXPECT_NE(run({"--help"}).out.find("--log-level LEVEL"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace tenantshift::controller

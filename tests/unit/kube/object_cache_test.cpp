@@ -57,6 +57,22 @@ TEST(ObjectCache, UpsertGetListAndErase) {
   EXPECT_EQ(cache.keys(), (std::vector<std::string>{"a-b/z", "b/x"}));
 }
 
+TEST(ObjectCache, KeepsObjectsWithoutTheirManagedFields) {
+  nlohmann::json object = configMap("n", "x", "1");
+  object["metadata"]["managedFields"] = {{{"manager", "kubectl"}, {"fieldsV1", {{"f:data", {}}}}}};
+  object["metadata"]["labels"] = {{"app", "shop"}};
+  ObjectCache cache;
+  const CacheChange added = cache.upsert(object);
+  EXPECT_FALSE(added.after->at("metadata").contains("managedFields"));
+  EXPECT_EQ(cache.get("n", "x")->at("metadata").at("labels"), object["metadata"]["labels"]);
+  EXPECT_EQ(resourceVersionOf(*cache.get("n", "x")), "1");
+
+  object["metadata"]["resourceVersion"] = "2";
+  cache.replace({object}, "2");
+  EXPECT_FALSE(cache.get("n", "x")->at("metadata").contains("managedFields"));
+  EXPECT_EQ(resourceVersionOf(*cache.get("n", "x")), "2");
+}
+
 TEST(ObjectCache, ReplaceReportsTheDifferencesAndMarksSynced) {
   ObjectCache cache;
   cache.upsert(configMap("n", "kept", "1"));
