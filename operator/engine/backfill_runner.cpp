@@ -137,6 +137,7 @@ std::int64_t BackfillRunner::run(const plan::Step& step) {
     }
     progress_.baseline = baseline_;
     logFiringTriggers(step);
+    analyzeTenantColumn(step);
     sizer_.emplace(backfill_.sizing);
     rate_.emplace(kRateWindow);
     rate_->observe(clock_.now(), progress_.rowsScanned);
@@ -370,6 +371,17 @@ void BackfillRunner::logFiringTriggers(const plan::Step& step) {
         "session_replication_role); its batches run with the application's search_path ({})",
         step.backfill->table, names, *applicationSearchPath_);
   }
+}
+
+void BackfillRunner::analyzeTenantColumn(const plan::Step& step) {
+  const std::string table = plan::qualified(backfill_.schema, step.backfill->table);
+  runWithRetries(step, session_, settings_, observer_, [&](pqxx::connection& connection, int) {
+    pqxx::work tx(connection);
+    tx.exec_params("SELECT set_config('lock_timeout', $1, true)", settings_.lockTimeoutSetting());
+    // Takes SHARE UPDATE EXCLUSIVE: the application's reads and writes go on.
+    tx.exec("ANALYZE " + table + " (" + plan::quoteIdent(backfill_.tenantColumn) + ")");
+    tx.commit();
+  });
 }
 
 std::optional<std::vector<std::string>> BackfillRunner::upperBound(const plan::Step& step) {

@@ -87,6 +87,12 @@ class BackfillRunner {
   // batches run with the application's search_path (db::applicationSearchPath), so that they find
   // what they name.
   void logFiringTriggers(const plan::Step& step);
+  // Statistics of the tenant column, which the schema phase added after the table's last
+  // ANALYZE: without them the planner takes `tenant_id IS NULL` for a handful of rows and joins a
+  // batch's rows to the parents it locks by a nested loop over all of them, quadratic in the
+  // batch size (measured: batches held at ~2,000 rows, 10,000 rows/s, until autovacuum's ANALYZE;
+  // BENCHMARKS.md, issue 8).
+  void analyzeTenantColumn(const plan::Step& step);
   // The key of the table's last row now (the keyset pass's end), or nullopt when it is empty.
   std::optional<std::vector<std::string>> upperBound(const plan::Step& step);
   // One keyset batch of `size` keys up to `bound`; false when the keyset pass is over.
