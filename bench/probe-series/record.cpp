@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <exception>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -36,7 +37,8 @@ int record(const std::string& url, const std::string& role, const std::string& s
   {
     tenantshift::analysis::ProbeSampler sampler(
         std::make_unique<tenantshift::analysis::SqlLatencyProbe>(
-            [url] { return tenantshift::db::connect(url); }, role, sql, 1000ms, clock),
+            [url] { return tenantshift::db::connect(url); }, role, sql, std::nullopt, 1000ms,
+            clock),
         interval, capacity, clock);
     // A recording of `duration` of wall time, however many samples a loaded machine takes in it.
     std::this_thread::sleep_for(duration);

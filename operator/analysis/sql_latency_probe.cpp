@@ -5,15 +5,17 @@
 namespace tenantshift::analysis {
 
 SqlLatencyProbe::SqlLatencyProbe(ConnectionFactory connect, std::string role, std::string sql,
+                                 std::optional<std::string> commitWrite,
                                  std::chrono::milliseconds timeout, const Clock& clock)
     : connect_(std::move(connect)),
       role_(std::move(role)),
       sql_(std::move(sql)),
+      commitWrite_(std::move(commitWrite)),
       timeout_(timeout),
       clock_(clock) {}
 
 std::string SqlLatencyProbe::describe() const {
-  return "SQL probe as " + role_ + ": " + sql_;
+  return "SQL probe as " + role_ + ": " + sql_ + (commitWrite_ ? ", then a durable commit" : "");
 }
 
 pqxx::connection& SqlLatencyProbe::connection() {
@@ -25,16 +27,30 @@ pqxx::connection& SqlLatencyProbe::connection() {
     pqxx::nontransaction setup(*opened);
     // Session settings: they outlive the rolled-back probe transactions.
     setup.exec("SET application_name = 'tenantshift probe'");
-    setup.exec("SET ROLE " + setup.quote_name(role_));
     setup.exec_params("SELECT pg_catalog.set_config('statement_timeout', $1, false)",
                       std::to_string(timeout_.count()) + "ms");
     // The probe is the application's SQL: it names the application's tables as the application
-    // does, with the login's search_path (db::connect pins tenantshift's own). Last: nothing of
-    // tenantshift's runs after it.
+    // does, with the login's search_path (db::connect pins tenantshift's own). The commit write
+    // that runs under it too names its table with its schema and its functions with pg_catalog.
     setup.exec("RESET search_path");
     connection_ = std::move(opened);
   }
   return *connection_;
+}
+
+void SqlLatencyProbe::probeOnce(pqxx::connection& conn) {
+  pqxx::work tx(conn);
+  // One round trip before the query: the write (as the runner), the savepoint, the role.
+  tx.exec((commitWrite_ ? *commitWrite_ + "; " : std::string()) +
+          "SAVEPOINT tenantshift_probe; SET LOCAL ROLE " + tx.quote_name(role_));
+  tx.exec(sql_);
+  // Undoes whatever the query did, and the role with it.
+  tx.exec("ROLLBACK TO SAVEPOINT tenantshift_probe");
+  if (commitWrite_) {
+    tx.commit();
+  } else {
+    tx.abort();
+  }
 }
 
 ProbeResult SqlLatencyProbe::measure() {
@@ -42,12 +58,10 @@ ProbeResult SqlLatencyProbe::measure() {
   TimePoint start = clock_.now();
   try {
     pqxx::connection& conn = connection();
-    pqxx::work tx(conn);
     start = clock_.now();
-    tx.exec(sql_);
+    probeOnce(conn);
     out.sample.finishedAt = clock_.now();
     out.sample.millis = millisBetween(start, out.sample.finishedAt);
-    tx.abort();
   } catch (const pqxx::broken_connection& error) {
     connection_.reset();
     out.sample.failed = true;

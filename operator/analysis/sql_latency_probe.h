@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "analysis/clock.h"
@@ -9,25 +10,33 @@
 
 namespace tenantshift::analysis {
 
-// Times one SQL query of the user's choice as the application's role: on its own connection,
-// after SET ROLE <role>, inside a transaction that is rolled back (a probe never changes data),
+// Times one SQL query of the user's choice as the application's role, on its own connection,
 // under statement_timeout = `timeout` (a probe stuck behind a lock fails after that and counts
-// as slow). The time is that of the query alone (not BEGIN/ROLLBACK). A lost connection is
-// reconnected at the next measurement.
+// as slow). A lost connection is reconnected at the next measurement.
+//
+// Each measurement is one transaction: `commitWrite` (when given: a write of the runner's own,
+// run as the runner), then the query as `role` (SET LOCAL ROLE, inside a savepoint that is
+// rolled back: a probe never changes the application's data), then COMMIT when there was a
+// write, else ROLLBACK. With a write, the COMMIT waits for the WAL flush, as every commit of the
+// application does: a backfill that floods the WAL delays the application's commits, which a
+// read-only or rolled-back probe never sees. The time is that of the whole transaction but BEGIN.
 class SqlLatencyProbe final : public Probe {
  public:
   SqlLatencyProbe(ConnectionFactory connect, std::string role, std::string sql,
-                  std::chrono::milliseconds timeout, const Clock& clock);
+                  std::optional<std::string> commitWrite, std::chrono::milliseconds timeout,
+                  const Clock& clock);
 
   ProbeResult measure() override;
   std::string describe() const override;
 
  private:
   pqxx::connection& connection();
+  void probeOnce(pqxx::connection& conn);
 
   ConnectionFactory connect_;
   std::string role_;
   std::string sql_;
+  std::optional<std::string> commitWrite_;
   std::chrono::milliseconds timeout_;
   const Clock& clock_;
   std::unique_ptr<pqxx::connection> connection_;

@@ -74,6 +74,9 @@ struct ThrottleProbeSpec {
   std::string sql = "SELECT 1";  // run as database.appRole, in a transaction rolled back
   std::chrono::milliseconds interval{20};
   std::chrono::milliseconds timeout{1000};  // statement_timeout of one probe
+  // Each probe ends with a durable commit (of a one-row write in the ledger), so that it waits for
+  // the WAL flush the application's commits wait for.
+  bool commit = true;
 };
 
 // spec.backfill.throttle: the closed loop that slows the backfill down when the application

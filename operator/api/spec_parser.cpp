@@ -476,7 +476,7 @@ void parseThrottle(const Field& field, ThrottleSpec& throttle) {
     throttle.enabled = field["enabled"].boolean();
   }
   if (Field probe = field["probe"]; probe.present()) {
-    probe.expectMap({"sql", "interval", "timeout"});
+    probe.expectMap({"sql", "interval", "timeout", "commit"});
     if (probe["sql"].present()) {
       throttle.probe.sql = probe["sql"].nonEmptyString();
     }
@@ -489,6 +489,9 @@ void parseThrottle(const Field& field, ThrottleSpec& throttle) {
     if (probe["timeout"].present()) {
       throttle.probe.timeout =
           durationAtLeast(probe["timeout"], milliseconds(1), " (0 would let a probe wait forever)");
+    }
+    if (probe["commit"].present()) {
+      throttle.probe.commit = probe["commit"].boolean();
     }
   }
   if (field["baselineSamples"].present()) {

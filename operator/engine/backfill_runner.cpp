@@ -73,6 +73,7 @@ BackfillSettings backfillSettingsFor(const api::MigrationSpec& spec,
     config.probeSql = spec_.probe.sql;
     config.probeInterval = spec_.probe.interval;
     config.probeTimeout = spec_.probe.timeout;
+    config.probeCommit = spec_.probe.commit;
     config.baselineSamples = static_cast<std::size_t>(spec_.baselineSamples);
     out.throttle = std::move(config);
   }

@@ -1,6 +1,8 @@
 #include "engine/backfill_watch.h"
 
 #include <algorithm>
+#include <optional>
+#include <string>
 
 #include "analysis/sql_latency_probe.h"
 
@@ -12,8 +14,10 @@ BackfillWatch::BackfillWatch(const ThrottleConfig& config, const std::string& ap
   const std::size_t capacity =
       std::max(config.baselineSamples, config.controller.windowSamples) * 2;
   sampler_ = std::make_unique<analysis::ProbeSampler>(
-      std::make_unique<analysis::SqlLatencyProbe>(connect, appRole, config.probeSql,
-                                                  config.probeTimeout, clock),
+      std::make_unique<analysis::SqlLatencyProbe>(
+          connect, appRole, config.probeSql,
+          config.probeCommit ? std::optional<std::string>(kProbeCommitWrite) : std::nullopt,
+          config.probeTimeout, clock),
       config.probeInterval, capacity, clock);
   locks_ = std::make_unique<analysis::LockWaitWatcher>(connect, kLockWatchInterval);
 }

@@ -19,6 +19,7 @@ struct ThrottleConfig {
   std::string probeSql = "SELECT 1";
   std::chrono::milliseconds probeInterval{20};
   std::chrono::milliseconds probeTimeout{1000};
+  bool probeCommit = true;  // each probe ends with a durable commit of kProbeCommitWrite
   std::size_t baselineSamples = 200;
 };
 
@@ -31,6 +32,10 @@ class BackfillWatch {
  public:
   // How often the lock waits of a running batch are looked at.
   static constexpr std::chrono::milliseconds kLockWatchInterval{100};
+  // The probe's write when it commits (migrations/ledger/006_probe_commit.sql): the runner's own
+  // row, so that the COMMIT waits for the WAL flush and changes nothing of the application's.
+  static constexpr const char* kProbeCommitWrite =
+      "UPDATE tenantshift.probe_commit SET probed_at = pg_catalog.clock_timestamp()";
 
   BackfillWatch(const ThrottleConfig& config, const std::string& appRole,
                 const analysis::ConnectionFactory& connect, const analysis::Clock& clock);

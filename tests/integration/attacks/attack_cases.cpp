@@ -425,6 +425,10 @@ std::vector<Attack> attackCases() {
   add(refused("read the ledger's version", kOwn, "SELECT count(*) FROM tenantshift.ledger_version",
               denied("schema tenantshift"))
           .until(State::kFull));
+  // Locking the throttle probe's row would stall every probe: the backfill would crawl.
+  add(refused("lock the backfill throttle probe's row", kOwn,
+              "SELECT FROM tenantshift.probe_commit FOR UPDATE", denied("schema tenantshift"))
+          .until(State::kFull));
   add(refused("forge a step in the ledger", kOwn,
               "INSERT INTO tenantshift.step (migration, step_id, phase, ordinal, checksum) "
               "VALUES ('rentals', 'x', 'rls', 0, 'x')",

@@ -1,8 +1,9 @@
-// The closed loop on a real database: the latency probe is made slow (pg_sleep in the function
-// it calls), the backfill slows down (pauses, batches no larger), the probe is made fast again,
-// the backfill resumes at full speed, and every row is filled. Nothing here measures time: the
-// test waits for the probe's samples, and asserts on the direction of the throttle's decisions,
-// not on its levels.
+// The closed loop on a real database: the latency probe is made slow, the backfill slows down
+// (pauses, batches no larger), the probe is made fast again, the backfill resumes at full speed,
+// and every row is filled. Slow twice over: its query (pg_sleep in the function it calls), and
+// its commit (the row its durable write updates is locked, as a WAL flush stalls the
+// application's commits). Nothing here measures time: the test waits for the probe's samples,
+// and asserts on the direction of the throttle's decisions, not on its levels.
 
 #include <gtest/gtest.h>
 
@@ -30,10 +31,16 @@ INSERT INTO items SELECT g, 'x' FROM generate_series(1, 3000) g;
 ANALYZE items;
 CREATE TABLE probe_delay (seconds float8 NOT NULL);
 INSERT INTO probe_delay VALUES (0);
--- The application's latency as the probe sees it: as slow as the test says.
-CREATE FUNCTION probe() RETURNS int LANGUAGE sql AS
-  $$ SELECT count(*)::int FROM (SELECT pg_sleep(seconds) FROM probe_delay) s $$;
+CREATE TABLE probe_writes (at timestamptz NOT NULL);
+-- The application's latency as the probe sees it: as slow as the test says. It writes too: the
+-- probe's transaction commits, and what its query did must not.
+CREATE FUNCTION probe() RETURNS int LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO probe_writes VALUES (now());
+  RETURN (SELECT count(*)::int FROM (SELECT pg_sleep(seconds) FROM probe_delay) s);
+END $$;
 GRANT SELECT ON probe_delay TO APP_ROLE;
+GRANT INSERT ON probe_writes TO APP_ROLE;
 GRANT SELECT, INSERT, UPDATE, DELETE ON items TO APP_ROLE;
 )sql";
 
@@ -46,7 +53,7 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON items TO APP_ROLE;
 // 6 to 14), and a stall during the baseline cannot raise the allowed p99 above a failure.
 constexpr const char* kSpec = R"yaml(  tables:
     - name: items
-  exclude: [probe_delay]
+  exclude: [probe_delay, probe_writes]
   backfill:
     batchSize: 30
     minBatchSize: 5
@@ -59,8 +66,11 @@ constexpr const char* kSpec = R"yaml(  tables:
       maxLockWait: 0ms
 )yaml";
 
-TEST(BackfillThrottle, SlowsDownWhileTheProbeIsSlowAndResumesWhenItRecovers) {
-  testing::ConvertedDatabase database("throttle", kSchema, kSpec);
+// Runs the backfill of items; after its third batch, `slow()` makes the probe slow until the
+// backfill has slowed down, then `fast()` makes it fast again; checks both turns and the end.
+void expectSlowsDownAndRecovers(testing::ConvertedDatabase& database,
+                                const std::function<void()>& slow,
+                                const std::function<void()>& fast) {
   const std::string url = database.url;
   BackfillSettings backfill =
       backfillSettingsFor(database.migration.spec, [url] { return db::connect(url); });
@@ -91,7 +101,7 @@ TEST(BackfillThrottle, SlowsDownWhileTheProbeIsSlowAndResumesWhenItRecovers) {
     switch (phase) {
       case Phase::Fast:
         if (batches == 3) {
-          database.exec("UPDATE probe_delay SET seconds = 5");
+          slow();
           awaitSamples(12);  // a window (and its settling fifth) of slow samples
           pausesBeforeSlow = pauses.size();
           phase = Phase::Slow;
@@ -100,7 +110,7 @@ TEST(BackfillThrottle, SlowsDownWhileTheProbeIsSlowAndResumesWhenItRecovers) {
       case Phase::Slow:
         if (progress.state == ThrottleState::Slowed) {
           slowedFrom = progressLog.reports.size() - 1;
-          database.exec("UPDATE probe_delay SET seconds = 0");
+          fast();
           awaitSamples(12);
           phase = Phase::Recovering;
         } else {
@@ -163,6 +173,33 @@ TEST(BackfillThrottle, SlowsDownWhileTheProbeIsSlowAndResumesWhenItRecovers) {
   ASSERT_TRUE(saved.baseline.has_value());
   EXPECT_EQ(saved.baseline->samples, 20u);
   EXPECT_EQ(saved.state, ThrottleState::Running);
+  // The probe committed (its write in the ledger), and what its query wrote was rolled back.
+  EXPECT_EQ(database.scalar("SELECT probed_at IS NOT NULL FROM tenantshift.probe_commit"), "t");
+  EXPECT_EQ(database.scalar("SELECT count(*) FROM probe_writes"), "0");
+}
+
+TEST(BackfillThrottle, SlowsDownWhileTheProbesQueryIsSlowAndResumesWhenItRecovers) {
+  testing::ConvertedDatabase database("throttle", kSchema, kSpec);
+  expectSlowsDownAndRecovers(
+      database, [&] { database.exec("UPDATE probe_delay SET seconds = 5"); },
+      [&] { database.exec("UPDATE probe_delay SET seconds = 0"); });
+}
+
+TEST(BackfillThrottle, SlowsDownWhileTheProbesCommitIsSlowAndResumesWhenItRecovers) {
+  testing::ConvertedDatabase database("throttle_commit", kSchema, kSpec);
+  // The probe's durable write waits for this transaction's row lock.
+  auto holder = db::connect(database.url);
+  std::unique_ptr<pqxx::work> holding;
+  expectSlowsDownAndRecovers(
+      database,
+      [&] {
+        holding = std::make_unique<pqxx::work>(*holder);
+        holding->exec("SELECT FROM tenantshift.probe_commit FOR UPDATE");
+      },
+      [&] {
+        holding->commit();
+        holding.reset();
+      });
 }
 
 }  // namespace

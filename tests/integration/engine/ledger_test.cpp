@@ -234,7 +234,7 @@ TEST(RunnerLock, TheApplicationRoleCanNeitherSeeNorTakeIt) {
   pqxx::work tx(*connection);
   tx.exec("SET LOCAL ROLE " + tx.quote_name(app));
   for (const char* table :
-       {"runner_lock", "migration", "step", "backfill_cursor", "ledger_version"}) {
+       {"runner_lock", "migration", "step", "backfill_cursor", "ledger_version", "probe_commit"}) {
     pqxx::subtransaction attempt(tx);
     try {
       attempt.exec(std::string("SELECT * FROM tenantshift.") + table);

@@ -165,6 +165,7 @@ TEST(SpecParser, ReadsTheBackfillThrottle) {
   EXPECT_EQ(defaults.backfill.pause, milliseconds(0));
   EXPECT_TRUE(defaults.backfill.throttle.enabled);
   EXPECT_EQ(defaults.backfill.throttle.probe.sql, "SELECT 1");
+  EXPECT_TRUE(defaults.backfill.throttle.probe.commit);
   EXPECT_EQ(defaults.backfill.throttle.maxLatencyIncreasePercent, 25);
 
   const auto spec = parseTenantMigration(manifestWithSpec(R"(  database: {appRole: app}
@@ -174,7 +175,7 @@ TEST(SpecParser, ReadsTheBackfillThrottle) {
     maxBatchSize: 20000
     pause: 5ms
     throttle:
-      probe: {sql: "SELECT id FROM orders WHERE id = 1", interval: 50ms, timeout: 2s}
+      probe: {sql: "SELECT id FROM orders WHERE id = 1", interval: 50ms, timeout: 2s, commit: false}
       baselineSamples: 300
       windowSamples: 150
       maxLatencyIncreasePercent: 10
@@ -192,6 +193,7 @@ TEST(SpecParser, ReadsTheBackfillThrottle) {
   EXPECT_EQ(backfill.throttle.probe.sql, "SELECT id FROM orders WHERE id = 1");
   EXPECT_EQ(backfill.throttle.probe.interval, milliseconds(50));
   EXPECT_EQ(backfill.throttle.probe.timeout, milliseconds(2000));
+  EXPECT_FALSE(backfill.throttle.probe.commit);
   EXPECT_EQ(backfill.throttle.baselineSamples, 300);
   EXPECT_EQ(backfill.throttle.windowSamples, 150);
   EXPECT_EQ(backfill.throttle.maxLatencyIncreasePercent, 10);
@@ -233,6 +235,8 @@ TEST(SpecParser, RejectsBadBackfillSettingsNamingTheField) {
   EXPECT_EQ(error("{throttle: {probe: {interval: 0ms}}}"), "spec.backfill.throttle.probe.interval");
   EXPECT_EQ(error("{throttle: {probe: {interval: 2m}}}"), "spec.backfill.throttle.probe.interval");
   EXPECT_EQ(error("{throttle: {probe: {timeout: 0s}}}"), "spec.backfill.throttle.probe.timeout");
+  EXPECT_EQ(error("{throttle: {probe: {commit: sometimes}}}"),
+            "spec.backfill.throttle.probe.commit");
   EXPECT_EQ(error("{throttle: {baselineSamples: 5}}"), "spec.backfill.throttle.baselineSamples");
   EXPECT_EQ(error("{throttle: {windowSamples: many}}"), "spec.backfill.throttle.windowSamples");
   EXPECT_EQ(error("{throttle: {maxLatencyIncreasePercent: 0}}"),
