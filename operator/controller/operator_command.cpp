@@ -26,6 +26,7 @@
 #include "kube/clock.h"
 #include "kube/config_loader.h"
 #include "kube/cpprest_kube_client.h"
+#include "kube/http_threads.h"
 #include "kube/informer.h"
 #include "kube/kube_config_error.h"
 #include "kube/kube_error.h"
@@ -211,6 +212,8 @@ std::string candidateIdentity() {
 // operator made (by their managed-by label). Each change queues the migration it concerns.
 class Caches {
  public:
+  static constexpr std::size_t kInformers = 4;
+
   Caches(kube::KubeClient& client, const std::string& ns, WorkQueue& queue, kube::Clock& clock,
          kube::RandomSource& random)
       : migrationEvents_(queue),
@@ -231,7 +234,8 @@ class Caches {
   }
   // Waits for every first list; false (naming the one missing) after `timeout`.
   bool waitForSync(std::chrono::seconds timeout) {
-    const std::array<const char*, 4> names = {"tenantmigrations", "jobs", "pods", "configmaps"};
+    const std::array<const char*, kInformers> names = {"tenantmigrations", "jobs", "pods",
+                                                       "configmaps"};
     for (std::size_t i = 0; i < names.size(); ++i) {
       if (!all()[i]->waitForSync(timeout)) {
         spdlog::error(
@@ -262,7 +266,9 @@ class Caches {
     }
     return options;
   }
-  std::array<kube::Informer*, 4> all() { return {&migrations_, &jobs_, &pods_, &configMaps_}; }
+  std::array<kube::Informer*, kInformers> all() {
+    return {&migrations_, &jobs_, &pods_, &configMaps_};
+  }
 
   EnqueueMigration migrationEvents_;
   EnqueueOwner ownerEvents_;
@@ -271,6 +277,17 @@ class Caches {
   kube::Informer pods_;
   kube::Informer configMaps_;
 };
+
+// The size of cpprestsdk's thread pool, which does the network I/O of the API requests. Every
+// wait for a reply is in one of the operator's own threads (an informer's, a reconcile worker's,
+// the leader election's), never in the pool, so a pool thread is busy only while it handles what
+// arrived on a connection. One per connection that can be open at once is then always enough,
+// with none waiting for another: the informers' watches (one each, always open), one request at a
+// time per reconcile worker, and the leader election's. cpprestsdk starts 40 unless told, each
+// with a stack and, up to glibc's limit of arenas, a malloc arena of its own.
+std::size_t httpThreadsFor(int workers) {
+  return Caches::kInformers + static_cast<std::size_t>(workers) + 1;
+}
 
 // The reconcile workers: started once this replica may act, stopped (in-flight reconciles
 // finish first) before it gives leadership up.
@@ -305,6 +322,7 @@ class Workers {
 
 int operate(const OperatorFlags& flags) {
   SignalStop signals;  // before any thread starts, so that every thread inherits the mask
+  kube::useHttpThreads(httpThreadsFor(flags.workers));
   kube::ConfigRequest request;
   request.kubeconfig = flags.kubeconfig;
   request.context = flags.context;
