@@ -13,4 +13,8 @@ void limitMallocArenas(int count) {
   }
 }
 
+void returnFreeMemory() {
+  malloc_trim(0);
+}
+
 }  // namespace tenantshift::controller

@@ -10,4 +10,9 @@ namespace tenantshift::controller {
 // arena for good. At most `count` arenas (all threads share them); before the threads start.
 void limitMallocArenas(int count);
 
+// Gives what is free in every arena back to the kernel (glibc's malloc_trim): the pages of a
+// finished burst of work, which the arenas would otherwise keep. Walks every arena's free chunks,
+// so call it when work has ended, not after every allocation-heavy step.
+void returnFreeMemory();
+
 }  // namespace tenantshift::controller

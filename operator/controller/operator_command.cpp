@@ -143,6 +143,17 @@ std::string newReconcileId() {
   return out.str();
 }
 
+// The burst of reconciles is over: what its plans, catalogs and replies took is free, and the
+// arenas would keep it until the next burst.
+void returnFreeMemoryOnceIdle() {
+  const auto start = std::chrono::steady_clock::now();
+  returnFreeMemory();
+  spdlog::debug("work queue idle: free memory returned us={}",
+                std::chrono::duration_cast<std::chrono::microseconds>(
+                    std::chrono::steady_clock::now() - start)
+                    .count());
+}
+
 void work(WorkQueue& queue, Reconciler& reconciler, const std::stop_token& stop) {
   while (auto key = queue.get(stop)) {
     const std::string id = newReconcileId();
@@ -167,6 +178,9 @@ void work(WorkQueue& queue, Reconciler& reconciler, const std::stop_token& stop)
       queue.addRateLimited(*key);
     }
     queue.done(*key);
+    if (queue.idle()) {
+      returnFreeMemoryOnceIdle();
+    }
   }
 }
 
