@@ -131,9 +131,10 @@ OperatorFlags parseFlags(const std::vector<std::string>& args) {
 
 // The malloc arenas all the operator's threads share. Its allocations are small and brief
 // (replies, cached objects, plans) and its threads wait on the network and the databases far
-// longer than on an arena's lock, so 2 are enough; glibc's default, 8 per core, let every
-// thread keep freed memory of its own.
-constexpr int kMallocArenas = 2;
+// longer than on an arena's lock, so one is enough: idle with 100 migrations it held 0.7 MiB less
+// than 2 and about 3 MiB less than glibc's default (8 per core, letting every thread keep freed
+// memory of its own), and reconciled no slower (BENCHMARKS.md, issue 9).
+constexpr int kMallocArenas = 1;
 
 std::string newReconcileId() {
   static std::atomic<std::uint64_t> counter{0};
