@@ -18,6 +18,7 @@
 #include "controller/enqueue.h"
 #include "controller/leader_elector.h"
 #include "controller/lease_lock.h"
+#include "controller/malloc_arenas.h"
 #include "controller/migration_database.h"
 #include "controller/phase_job.h"
 #include "controller/reconciler.h"
@@ -26,6 +27,7 @@
 #include "kube/clock.h"
 #include "kube/config_loader.h"
 #include "kube/cpprest_kube_client.h"
+#include "kube/http_threads.h"
 #include "kube/informer.h"
 #include "kube/kube_config_error.h"
 #include "kube/kube_error.h"
@@ -127,12 +129,30 @@ OperatorFlags parseFlags(const std::vector<std::string>& args) {
   return flags;
 }
 
+// The malloc arenas all the operator's threads share. Its allocations are small and brief
+// (replies, cached objects, plans) and its threads wait on the network and the databases far
+// longer than on an arena's lock, so one is enough: idle with 100 migrations it held 0.7 MiB less
+// than 2 and about 3 MiB less than glibc's default (8 per core, letting every thread keep freed
+// memory of its own), and reconciled no slower (BENCHMARKS.md, issue 9).
+constexpr int kMallocArenas = 1;
+
 std::string newReconcileId() {
   static std::atomic<std::uint64_t> counter{0};
   static const std::uint64_t start = std::random_device{}();
   std::ostringstream out;
   out << std::hex << ((start << 20) ^ ++counter);
   return out.str();
+}
+
+// The burst of reconciles is over: what its plans, catalogs and replies took is free, and the
+// arenas would keep it until the next burst.
+void returnFreeMemoryOnceIdle() {
+  const auto start = std::chrono::steady_clock::now();
+  returnFreeMemory();
+  spdlog::debug("work queue idle: free memory returned us={}",
+                std::chrono::duration_cast<std::chrono::microseconds>(
+                    std::chrono::steady_clock::now() - start)
+                    .count());
 }
 
 void work(WorkQueue& queue, Reconciler& reconciler, const std::stop_token& stop) {
@@ -159,6 +179,9 @@ void work(WorkQueue& queue, Reconciler& reconciler, const std::stop_token& stop)
       queue.addRateLimited(*key);
     }
     queue.done(*key);
+    if (queue.idle()) {
+      returnFreeMemoryOnceIdle();
+    }
   }
 }
 
@@ -211,6 +234,8 @@ std::string candidateIdentity() {
 // operator made (by their managed-by label). Each change queues the migration it concerns.
 class Caches {
  public:
+  static constexpr std::size_t kInformers = 4;
+
   Caches(kube::KubeClient& client, const std::string& ns, WorkQueue& queue, kube::Clock& clock,
          kube::RandomSource& random)
       : migrationEvents_(queue),
@@ -231,7 +256,8 @@ class Caches {
   }
   // Waits for every first list; false (naming the one missing) after `timeout`.
   bool waitForSync(std::chrono::seconds timeout) {
-    const std::array<const char*, 4> names = {"tenantmigrations", "jobs", "pods", "configmaps"};
+    const std::array<const char*, kInformers> names = {"tenantmigrations", "jobs", "pods",
+                                                       "configmaps"};
     for (std::size_t i = 0; i < names.size(); ++i) {
       if (!all()[i]->waitForSync(timeout)) {
         spdlog::error(
@@ -262,7 +288,9 @@ class Caches {
     }
     return options;
   }
-  std::array<kube::Informer*, 4> all() { return {&migrations_, &jobs_, &pods_, &configMaps_}; }
+  std::array<kube::Informer*, kInformers> all() {
+    return {&migrations_, &jobs_, &pods_, &configMaps_};
+  }
 
   EnqueueMigration migrationEvents_;
   EnqueueOwner ownerEvents_;
@@ -271,6 +299,17 @@ class Caches {
   kube::Informer pods_;
   kube::Informer configMaps_;
 };
+
+// The size of cpprestsdk's thread pool, which does the network I/O of the API requests. Every
+// wait for a reply is in one of the operator's own threads (an informer's, a reconcile worker's,
+// the leader election's), never in the pool, so a pool thread is busy only while it handles what
+// arrived on a connection. One per connection that can be open at once is then always enough,
+// with none waiting for another: the informers' watches (one each, always open), one request at a
+// time per reconcile worker, and the leader election's. cpprestsdk starts 40 unless told, each
+// with a stack and, up to glibc's limit of arenas, a malloc arena of its own.
+std::size_t httpThreadsFor(int workers) {
+  return Caches::kInformers + static_cast<std::size_t>(workers) + 1;
+}
 
 // The reconcile workers: started once this replica may act, stopped (in-flight reconciles
 // finish first) before it gives leadership up.
@@ -305,6 +344,8 @@ class Workers {
 
 int operate(const OperatorFlags& flags) {
   SignalStop signals;  // before any thread starts, so that every thread inherits the mask
+  limitMallocArenas(kMallocArenas);
+  kube::useHttpThreads(httpThreadsFor(flags.workers));
   kube::ConfigRequest request;
   request.kubeconfig = flags.kubeconfig;
   request.context = flags.context;

@@ -141,4 +141,9 @@ std::size_t WorkQueue::size() const {
   return ready_.size() + delayed_.size();
 }
 
+bool WorkQueue::idle() const {
+  std::lock_guard lock(mutex_);
+  return ready_.empty() && processing_.empty();
+}
+
 }  // namespace tenantshift::controller

@@ -49,6 +49,9 @@ class WorkQueue {
   void shutdown();
 
   std::size_t size() const;
+  // No key ready and none being reconciled (keys waiting out a delay may be held): the burst of
+  // work that the last add started has been worked off.
+  bool idle() const;
 
  private:
   void enqueueLocked(const std::string& key);

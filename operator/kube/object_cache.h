@@ -27,9 +27,11 @@ struct CacheChange {
 
 // The objects of one resource as last seen, keyed by "namespace/name" ("name" when
 // cluster-scoped): what the informer keeps and the controller reads. Objects are kept without
-// metadata.managedFields (the API server's record of which manager set which field: nothing here
-// reads it, and it is about half of an applied object). Thread-safe: any number of readers while
-// the reflector's thread writes.
+// metadata.managedFields (the API server's record of which manager set which field) and without
+// the kubectl.kubernetes.io/last-applied-configuration annotation (kubectl's copy of the object as
+// last applied): nothing here reads them, they are more than half of an applied object, and no
+// cached object is written back whole (a PUT of one would delete the annotation). Thread-safe:
+// any number of readers while the reflector's thread writes.
 class ObjectCache {
  public:
   // Everything becomes `objects` (a full list); returns the differences from what was held:

@@ -74,6 +74,26 @@ TEST(WorkQueue, ADelayedKeyWakesAWaitingWorker) {
   EXPECT_EQ(got, "apps/shop");
 }
 
+TEST(WorkQueue, IsIdleOnlyWhenNothingIsReadyAndNoKeyIsBeingReconciled) {
+  WorkQueue queue;
+  std::stop_source stop;
+  EXPECT_TRUE(queue.idle());
+  queue.add("apps/shop");
+  queue.add("apps/billing");
+  EXPECT_FALSE(queue.idle()) << "keys ready";
+  ASSERT_EQ(queue.get(stop.get_token()), "apps/shop");
+  ASSERT_EQ(queue.get(stop.get_token()), "apps/billing");
+  queue.done("apps/shop");
+  EXPECT_FALSE(queue.idle()) << "apps/billing is being reconciled";
+  queue.add("apps/billing");  // changed meanwhile: back in the queue once done
+  queue.done("apps/billing");
+  EXPECT_FALSE(queue.idle()) << "apps/billing is ready again";
+  ASSERT_EQ(queue.get(stop.get_token()), "apps/billing");
+  queue.addAfter("apps/shop", std::chrono::minutes(1));
+  queue.done("apps/billing");
+  EXPECT_TRUE(queue.idle()) << "a key waiting out a delay is not work now";
+}
+
 TEST(WorkQueue, ShutdownAndStopReleaseWaitingWorkers) {
   WorkQueue queue;
   std::stop_source stop;

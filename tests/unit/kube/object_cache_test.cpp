@@ -73,6 +73,22 @@ TEST(ObjectCache, KeepsObjectsWithoutTheirManagedFields) {
   EXPECT_EQ(resourceVersionOf(*cache.get("n", "x")), "2");
 }
 
+TEST(ObjectCache, KeepsObjectsWithoutKubectlsLastAppliedConfiguration) {
+  nlohmann::json object = configMap("n", "x", "1");
+  object["metadata"]["annotations"] = {
+      {"kubectl.kubernetes.io/last-applied-configuration", R"({"apiVersion":"v1"})"},
+      {"tenantshift.dev/plan-hash", "abc"}};
+  ObjectCache cache;
+  const CacheChange added = cache.upsert(object);
+  EXPECT_EQ(added.after->at("metadata").at("annotations"),
+            nlohmann::json({{"tenantshift.dev/plan-hash", "abc"}}));
+
+  object["metadata"]["resourceVersion"] = "2";
+  cache.replace({object}, "2");
+  EXPECT_EQ(cache.get("n", "x")->at("metadata").at("annotations"),
+            nlohmann::json({{"tenantshift.dev/plan-hash", "abc"}}));
+}
+
 TEST(ObjectCache, ReplaceReportsTheDifferencesAndMarksSynced) {
   ObjectCache cache;
   cache.upsert(configMap("n", "kept", "1"));
