@@ -19,7 +19,8 @@ namespace tenantshift::analysis {
 // rolled back: a probe never changes the application's data), then COMMIT when there was a
 // write, else ROLLBACK. With a write, the COMMIT waits for the WAL flush, as every commit of the
 // application does: a backfill that floods the WAL delays the application's commits, which a
-// read-only or rolled-back probe never sees. The time is that of the whole transaction but BEGIN.
+// read-only or rolled-back probe never sees. The time is that of the whole transaction, from its
+// BEGIN to its COMMIT or ROLLBACK.
 class SqlLatencyProbe final : public Probe {
  public:
   SqlLatencyProbe(ConnectionFactory connect, std::string role, std::string sql,
