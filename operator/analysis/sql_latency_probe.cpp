@@ -40,17 +40,19 @@ pqxx::connection& SqlLatencyProbe::connection() {
 
 void SqlLatencyProbe::probeOnce(pqxx::connection& conn) {
   pqxx::work tx(conn);
-  // One round trip before the query: the write (as the runner), the savepoint, the role.
-  tx.exec((commitWrite_ ? *commitWrite_ + "; " : std::string()) +
-          "SAVEPOINT tenantshift_probe; SET LOCAL ROLE " + tx.quote_name(role_));
-  tx.exec(sql_);
-  // Undoes whatever the query did, and the role with it.
-  tx.exec("ROLLBACK TO SAVEPOINT tenantshift_probe");
-  if (commitWrite_) {
-    tx.commit();
-  } else {
-    tx.abort();
+  const std::string asRole = "SET LOCAL ROLE " + tx.quote_name(role_);
+  if (!commitWrite_) {
+    tx.exec(asRole);
+    tx.exec(sql_);
+    tx.abort();  // undoes whatever the query did
+    return;
   }
+  // One round trip before the query: the write (as the runner), the savepoint, the role.
+  tx.exec(*commitWrite_ + "; SAVEPOINT tenantshift_probe; " + asRole);
+  tx.exec(sql_);
+  // Undoes whatever the query did, and the role with it; the write stays, to be committed.
+  tx.exec("ROLLBACK TO SAVEPOINT tenantshift_probe");
+  tx.commit();
 }
 
 ProbeResult SqlLatencyProbe::measure() {

@@ -15,9 +15,9 @@ namespace tenantshift::analysis {
 // as slow). A lost connection is reconnected at the next measurement.
 //
 // Each measurement is one transaction: `commitWrite` (when given: a write of the runner's own,
-// run as the runner), then the query as `role` (SET LOCAL ROLE, inside a savepoint that is
-// rolled back: a probe never changes the application's data), then COMMIT when there was a
-// write, else ROLLBACK. With a write, the COMMIT waits for the WAL flush, as every commit of the
+// run as the runner), then the query as `role` (SET LOCAL ROLE), then, with a write, ROLLBACK TO
+// a savepoint taken before the query and COMMIT, else ROLLBACK: either way a probe never changes
+// the application's data. With a write, the COMMIT waits for the WAL flush, as every commit of the
 // application does: a backfill that floods the WAL delays the application's commits, which a
 // read-only or rolled-back probe never sees. The time is that of the whole transaction, from its
 // BEGIN to its COMMIT or ROLLBACK.

@@ -185,6 +185,30 @@ TEST(BackfillThrottle, SlowsDownWhileTheProbesQueryIsSlowAndResumesWhenItRecover
       [&] { database.exec("UPDATE probe_delay SET seconds = 0"); });
 }
 
+TEST(BackfillThrottle, AReadOnlyProbeWritesNothingAndCommitsNothing) {
+  std::string spec = kSpec;
+  const std::string timeout = "timeout: 300ms}";
+  spec.replace(spec.find(timeout), timeout.size(), "timeout: 300ms, commit: false}");
+  testing::ConvertedDatabase database("throttle_read_only", kSchema, spec);
+  const std::string url = database.url;
+  BackfillSettings backfill =
+      backfillSettingsFor(database.migration.spec, [url] { return db::connect(url); });
+  ASSERT_TRUE(backfill.throttle.has_value());
+  ASSERT_FALSE(backfill.throttle->probeCommit);
+  ExecutionSettings settings;
+  settings.sleep = [](std::chrono::milliseconds) {};
+  ProgressLog progressLog;
+  Session session([url] { return db::connect(url); });
+  const Ledger ledger = database.ledger();
+  BackfillRunner runner(session, ledger, settings, progressLog, backfill);
+  EXPECT_EQ(runner.run(database.step("backfill/items")), 3000);
+  // It probed (a baseline was taken) as the application role, and rolled everything back.
+  ASSERT_FALSE(progressLog.reports.empty());
+  EXPECT_EQ(progressLog.reports.front().state, ThrottleState::Measuring);
+  EXPECT_EQ(database.scalar("SELECT probed_at IS NULL FROM tenantshift.probe_commit"), "t");
+  EXPECT_EQ(database.scalar("SELECT count(*) FROM probe_writes"), "0");
+}
+
 TEST(BackfillThrottle, SlowsDownWhileTheProbesCommitIsSlowAndResumesWhenItRecovers) {
   testing::ConvertedDatabase database("throttle_commit", kSchema, kSpec);
   // The probe's durable write waits for this transaction's row lock.
