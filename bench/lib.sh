@@ -36,6 +36,13 @@ bench_cleanup() {
 url() { echo "postgresql://${2:-postgres}@127.0.0.1:$port/$1"; }
 sql() { psql -X -q -At -v ON_ERROR_STOP=1 "$(url "$1")" "${@:2}"; }
 
+# A new database with bench/backfill's single-tenant data: `nusers` users, `nevents` events.
+create_events_db() { # db nusers nevents
+  sql postgres -c "CREATE DATABASE $1"
+  sql "$1" -f "$root/bench/backfill/schema.sql"
+  sql "$1" -v nusers="$2" -v nevents="$3" -f "$root/bench/backfill/generate.sql" >/dev/null
+}
+
 # A fresh copy of a loaded template (file copy: a few seconds, and no WAL for every page).
 fresh_copy() { # name [template]
   sql postgres -c "DROP DATABASE IF EXISTS $1"
