@@ -6,6 +6,7 @@
 #include "api/joined.h"
 #include "plan/flag_switch.h"
 #include "plan/plan_hash.h"
+#include "plan/tenant_move_guard.h"
 
 namespace tenantshift::cli {
 
@@ -197,6 +198,10 @@ nlohmann::json planToJson(const plan::Plan& plan) {
                        {"batchSql", step.backfill->nextBatchSql},
                        {"sweepSql", step.backfill->sweepSql},
                        {"estimatedRows", step.backfill->estimatedRows}};
+      if (step.backfill->parentMoveLock) {
+        s["backfill"]["parentMoveLock"] = {plan::kTenantMoveLockClass,
+                                           *step.backfill->parentMoveLock};
+      }
     }
     steps.push_back(std::move(s));
   }

@@ -407,15 +407,16 @@ class Reader {
   }
 
   void readTriggers() {
-    // The application's own row triggers; tenantshift's trigger is not the application's.
+    // The application's own row triggers; tenantshift's triggers are not the application's.
     auto rows = tx_.exec_params(std::string(kSchemaTables) + R"sql(
       SELECT t.tgrelid::bigint, t.tgname, t.tgenabled::text
         FROM schema_tables s
         JOIN pg_catalog.pg_trigger t ON t.tgrelid = s.oid
-       WHERE NOT t.tgisinternal AND t.tgname <> $2 AND t.tgparentid = 0
+       WHERE NOT t.tgisinternal AND t.tgname NOT IN ($2, $3) AND t.tgparentid = 0
        ORDER BY t.tgrelid, t.tgname
     )sql",
-                                schema_, std::string(plan::kTriggerName));
+                                schema_, std::string(plan::kTriggerName),
+                                std::string(plan::kTenantMoveTriggerName));
     for (const auto& row : rows) {
       plan::Trigger trigger;
       trigger.name = row[1].as<std::string>();

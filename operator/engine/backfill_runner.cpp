@@ -14,6 +14,8 @@
 #include "engine/engine.h"
 #include "engine/step_executor.h"
 #include "plan/sql_identifier.h"
+#include "plan/tenant_move_guard.h"
+#include "plan/tenant_objects.h"
 
 namespace tenantshift::engine {
 
@@ -335,14 +337,17 @@ void BackfillRunner::logFiringTriggers(const plan::Step& step) {
   runWithRetries(step, session_, settings_, observer_, [&](pqxx::connection& connection, int) {
     pqxx::read_transaction tx(connection);
     // Row triggers on UPDATE (of any column, or of a list that includes the tenant column) that
-    // fire in this session's mode: origin fires O and A, replica fires R and A.
+    // fire in this session's mode: origin fires O and A, replica fires R and A. Not tenantshift's
+    // own tenant-move guard.
     const pqxx::result rows = tx.exec_params(
         "SELECT t.tgname FROM pg_trigger t WHERE t.tgrelid = to_regclass($1) "
         "AND NOT t.tgisinternal AND (t.tgtype & 16) <> 0 AND (t.tgtype & 1) <> 0 "
+        "AND t.tgname <> $4 "
         "AND t.tgenabled = ANY ($2::\"char\"[]) AND (cardinality(t.tgattr::int2[]) = 0 OR "
         "EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = t.tgrelid AND a.attname = $3 "
         "AND a.attnum = ANY (t.tgattr::int2[]))) ORDER BY 1",
-        table, replica_ ? "{R,A}" : "{O,A}", backfill_.tenantColumn);
+        table, replica_ ? "{R,A}" : "{O,A}", backfill_.tenantColumn,
+        std::string(plan::kTenantMoveTriggerName));
     firing.clear();
     for (const auto& row : rows) {
       firing.push_back(row[0].as<std::string>());
@@ -432,6 +437,16 @@ void BackfillRunner::applyBatchSettings(pqxx::transaction_base& tx) const {
   }
 }
 
+void BackfillRunner::takeParentMoveLock(pqxx::transaction_base& tx,
+                                        const plan::BackfillTask& task) {
+  if (task.parentMoveLock) {
+    // Before the statement, whose snapshot is then taken after every move of a parent that was
+    // still open has committed (plan/tenant_move_guard.h). Under lock_timeout, like the batch.
+    tx.exec_params("SELECT pg_catalog.pg_advisory_xact_lock($1::int4, $2::int4)",
+                   plan::kTenantMoveLockClass, *task.parentMoveLock);
+  }
+}
+
 void BackfillRunner::saveProgress(pqxx::transaction_base& tx) const {
   ledger_.saveProgress(tx, progress_);
 }
@@ -446,6 +461,7 @@ bool BackfillRunner::batch(const plan::Step& step, const std::vector<std::string
     const analysis::WatchedBackend watched(lockWatcher(), connection.backendpid());
     pqxx::work tx(connection);
     applyBatchSettings(tx);
+    takeParentMoveLock(tx, task);
     // Re-read inside the batch's transaction: an attempt after an in-doubt commit must not
     // repeat a batch that did commit.
     BackfillCursor cursor = ledger_.cursor(tx, task.table).value_or(BackfillCursor{});
@@ -506,6 +522,7 @@ std::int64_t BackfillRunner::sweep(const plan::Step& step, int size) {
     const analysis::WatchedBackend watched(lockWatcher(), connection.backendpid());
     pqxx::work tx(connection);
     applyBatchSettings(tx);
+    takeParentMoveLock(tx, task);
     BackfillCursor cursor = ledger_.cursor(tx, task.table).value_or(BackfillCursor{});
     const pqxx::result result =
         tx.exec_params(task.sweepSql, std::to_string(std::max(1, size)), backfill_.defaultTenantId);

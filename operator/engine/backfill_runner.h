@@ -101,6 +101,8 @@ class BackfillRunner {
   std::int64_t sweep(const plan::Step& step, int size);
   // The statement that gives a batch's transaction its settings, and running it.
   std::string batchSettingsSql() const;
+  // The parent's tenant-move lock, for a table whose tenant comes from its parent.
+  static void takeParentMoveLock(pqxx::transaction_base& tx, const plan::BackfillTask& task);
   void applyBatchSettings(pqxx::transaction_base& tx) const;
   // The watcher of the lock waits our batches cause; null when that throttle is off.
   analysis::LockWaitWatcher* lockWatcher() const;

@@ -3,6 +3,7 @@
 #include "plan/catalog_checks.h"
 #include "plan/sql_identifier.h"
 #include "plan/tenant_expression.h"
+#include "plan/tenant_move_guard.h"
 #include "plan/tenants_rows.h"
 
 namespace tenantshift::plan {
@@ -89,19 +90,6 @@ bool parentGuaranteed(const PlannedTable& pt) {
   return false;
 }
 
-// The row lock on the parent rows the backfill reads a tenant from. FOR KEY SHARE (what a
-// foreign-key check takes; the application's other updates of the parent do not wait for it)
-// conflicts with an UPDATE of the tenant column only when that column is in a unique key of the
-// parent: the (tenant, key) index of a tenant-consistent foreign key. Without one, FOR SHARE.
-std::string parentLock(const PlannedTable& pt, const std::vector<TenantConsistentFk>& tenantFks) {
-  for (const TenantConsistentFk& rewrite : tenantFks) {
-    if (rewrite.parent != nullptr && rewrite.parent->name() == pt.parent) {
-      return " FOR KEY SHARE OF p";
-    }
-  }
-  return " FOR SHARE OF p";
-}
-
 // SELECT s.via... of the child rows in the batch's key range that have no tenant yet.
 std::string childRowsWithoutTenant(const PlanContext& ctx, const PlannedTable& pt,
                                    bool withCursor) {
@@ -112,31 +100,27 @@ std::string childRowsWithoutTenant(const PlanContext& ctx, const PlannedTable& p
 // Fills the NULL tenant ids of the keys in (cursor, the batch's last key]. A parent's tenant
 // comes through a join when every row is known to have its parent (a hash join over the parent
 // instead of one index lookup per row: measured, BENCHMARKS.md), else through derivedTenant's
-// correlated lookup. Either way the parent rows are locked as they are read (parentLock): a
-// parent whose tenant a concurrent transaction is changing is waited for, and its new tenant
-// taken (READ COMMITTED re-reads the locked row); it cannot change again until the batch
-// commits. A row the application changes while the statement runs is re-checked by PostgreSQL
-// on its new version: with the join, a row whose parent key changed no longer joins and stays
-// NULL for the sweep; with the lookup, the new parent's tenant is taken. Either way each row
-// gets exactly what derivedTenant describes.
-std::string batchSql(const PlanContext& ctx, const PlannedTable& pt,
-                     const std::vector<TenantConsistentFk>& tenantFks, bool withCursor) {
+// correlated lookup. The parent rows are read without row locks: the batch holds the parent's
+// tenant-move lock (BackfillTask::parentMoveLock), so no parent moves to another tenant between
+// the statement's snapshot and the batch's commit. A row the application changes while the
+// statement runs is re-checked by PostgreSQL on its new version: with the join, a row whose
+// parent key changed no longer joins and stays NULL for the sweep; with the lookup, the new
+// parent's tenant is taken. Either way each row gets exactly what derivedTenant describes.
+std::string batchSql(const PlanContext& ctx, const PlannedTable& pt, bool withCursor) {
   const std::string range = keyRange(*pt.table, "t", withCursor, 2);
-  const std::string lock = pt.kind == Kind::Parent ? parentLock(pt, tenantFks) : "";
   std::string update = "UPDATE " + ctx.qualifiedName(pt.name()) + " t SET " + ctx.column() + " = ";
   if (parentGuaranteed(pt)) {
     const ParentJoin join =
-        lockedParentJoin(ctx, pt, "t", "$1", childRowsWithoutTenant(ctx, pt, withCursor), lock);
+        parentJoinOf(ctx, pt, "t", "$1", childRowsWithoutTenant(ctx, pt, withCursor));
     update += join.tenant + " FROM " + join.from + range + " AND " + join.condition;
   } else {
-    update += derivedTenant(ctx, pt, "t", "$1", lock) + range;
+    update += derivedTenant(ctx, pt, "t", "$1") + range;
   }
   return "WITH updated AS (" + update + " AND t." + ctx.column() +
          " IS NULL RETURNING 1) SELECT count(*)::bigint AS updated FROM updated";
 }
 
-std::string sweepSql(const PlanContext& ctx, const PlannedTable& pt,
-                     const std::vector<TenantConsistentFk>& tenantFks) {
+std::string sweepSql(const PlanContext& ctx, const PlannedTable& pt) {
   const std::string qtable = ctx.qualifiedName(pt.name());
   const std::string nullRows =
       " FROM " + qtable + " s WHERE s." + ctx.column() + " IS NULL LIMIT $1::bigint";
@@ -145,14 +129,12 @@ std::string sweepSql(const PlanContext& ctx, const PlannedTable& pt,
   const std::string match =
       pt.table->partitioned ? "(t.tableoid, t.ctid) IN (SELECT s.tableoid, s.ctid" + nullRows + ")"
                             : "t.ctid = ANY (ARRAY(SELECT s.ctid" + nullRows + "))";
-  const std::string lock = pt.kind == Kind::Parent ? parentLock(pt, tenantFks) : "";
   return "WITH updated AS (UPDATE " + qtable + " t SET " + ctx.column() + " = " +
-         derivedTenant(ctx, pt, "t", "$2", lock) + " WHERE " + match + " AND t." + ctx.column() +
+         derivedTenant(ctx, pt, "t", "$2") + " WHERE " + match + " AND t." + ctx.column() +
          " IS NULL RETURNING 1) SELECT count(*)::bigint AS updated FROM updated";
 }
 
-Step backfillStep(const PlanContext& ctx, const PlannedTable& pt,
-                  const std::vector<TenantConsistentFk>& tenantFks) {
+Step backfillStep(const PlanContext& ctx, const PlannedTable& pt) {
   Step step =
       newStep(Phase::Backfill, "backfill/" + pt.name(), pt.name(),
               "fill " + ctx.spec.tenant.column + " of " + pt.name() + " from the " + pt.source +
@@ -170,10 +152,13 @@ Step backfillStep(const PlanContext& ctx, const PlannedTable& pt,
                          " LIMIT 1";
     task.firstBatchEndSql = batchEndSql(ctx, pt, false);
     task.nextBatchEndSql = batchEndSql(ctx, pt, true);
-    task.firstBatchSql = batchSql(ctx, pt, tenantFks, false);
-    task.nextBatchSql = batchSql(ctx, pt, tenantFks, true);
+    task.firstBatchSql = batchSql(ctx, pt, false);
+    task.nextBatchSql = batchSql(ctx, pt, true);
   }
-  task.sweepSql = sweepSql(ctx, pt, tenantFks);
+  task.sweepSql = sweepSql(ctx, pt);
+  if (pt.kind == Kind::Parent) {
+    task.parentMoveLock = tenantMoveLockKey(ctx, pt.parent);
+  }
   task.estimatedRows = pt.table->estimatedRows;
   for (const Table* partition : pt.partitions) {
     task.estimatedRows += partition->estimatedRows;
@@ -185,13 +170,12 @@ Step backfillStep(const PlanContext& ctx, const PlannedTable& pt,
 
 }  // namespace
 
-void addBackfillSteps(const PlanContext& ctx, const std::vector<TenantConsistentFk>& tenantFks,
-                      std::vector<Step>& steps) {
+void addBackfillSteps(const PlanContext& ctx, std::vector<Step>& steps) {
   for (const auto& pt : ctx.tables) {
     if (pt.kind == Kind::Column) {
       steps.push_back(tenantsFromColumnStep(ctx, pt));
     }
-    steps.push_back(backfillStep(ctx, pt, tenantFks));
+    steps.push_back(backfillStep(ctx, pt));
   }
 }
 

@@ -39,7 +39,7 @@ Plan buildPlan(const api::MigrationSpec& spec, const Catalog& catalog) {
   }
   const std::vector<TenantConsistentFk> tenantFks = tenantConsistentFks(ctx, ctx.notes);
   addSchemaSteps(ctx, tenantFks, plan.steps);
-  addBackfillSteps(ctx, tenantFks, plan.steps);
+  addBackfillSteps(ctx, plan.steps);
   addConstraintSteps(ctx, tenantFks, plan.steps, plan.indexReplacements);
   addRlsSteps(ctx, plan.steps);
   addVerifyAndFlagSteps(ctx, tenantFks, plan.indexReplacements, plan.steps);

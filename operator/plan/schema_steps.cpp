@@ -4,6 +4,7 @@
 #include "plan/catalog_checks.h"
 #include "plan/partitioned_ddl.h"
 #include "plan/sql_identifier.h"
+#include "plan/tenant_move_guard.h"
 #include "plan/tenant_objects.h"
 #include "plan/trigger_steps.h"
 
@@ -145,6 +146,7 @@ void addSchemaSteps(const PlanContext& ctx, const std::vector<TenantConsistentFk
       steps.push_back(tenantAssignmentStep(ctx, pt));
     }
   }
+  addTenantMoveGuardSteps(ctx, steps);
   addTenantFkSchemaSteps(ctx, tenantFks, steps);
 }
 

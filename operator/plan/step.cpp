@@ -149,6 +149,9 @@ std::string Step::checksum() const {
     hash.add(backfill->sweepSql);
     hash.add(backfill->firstBatchEndSql);
     hash.add(backfill->nextBatchEndSql);
+    if (backfill->parentMoveLock) {
+      hash.add("parent-move-lock " + std::to_string(*backfill->parentMoveLock));
+    }
   }
   if (flagSwitch) {
     hash.add("flag-switch");

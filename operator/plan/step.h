@@ -90,6 +90,10 @@ struct BackfillTask {
   std::string nextBatchSql;
   std::string sweepSql;
   std::int64_t estimatedRows = 0;
+  // For a table whose tenant comes from its parent: the second half of the advisory lock key
+  // (with kTenantMoveLockClass) every batch and sweep takes exclusively before its statement, so
+  // that no parent moves to another tenant under it (tenant_move_guard.h).
+  std::optional<std::int32_t> parentMoveLock;
 };
 
 // A feature flag outside the database (spec.featureFlag.configMap or .deployment): the engine

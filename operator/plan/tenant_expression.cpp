@@ -20,7 +20,7 @@ std::string parentMatch(const PlannedTable& pt, const std::string& alias) {
 }  // namespace
 
 std::string derivedTenant(const PlanContext& ctx, const PlannedTable& pt, const std::string& alias,
-                          const std::string& defaultParam, const std::string& parentLock) {
+                          const std::string& defaultParam) {
   std::string fallback = defaultParam + "::" + ctx.idType;
   switch (pt.kind) {
     case api::TenantSource::Kind::Default:
@@ -30,7 +30,7 @@ std::string derivedTenant(const PlanContext& ctx, const PlannedTable& pt, const 
              fallback + ")";
     case api::TenantSource::Kind::Parent:
       return "COALESCE((SELECT p." + ctx.column() + " FROM " + ctx.qualifiedName(pt.parent) +
-             " p WHERE " + parentMatch(pt, alias) + parentLock + "), " + fallback + ")";
+             " p WHERE " + parentMatch(pt, alias) + "), " + fallback + ")";
   }
   return fallback;
 }
@@ -41,9 +41,8 @@ ParentJoin parentJoin(const PlanContext& ctx, const PlannedTable& pt, const std:
                     "COALESCE(p." + ctx.column() + ", " + defaultParam + "::" + ctx.idType + ")"};
 }
 
-ParentJoin lockedParentJoin(const PlanContext& ctx, const PlannedTable& pt,
-                            const std::string& alias, const std::string& defaultParam,
-                            const std::string& childRows, const std::string& parentLock) {
+ParentJoin parentJoinOf(const PlanContext& ctx, const PlannedTable& pt, const std::string& alias,
+                        const std::string& defaultParam, const std::string& childRows) {
   std::vector<std::string> referenced;
   referenced.reserve(pt.referencedColumns.size());
   for (const auto& column : pt.referencedColumns) {
@@ -52,7 +51,7 @@ ParentJoin lockedParentJoin(const PlanContext& ctx, const PlannedTable& pt,
   const std::string keys = api::joined(referenced);
   ParentJoin join = parentJoin(ctx, pt, alias, defaultParam);
   join.from = "(SELECT " + keys + ", p." + ctx.column() + " FROM " + ctx.qualifiedName(pt.parent) +
-              " p WHERE (" + keys + ") IN (" + childRows + ")" + parentLock + ") p";
+              " p WHERE (" + keys + ") IN (" + childRows + ") OFFSET 0) p";
   return join;
 }
 

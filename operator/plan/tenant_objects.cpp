@@ -20,6 +20,10 @@ std::string triggerFunctionName(const std::string& table) {
   return boundedName("tenantshift_" + table, "_tenant");
 }
 
+std::string tenantMoveFunctionName(const std::string& table) {
+  return boundedName("tenantshift_" + table, "_tenant_move");
+}
+
 std::string rewrittenUniqueName(const std::string& key) {
   return boundedName(key, "_tenant");
 }

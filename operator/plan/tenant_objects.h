@@ -14,6 +14,10 @@ std::string notNullCheckName(const std::string& table);
 std::string tenantIndexName(const std::string& table);
 std::string triggerFunctionName(const std::string& table);
 inline constexpr const char* kTriggerName = "tenantshift_tenant";
+// The tenant-move guard (tenant_move_guard.h): its name sorts after kTriggerName, so that among
+// BEFORE triggers it fires after the one that may change the tenant.
+std::string tenantMoveFunctionName(const std::string& table);
+inline constexpr const char* kTenantMoveTriggerName = "tenantshift_tenant_move";
 std::string rewrittenUniqueName(const std::string& key);  // the new unique index
 std::string restoredUniqueName(const std::string& key);   // rollback: the original shape again
 

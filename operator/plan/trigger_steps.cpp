@@ -101,35 +101,42 @@ Step triggerStep(const PlanContext& ctx, const PlannedTable& pt, const std::stri
                  const std::vector<std::string>& watched, const std::string& declarations,
                  const std::string& derive) {
   Step step = newStep(Phase::Schema, "schema/trigger/" + pt.name(), pt.name(), summary);
-  const std::string function = ctx.qualifiedName(triggerFunctionName(pt.name()));
-  const std::string table = ctx.qualifiedName(pt.name());
-  step.up.push_back(statement("CREATE OR REPLACE FUNCTION " + function +
-                              "() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER "
-                              "SET search_path = pg_catalog, pg_temp AS " +
-                              dollarQuoted(triggerBody(ctx, watched, declarations, derive))));
-  // The unchanged application may not call it (it only works as a trigger anyway).
-  step.up.push_back(statement("REVOKE ALL ON FUNCTION " + function + "() FROM PUBLIC"));
   // A table that already had the tenant column keeps the application's values on UPDATE.
   const std::string events =
       pt.existingColumn ? "INSERT" : "INSERT OR UPDATE OF " + quoteIdentList(watched);
-  const std::string trigger =
-      " BEFORE " + events + " ON " + table + " FOR EACH ROW EXECUTE FUNCTION " + function + "()";
-  if (ctx.catalog.serverVersion >= 140000) {
-    step.up.push_back(statement("CREATE OR REPLACE TRIGGER " + quoteIdent(kTriggerName) + trigger));
-    step.lock = LockLevel::ShareRowExclusive;
-  } else {
-    step.up.push_back(
-        statement("DROP TRIGGER IF EXISTS " + quoteIdent(kTriggerName) + " ON " + table));
-    step.up.push_back(statement("CREATE TRIGGER " + quoteIdent(kTriggerName) + trigger));
-    step.lock = LockLevel::AccessExclusive;
-  }
-  step.down.push_back(
-      statement("DROP TRIGGER IF EXISTS " + quoteIdent(kTriggerName) + " ON " + table));
-  step.down.push_back(statement("DROP FUNCTION IF EXISTS " + function + "()"));
+  addRowTrigger(
+      ctx, step,
+      RowTrigger{pt.name(), kTriggerName, triggerFunctionName(pt.name()),
+                 triggerBody(ctx, watched, declarations, derive), "BEFORE " + events, ""});
   return step;
 }
 
 }  // namespace
+
+void addRowTrigger(const PlanContext& ctx, Step& step, const RowTrigger& trigger) {
+  const std::string function = ctx.qualifiedName(trigger.function);
+  const std::string table = ctx.qualifiedName(trigger.table);
+  step.up.push_back(statement("CREATE OR REPLACE FUNCTION " + function +
+                              "() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER "
+                              "SET search_path = pg_catalog, pg_temp AS " +
+                              dollarQuoted(trigger.body)));
+  // The unchanged application may not call it (it only works as a trigger anyway).
+  step.up.push_back(statement("REVOKE ALL ON FUNCTION " + function + "() FROM PUBLIC"));
+  const std::string definition = " " + trigger.events + " ON " + table + " FOR EACH ROW" +
+                                 (trigger.when.empty() ? "" : " WHEN (" + trigger.when + ")") +
+                                 " EXECUTE FUNCTION " + function + "()";
+  const std::string name = quoteIdent(trigger.name);
+  if (ctx.catalog.serverVersion >= 140000) {
+    step.up.push_back(statement("CREATE OR REPLACE TRIGGER " + name + definition));
+    step.lock = LockLevel::ShareRowExclusive;
+  } else {
+    step.up.push_back(statement("DROP TRIGGER IF EXISTS " + name + " ON " + table));
+    step.up.push_back(statement("CREATE TRIGGER " + name + definition));
+    step.lock = LockLevel::AccessExclusive;
+  }
+  step.down.push_back(statement("DROP TRIGGER IF EXISTS " + name + " ON " + table));
+  step.down.push_back(statement("DROP FUNCTION IF EXISTS " + function + "()"));
+}
 
 Step tenantAssignmentStep(const PlanContext& ctx, const PlannedTable& pt) {
   switch (pt.kind) {

@@ -22,4 +22,19 @@ namespace tenantshift::plan {
 // with a tag that no identifier in them contains.
 Step tenantAssignmentStep(const PlanContext& ctx, const PlannedTable& pt);
 
+// A row trigger tenantshift creates, and its function.
+struct RowTrigger {
+  std::string table;     // unqualified, in the migration's schema
+  std::string name;      // of the trigger
+  std::string function;  // unqualified, created in the migration's schema
+  std::string body;      // plpgsql, without the dollar quotes
+  std::string events;    // "BEFORE INSERT OR UPDATE OF a, b"
+  std::string when;      // the WHEN condition, or empty
+};
+
+// Adds to `step` the statements that create `trigger` (its function SECURITY DEFINER with a
+// fixed search_path, not executable by PUBLIC) and the down statements that drop both, and
+// sets the step's lock level (CREATE OR REPLACE TRIGGER from PostgreSQL 14 on).
+void addRowTrigger(const PlanContext& ctx, Step& step, const RowTrigger& trigger);
+
 }  // namespace tenantshift::plan

@@ -17,6 +17,7 @@
 #include "engine/engine.h"
 #include "engine/run_observer.h"
 #include "plan/sql_identifier.h"
+#include "plan/tenant_move_guard.h"
 #include "support/postgres_server.h"
 
 namespace tenantshift::engine {
@@ -464,6 +465,52 @@ TEST_F(Correctness, TheBackfillWaitsForAParentMovingToAnotherTenantAndTakesItsNe
         << table << " of the moved customer kept its old tenant";
     EXPECT_GT(std::stoi(scalar("SELECT count(*) FROM " + table + " WHERE customer_id = 2")), 0);
   }
+}
+
+// The other order: a batch is running (it holds the parent's tenant-move lock and has written
+// the customer's old tenant into its orders, not yet committed) when the application moves the
+// customer. The move waits for the batch before the row changes, so that its ON UPDATE CASCADE
+// runs after the batch committed and moves those orders too. Without the wait, the cascade
+// would not see the batch's rows (still NULL in its snapshot), and they would keep the old tenant.
+TEST_F(Correctness, AParentMovingWhileABatchRunsWaitsForItAndItsCascadeMovesTheBatchsRows) {
+  grantApp();
+  run(migration(), plan::Phase::Schema);
+  sql("UPDATE stores SET org_id = org_no; UPDATE customers c SET org_id = s.org_id FROM stores s "
+      "WHERE s.id = c.store_id");
+  ASSERT_EQ(scalar("SELECT org_id FROM customers WHERE id = 2"), "3");
+  Engine planner(url_, migration(), observer_);
+  const plan::Plan plan = planner.plan();
+  const plan::Step* backfill = plan.findStep("backfill/orders");
+  ASSERT_NE(backfill, nullptr);
+  ASSERT_TRUE(backfill->backfill->parentMoveLock.has_value());
+
+  // What a batch of the runner does, up to its commit: the lock, then the orders filled from
+  // their customers as they are now, with session_replication_role = replica.
+  pqxx::connection batchConnection(url_);
+  pqxx::work batch(batchConnection);
+  batch.exec("SET LOCAL session_replication_role = replica");
+  batch.exec_params("SELECT pg_catalog.pg_advisory_xact_lock($1::int4, $2::int4)",
+                    plan::kTenantMoveLockClass, *backfill->backfill->parentMoveLock);
+  batch.exec("UPDATE orders o SET org_id = c.org_id FROM customers c WHERE c.id = o.customer_id");
+
+  // An update that keeps the customer's tenant does not wait for the batch.
+  EXPECT_EQ(asApp("UPDATE customers SET email = 'kept@x' WHERE id = 2"), "");
+
+  std::string moved = "not run";
+  std::thread move([&] { moved = asApp("UPDATE customers SET store_id = 1 WHERE id = 2"); });
+  const bool waited = awaitTrue(
+      "SELECT EXISTS (SELECT FROM pg_stat_activity WHERE datname = current_database() AND "
+      "wait_event_type = 'Lock' AND wait_event = 'advisory')");
+  batch.commit();
+  move.join();
+  EXPECT_TRUE(waited) << "the move did not wait for the running batch";
+  EXPECT_EQ(moved, "");
+  EXPECT_EQ(scalar("SELECT org_id FROM customers WHERE id = 2"), "2");
+  EXPECT_EQ(scalar("SELECT count(*) FROM orders WHERE customer_id = 2 AND org_id IS DISTINCT "
+                   "FROM 2"),
+            "0")
+      << "orders the batch filled kept the moved customer's old tenant";
+  EXPECT_GT(std::stoi(scalar("SELECT count(*) FROM orders WHERE customer_id = 2")), 0);
 }
 
 // Issue 6 ("nothing the application relies on may break"): a foreign key that is not a row's

@@ -5,6 +5,7 @@
 #include "api/spec_error.h"
 #include "catalog_builder.h"
 #include "plan/planner.h"
+#include "plan/tenant_move_guard.h"
 
 namespace tenantshift::plan {
 namespace {
@@ -170,15 +171,75 @@ TEST(PlannerSteps, BackfillFollowsTheBackfillTaskContract) {
 // A NOT NULL column with a validated foreign key guarantees a parent row: the batch joins the
 // parent (one hash join per batch). Without that guarantee it looks the parent up per row, so
 // that a row without one still gets the default tenant.
-TEST(PlannerSteps, BackfillLocksParentsForShareWithoutATenantKey) {
-  // Without tenant-consistent foreign keys the parent's tenant column is in no unique key, so
-  // FOR KEY SHARE would not wait for a change of it.
-  auto spec = specFor();
-  spec.tenantForeignKeys = false;
-  const Plan plan = buildPlan(spec, shopCatalog());
-  const auto& task = *plan.findStep("backfill/orders")->backfill;
-  EXPECT_TRUE(contains(task.nextBatchSql, "FOR SHARE OF p) p WHERE")) << task.nextBatchSql;
-  EXPECT_TRUE(contains(task.sweepSql, "FOR SHARE OF p)")) << task.sweepSql;
+TEST(PlannerSteps, BackfillHoldsTheParentsTenantMoveLockInsteadOfLockingParentRows) {
+  for (const bool tenantForeignKeys : {true, false}) {
+    auto spec = specFor();
+    spec.tenantForeignKeys = tenantForeignKeys;
+    const Plan plan = buildPlan(spec, shopCatalog());
+    const auto& task = *plan.findStep("backfill/orders")->backfill;
+    // No row lock per parent row read: the batch takes the users table's tenant-move lock.
+    for (const std::string* sql : {&task.firstBatchSql, &task.nextBatchSql, &task.sweepSql}) {
+      EXPECT_FALSE(contains(*sql, " FOR ")) << *sql;
+    }
+    ASSERT_TRUE(task.parentMoveLock.has_value());
+    // The users table's guard takes the same key, shared, when an UPDATE changes a tenant.
+    const Step* guard = plan.findStep("schema/tenant-move-guard/users");
+    ASSERT_NE(guard, nullptr);
+    const std::string up = allSql(*guard);
+    EXPECT_TRUE(contains(up, "pg_catalog.pg_advisory_xact_lock_shared(" +
+                                 std::to_string(kTenantMoveLockClass) + ", " +
+                                 std::to_string(*task.parentMoveLock) + ")"))
+        << up;
+    EXPECT_TRUE(contains(up,
+                         "CREATE OR REPLACE TRIGGER \"tenantshift_tenant_move\" BEFORE "
+                         "UPDATE ON \"public\".\"users\" FOR EACH ROW WHEN (OLD.\"tenant_id\" "
+                         "IS DISTINCT FROM NEW.\"tenant_id\")"))
+        << up;
+    EXPECT_TRUE(contains(up, "SECURITY DEFINER SET search_path = pg_catalog, pg_temp")) << up;
+    EXPECT_TRUE(contains(up, "REVOKE ALL ON FUNCTION")) << up;
+    EXPECT_TRUE(contains(up, "DROP TRIGGER IF EXISTS \"tenantshift_tenant_move\"")) << up;
+    // After the tenant columns exist, before the backfill.
+    EXPECT_LT(positionOf(plan, "schema/add-column/users"),
+              positionOf(plan, "schema/tenant-move-guard/users"));
+    // users takes its tenant from no parent: its batches take no lock, and nothing derives
+    // from orders: no guard on it.
+    EXPECT_FALSE(plan.findStep("backfill/users")->backfill->parentMoveLock.has_value());
+    EXPECT_EQ(plan.findStep("schema/tenant-move-guard/orders"), nullptr);
+  }
+}
+
+TEST(PlannerSteps, EachParentHasOneTenantMoveGuardWithItsOwnKey) {
+  const Catalog catalog = catalogOf({
+      TableBuilder("users").id().column("email", "text", true),
+      TableBuilder("orders")
+          .id()
+          .column("user_id", "bigint", true)
+          .foreignKey("orders_user_id_fkey", {"user_id"}, "users"),
+      TableBuilder("notes")
+          .id()
+          .column("user_id", "bigint", true)
+          .foreignKey("notes_user_id_fkey", {"user_id"}, "users"),
+      TableBuilder("items")
+          .id()
+          .column("order_id", "bigint", true)
+          .foreignKey("items_order_id_fkey", {"order_id"}, "orders"),
+  });
+  const Plan plan =
+      buildPlan(specFor(std::vector<api::TableSpec>{
+                    testing::listed("users"), testing::fromParent("orders", "users", {"user_id"}),
+                    testing::fromParent("notes", "users", {"user_id"}),
+                    testing::fromParent("items", "orders", {"order_id"})}),
+                catalog);
+  int guards = 0;
+  for (const Step& step : plan.steps) {
+    guards += contains(step.id, "schema/tenant-move-guard/") ? 1 : 0;
+  }
+  EXPECT_EQ(guards, 2);  // users and orders
+  const auto key = [&](const char* table) {
+    return plan.findStep(std::string("backfill/") + table)->backfill->parentMoveLock.value();
+  };
+  EXPECT_EQ(key("orders"), key("notes"));
+  EXPECT_NE(key("orders"), key("items"));
 }
 
 TEST(PlannerSteps, ForeignKeysThatAreNoDerivationBecomeTenantConsistentAfterTheFlag) {
@@ -222,14 +283,14 @@ TEST(PlannerSteps, ForeignKeysThatAreNoDerivationBecomeTenantConsistentAfterTheF
 TEST(PlannerSteps, BackfillJoinsTheParentOnlyWhenEveryRowHasOne) {
   Plan plan = buildPlan(specFor(), shopCatalog());
   const std::string joined = plan.findStep("backfill/orders")->backfill->nextBatchSql;
-  // The join reads only the batch's parents, each locked as it is read (a parent moving to
-  // another tenant is waited for and its new tenant taken).
+  // The join reads only the batch's parents, in a subquery kept apart (hashed, not looked up
+  // per row).
   EXPECT_TRUE(contains(joined,
                        "SET \"tenant_id\" = COALESCE(p.\"tenant_id\", $1::uuid) FROM (SELECT "
                        "p.\"id\", p.\"tenant_id\" FROM \"public\".\"users\" p WHERE (p.\"id\") IN "
                        "(SELECT s.\"user_id\" FROM \"public\".\"orders\" s WHERE"))
       << joined;
-  EXPECT_TRUE(contains(joined, "FOR KEY SHARE OF p) p WHERE"));
+  EXPECT_TRUE(contains(joined, "IS NULL) OFFSET 0) p WHERE")) << joined;
   EXPECT_TRUE(contains(joined, "AND p.\"id\" = t.\"user_id\""));
   EXPECT_TRUE(contains(plan.findStep("backfill/orders")->backfill->sweepSql, "(SELECT p."));
 
@@ -252,7 +313,7 @@ TEST(PlannerSteps, BackfillJoinsTheParentOnlyWhenEveryRowHasOne) {
     const std::string looked = plan.findStep("backfill/orders")->backfill->nextBatchSql;
     EXPECT_TRUE(contains(looked,
                          "COALESCE((SELECT p.\"tenant_id\" FROM \"public\".\"users\" p "
-                         "WHERE p.\"id\" = t.\"user_id\" FOR KEY SHARE OF p), $1::uuid)"))
+                         "WHERE p.\"id\" = t.\"user_id\"), $1::uuid)"))
         << (nullable ? "nullable: " : "not validated: ") << looked;
   }
 }

@@ -72,7 +72,7 @@ TEST(StepChecksum, CoversTheBackfillQueries) {
   a.id = "backfill/t";
   a.execution = Execution::Backfill;
   a.backfill =
-      BackfillTask{"t", {"id"}, "bound", "first end", "next end", "first", "next", "sweep", 0};
+      BackfillTask{"t", {"id"}, "bound", "first end", "next end", "first", "next", "sweep", 0, 7};
   Step b = a;
   b.backfill->nextBatchSql = "next2";
   EXPECT_NE(a.checksum(), b.checksum());
@@ -82,6 +82,10 @@ TEST(StepChecksum, CoversTheBackfillQueries) {
   Step c = a;
   c.backfill->upperBoundSql = "bound2";
   EXPECT_NE(a.checksum(), c.checksum());
+  // A batch that would no longer take its parent's tenant-move lock is another step.
+  Step e = a;
+  e.backfill->parentMoveLock.reset();
+  EXPECT_NE(a.checksum(), e.checksum());
 }
 
 TEST(Plan, FindsStepsByPhaseAndId) {
