@@ -211,9 +211,9 @@ std::vector<plan::Step> Ledger::syncSteps(pqxx::transaction_base& tx,
       throw EngineError("step " + step.id +
                             " is done but the plan now gives it different SQL (checksum " +
                             it->second.checksum + " recorded, " + checksum +
-                            " planned): the spec changed under a half-done migration; restore the "
-                            "spec it was started with, or roll back (rollback --scenario full) and "
-                            "run again",
+                            " planned): the spec, or the tenantshift version, changed under a "
+                            "half-done migration; restore the spec and the version it was started "
+                            "with, or roll back (rollback --scenario full) and run again",
                         Outcome::PlanDrift);
     }
     tx.exec_params(
@@ -252,8 +252,9 @@ std::vector<plan::Step> Ledger::syncSteps(pqxx::transaction_base& tx,
         throw EngineError(
             "step " + id +
                 " is done but no longer in the plan, and undoing it could lose data: the "
-                "spec changed under a half-done migration; restore the spec it was "
-                "started with, or roll back (rollback --scenario full) and run again",
+                "spec, or the tenantshift version, changed under a half-done migration; "
+                "restore the spec and the version it was started with, or roll back "
+                "(rollback --scenario full) and run again",
             Outcome::PlanDrift);
       }
       plan::Step step;
