@@ -412,11 +412,10 @@ class Reader {
       SELECT t.tgrelid::bigint, t.tgname, t.tgenabled::text
         FROM schema_tables s
         JOIN pg_catalog.pg_trigger t ON t.tgrelid = s.oid
-       WHERE NOT t.tgisinternal AND t.tgname NOT IN ($2, $3) AND t.tgparentid = 0
+       WHERE NOT t.tgisinternal AND t.tgname <> ALL ($2::name[]) AND t.tgparentid = 0
        ORDER BY t.tgrelid, t.tgname
     )sql",
-                                schema_, std::string(plan::kTriggerName),
-                                std::string(plan::kTenantMoveTriggerName));
+                                schema_, plan::ownTriggerNamesArray());
     for (const auto& row : rows) {
       plan::Trigger trigger;
       trigger.name = row[1].as<std::string>();

@@ -338,16 +338,15 @@ void BackfillRunner::logFiringTriggers(const plan::Step& step) {
     pqxx::read_transaction tx(connection);
     // Row triggers on UPDATE (of any column, or of a list that includes the tenant column) that
     // fire in this session's mode: origin fires O and A, replica fires R and A. Not tenantshift's
-    // own tenant-move guard.
+    // own triggers.
     const pqxx::result rows = tx.exec_params(
         "SELECT t.tgname FROM pg_trigger t WHERE t.tgrelid = to_regclass($1) "
         "AND NOT t.tgisinternal AND (t.tgtype & 16) <> 0 AND (t.tgtype & 1) <> 0 "
-        "AND t.tgname <> $4 "
+        "AND t.tgname <> ALL ($4::name[]) "
         "AND t.tgenabled = ANY ($2::\"char\"[]) AND (cardinality(t.tgattr::int2[]) = 0 OR "
         "EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = t.tgrelid AND a.attname = $3 "
         "AND a.attnum = ANY (t.tgattr::int2[]))) ORDER BY 1",
-        table, replica_ ? "{R,A}" : "{O,A}", backfill_.tenantColumn,
-        std::string(plan::kTenantMoveTriggerName));
+        table, replica_ ? "{R,A}" : "{O,A}", backfill_.tenantColumn, plan::ownTriggerNamesArray());
     firing.clear();
     for (const auto& row : rows) {
       firing.push_back(row[0].as<std::string>());

@@ -24,6 +24,11 @@ std::string tenantMoveFunctionName(const std::string& table) {
   return boundedName("tenantshift_" + table, "_tenant_move");
 }
 
+std::string ownTriggerNamesArray() {
+  // The names are plain lower-case identifiers: no element needs quoting in the literal.
+  return std::string("{") + kTriggerName + "," + kTenantMoveTriggerName + "}";
+}
+
 std::string rewrittenUniqueName(const std::string& key) {
   return boundedName(key, "_tenant");
 }

@@ -18,6 +18,10 @@ inline constexpr const char* kTriggerName = "tenantshift_tenant";
 // BEFORE triggers it fires after the one that may change the tenant.
 std::string tenantMoveFunctionName(const std::string& table);
 inline constexpr const char* kTenantMoveTriggerName = "tenantshift_tenant_move";
+// Every trigger tenantshift creates, as a PostgreSQL array literal for a bind parameter
+// (`tgname <> ALL ($n::name[])`): the catalog queries that look for the application's own
+// triggers leave these out, all of them, from one list.
+std::string ownTriggerNamesArray();
 std::string rewrittenUniqueName(const std::string& key);  // the new unique index
 std::string restoredUniqueName(const std::string& key);   // rollback: the original shape again
 

@@ -100,6 +100,16 @@ class Correctness : public ::testing::Test {
     return engine.run(options);
   }
 
+  // The schema phase, then stores and customers filled as the backfill leaves them; orders and
+  // notes not yet. Customer 2 is at store 3, org 3's.
+  void schemaPhaseWithCustomersFilled() {
+    grantApp();
+    run(migration(), plan::Phase::Schema);
+    sql("UPDATE stores SET org_id = org_no; UPDATE customers c SET org_id = s.org_id FROM stores "
+        "s WHERE s.id = c.store_id");
+    ASSERT_EQ(scalar("SELECT org_id FROM customers WHERE id = 2"), "3");
+  }
+
   void sql(const std::string& text) { PostgresServer::shared().psql(url_, text); }
 
   std::string scalar(const std::string& query) {
@@ -426,12 +436,7 @@ TEST_F(Correctness, ANewTenantWhoseSlugIsTakenStillGetsItsRow) {
 // moving to another tenant in a transaction still open while its orders are backfilled must not
 // leave them the customer's old tenant. The batch waits for the move and takes the new tenant.
 TEST_F(Correctness, TheBackfillWaitsForAParentMovingToAnotherTenantAndTakesItsNewTenant) {
-  grantApp();
-  run(migration(), plan::Phase::Schema);
-  // Stores and customers as the backfill leaves them; orders not yet.
-  sql("UPDATE stores SET org_id = org_no; UPDATE customers c SET org_id = s.org_id FROM stores s "
-      "WHERE s.id = c.store_id");
-  ASSERT_EQ(scalar("SELECT org_id FROM customers WHERE id = 2"), "3");
+  ASSERT_NO_FATAL_FAILURE(schemaPhaseWithCustomersFilled());
   pqxx::connection mover(url_);
   pqxx::work move(mover);
   move.exec("SET LOCAL ROLE " + plan::quoteIdent(role_));
@@ -473,11 +478,7 @@ TEST_F(Correctness, TheBackfillWaitsForAParentMovingToAnotherTenantAndTakesItsNe
 // runs after the batch committed and moves those orders too. Without the wait, the cascade
 // would not see the batch's rows (still NULL in its snapshot), and they would keep the old tenant.
 TEST_F(Correctness, AParentMovingWhileABatchRunsWaitsForItAndItsCascadeMovesTheBatchsRows) {
-  grantApp();
-  run(migration(), plan::Phase::Schema);
-  sql("UPDATE stores SET org_id = org_no; UPDATE customers c SET org_id = s.org_id FROM stores s "
-      "WHERE s.id = c.store_id");
-  ASSERT_EQ(scalar("SELECT org_id FROM customers WHERE id = 2"), "3");
+  ASSERT_NO_FATAL_FAILURE(schemaPhaseWithCustomersFilled());
   Engine planner(url_, migration(), observer_);
   const plan::Plan plan = planner.plan();
   const plan::Step* backfill = plan.findStep("backfill/orders");
