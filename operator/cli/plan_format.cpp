@@ -197,6 +197,7 @@ nlohmann::json planToJson(const plan::Plan& plan) {
                        {"batchEndSql", step.backfill->nextBatchEndSql},
                        {"batchSql", step.backfill->nextBatchSql},
                        {"sweepSql", step.backfill->sweepSql},
+                       {"touchedColumns", step.backfill->touchedColumns},
                        {"estimatedRows", step.backfill->estimatedRows}};
       if (step.backfill->parentMoveLock) {
         s["backfill"]["parentMoveLock"] = {plan::kTenantMoveLockClass,

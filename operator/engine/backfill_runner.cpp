@@ -4,12 +4,14 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 #include <optional>
 #include <stdexcept>
 #include <vector>
 
 #include "analysis/millis_text.h"
 #include "analysis/replication_lag.h"
+#include "api/joined.h"
 #include "db/application_search_path.h"
 #include "engine/engine.h"
 #include "engine/step_executor.h"
@@ -43,6 +45,26 @@ std::vector<std::string> textRow(const pqxx::row& row, pqxx::row::size_type from
 
 void append(std::vector<std::string>& to, const std::vector<std::string>& values) {
   to.insert(to.end(), values.begin(), values.end());
+}
+
+// An UPDATE trigger of the application: row or statement level, and the columns of its UPDATE
+// OF list (empty: any update).
+struct UpdateTrigger {
+  bool row = false;
+  std::vector<std::string> columns;
+};
+
+bool watchesAnyOf(const UpdateTrigger& trigger, const std::vector<std::string>& columns) {
+  return std::any_of(columns.begin(), columns.end(), [&](const std::string& column) {
+    return std::find(trigger.columns.begin(), trigger.columns.end(), column) !=
+           trigger.columns.end();
+  });
+}
+
+// Whether the trigger fires for the backfill's updates whatever else they set: it watches any
+// update, or the tenant column.
+bool firesForEveryUpdate(const UpdateTrigger& trigger, const std::string& tenantColumn) {
+  return trigger.columns.empty() || watchesAnyOf(trigger, {tenantColumn});
 }
 
 }  // namespace
@@ -139,7 +161,7 @@ std::int64_t BackfillRunner::run(const plan::Step& step) {
       throw;
     }
     progress_.baseline = baseline_;
-    logFiringTriggers(step);
+    inspectTriggers(step);
     analyzeTenantColumn(step);
     sizer_.emplace(backfill_.sizing);
     rate_.emplace(kRateWindow);
@@ -331,27 +353,53 @@ void BackfillRunner::takeBaseline(const plan::Step& step) {
   }
 }
 
-void BackfillRunner::logFiringTriggers(const plan::Step& step) {
-  const std::string table = plan::qualified(backfill_.schema, step.backfill->table);
-  std::vector<std::string> firing;
+void BackfillRunner::inspectTriggers(const plan::Step& step) {
+  const plan::BackfillTask& task = *step.backfill;
+  const std::string table = plan::qualified(backfill_.schema, task.table);
+  std::map<std::string, UpdateTrigger> triggers;
   runWithRetries(step, session_, settings_, observer_, [&](pqxx::connection& connection, int) {
     pqxx::read_transaction tx(connection);
-    // Row triggers on UPDATE (of any column, or of a list that includes the tenant column) that
-    // fire in this session's mode: origin fires O and A, replica fires R and A. Not tenantshift's
-    // own triggers.
+    // UPDATE triggers (row or statement) of the table or of its partitions that fire in this
+    // session's mode: origin fires O and A, replica fires R and A. One row per column of an
+    // UPDATE OF list (NULL: any update). Not tenantshift's own.
     const pqxx::result rows = tx.exec_params(
-        "SELECT t.tgname FROM pg_trigger t WHERE t.tgrelid = to_regclass($1) "
-        "AND NOT t.tgisinternal AND (t.tgtype & 16) <> 0 AND (t.tgtype & 1) <> 0 "
-        "AND t.tgname <> ALL ($4::name[]) "
-        "AND t.tgenabled = ANY ($2::\"char\"[]) AND (cardinality(t.tgattr::int2[]) = 0 OR "
-        "EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = t.tgrelid AND a.attname = $3 "
-        "AND a.attnum = ANY (t.tgattr::int2[]))) ORDER BY 1",
-        table, replica_ ? "{R,A}" : "{O,A}", backfill_.tenantColumn, plan::ownTriggerNamesArray());
-    firing.clear();
+        "SELECT t.tgname, (t.tgtype & 1) <> 0, a.attname FROM pg_trigger t "
+        "LEFT JOIN LATERAL unnest(t.tgattr::int2[]) AS k(attnum) ON true "
+        "LEFT JOIN pg_attribute a ON a.attrelid = t.tgrelid AND a.attnum = k.attnum "
+        "WHERE (t.tgrelid = to_regclass($1) OR "
+        "t.tgrelid IN (SELECT relid FROM pg_partition_tree(to_regclass($1)))) AND NOT "
+        "t.tgisinternal AND (t.tgtype & 16) <> 0 "
+        "AND t.tgname <> ALL ($3::name[]) AND t.tgenabled = ANY ($2::\"char\"[]) ORDER BY 1",
+        table, replica_ ? "{R,A}" : "{O,A}", plan::ownTriggerNamesArray());
+    triggers.clear();
     for (const auto& row : rows) {
-      firing.push_back(row[0].as<std::string>());
+      UpdateTrigger& trigger = triggers[row[0].as<std::string>()];
+      trigger.row = row[1].as<bool>();
+      if (!row[2].is_null()) {
+        trigger.columns.push_back(row[2].as<std::string>());
+      }
     }
   });
+  std::vector<std::string> firing;
+  std::vector<std::string> watchingTouched;
+  for (const auto& [name, trigger] : triggers) {
+    if (firesForEveryUpdate(trigger, backfill_.tenantColumn)) {
+      if (trigger.row) {
+        firing.push_back(name);
+      }
+    } else if (watchesAnyOf(trigger, task.touchedColumns)) {
+      watchingTouched.push_back(name);
+    }
+  }
+  // A table without touched columns has no *Untouched statements: its statements touch nothing.
+  touchSourceColumns_ = watchingTouched.empty();
+  if (!watchingTouched.empty()) {
+    spdlog::info(
+        "backfill table={} triggers={} are declared UPDATE OF {} and fire for the backfill's "
+        "updates: its batches leave those columns out of their SET list, so that the triggers do "
+        "not fire, at the cost of slower batches where those columns are indexed",
+        task.table, api::joined(watchingTouched, ","), api::joined(task.touchedColumns, ","));
+  }
   // The triggers are the application's code: they name its tables as the application does.
   applicationSearchPath_.reset();
   if (firing.empty()) {
@@ -360,10 +408,7 @@ void BackfillRunner::logFiringTriggers(const plan::Step& step) {
   runWithRetries(step, session_, settings_, observer_, [&](pqxx::connection& connection, int) {
     applicationSearchPath_ = db::applicationSearchPath(connection);
   });
-  std::string names;
-  for (const auto& name : firing) {
-    names += (names.empty() ? "" : ",") + name;
-  }
+  const std::string names = api::joined(firing, ",");
   if (replica_) {
     spdlog::info(
         "backfill table={} triggers={} fire for the backfill's updates although batches run as "
@@ -496,8 +541,11 @@ bool BackfillRunner::batch(const plan::Step& step, const std::vector<std::string
       std::vector<std::string> updateParams = {backfill_.defaultTenantId};
       append(updateParams, cursor.lastKey);
       append(updateParams, lastKey);
-      const pqxx::result updated = tx.exec_params(first ? task.firstBatchSql : task.nextBatchSql,
-                                                  pqxx::prepare::make_dynamic_params(updateParams));
+      const std::string& sql =
+          touchSourceColumns_ ? (first ? task.firstBatchSql : task.nextBatchSql)
+                              : (first ? task.firstBatchSqlUntouched : task.nextBatchSqlUntouched);
+      const pqxx::result updated =
+          tx.exec_params(sql, pqxx::prepare::make_dynamic_params(updateParams));
       cursor.rowsDone += updated.empty() ? 0 : updated[0][0].as<std::int64_t>();
       cursor.rowsScanned += end[0][0].as<std::int64_t>();
       cursor.lastKey = lastKey;
@@ -524,7 +572,8 @@ std::int64_t BackfillRunner::sweep(const plan::Step& step, int size) {
     takeParentMoveLock(tx, task);
     BackfillCursor cursor = ledger_.cursor(tx, task.table).value_or(BackfillCursor{});
     const pqxx::result result =
-        tx.exec_params(task.sweepSql, std::to_string(std::max(1, size)), backfill_.defaultTenantId);
+        tx.exec_params(touchSourceColumns_ ? task.sweepSql : task.sweepSqlUntouched,
+                       std::to_string(std::max(1, size)), backfill_.defaultTenantId);
     updated = result.empty() || result[0][0].is_null() ? 0 : result[0][0].as<std::int64_t>();
     cursor.rowsDone += updated;
     if (task.keyColumns.empty()) {

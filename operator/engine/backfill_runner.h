@@ -83,10 +83,11 @@ class BackfillRunner {
   // application role (the latency probe runs as that role).
   void requireProbeRole(const plan::Step& step);
   void takeBaseline(const plan::Step& step);
-  // Logs the application's triggers that the table's batches fire; when there are any, the
+  // Logs the application's row triggers that the table's batches fire; when there are any, the
   // batches run with the application's search_path (db::applicationSearchPath), so that they find
-  // what they name.
-  void logFiringTriggers(const plan::Step& step);
+  // what they name. Decides touchSourceColumns_: not when a trigger that fires in this session's
+  // mode is declared UPDATE OF one of the task's touchedColumns.
+  void inspectTriggers(const plan::Step& step);
   // Statistics of the tenant column, which the schema phase added after the table's last
   // ANALYZE: without them the planner takes `tenant_id IS NULL` for a handful of rows and joins a
   // batch's rows to the parents it locks by a nested loop over all of them, quadratic in the
@@ -128,6 +129,9 @@ class BackfillRunner {
   bool lagHiddenWarned_ = false;
   // Of the table being backfilled, when its batches fire application triggers.
   std::optional<std::string> applicationSearchPath_;
+  // Whether batches run the task's statements, which set BackfillTask::touchedColumns to
+  // themselves, or (false) their *Untouched forms (inspectTriggers).
+  bool touchSourceColumns_ = true;
   std::unique_ptr<BackfillWatch> watch_;
   std::optional<analysis::Baseline> baseline_;
   std::unique_ptr<analysis::ThrottleController> throttle_;

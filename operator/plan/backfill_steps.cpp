@@ -1,5 +1,7 @@
 #include "plan/backfill_steps.h"
 
+#include <algorithm>
+
 #include "plan/catalog_checks.h"
 #include "plan/sql_identifier.h"
 #include "plan/tenant_expression.h"
@@ -97,6 +99,39 @@ std::string childRowsWithoutTenant(const PlanContext& ctx, const PlannedTable& p
          keyRange(*pt.table, "s", withCursor, 2) + " AND s." + ctx.column() + " IS NULL";
 }
 
+// The tenant source's columns that a batch may set to themselves (BackfillTask::touchedColumns):
+// not generated or identity columns (they cannot be set), nor partition-key columns.
+std::vector<std::string> touchableSourceColumns(const PlanContext& ctx, const PlannedTable& pt) {
+  std::vector<std::string> source;
+  if (pt.kind == Kind::Parent) {
+    source = pt.via;
+  } else if (pt.kind == Kind::Column) {
+    source = {pt.column};
+  }
+  std::vector<std::string> touched;
+  for (const auto& name : source) {
+    const Column* column = pt.table->findColumn(name);
+    const auto& partitionKey = pt.table->partitionKey;
+    if (column != nullptr && !column->generated && !column->identity &&
+        name != ctx.spec.tenant.column &&
+        std::find(partitionKey.begin(), partitionKey.end(), name) == partitionKey.end() &&
+        std::find(touched.begin(), touched.end(), name) == touched.end()) {
+      touched.push_back(name);
+    }
+  }
+  return touched;
+}
+
+// `, "c" = t."c"` for each column: assignments that change nothing but the statement's set of
+// updated columns.
+std::string touches(const std::vector<std::string>& columns) {
+  std::string out;
+  for (const auto& column : columns) {
+    out += ", " + quoteIdent(column) + " = t." + quoteIdent(column);
+  }
+  return out;
+}
+
 // Fills the NULL tenant ids of the keys in (cursor, the batch's last key]. A parent's tenant
 // comes through a join when every row is known to have its parent (a hash join over the parent
 // instead of one index lookup per row: measured, BENCHMARKS.md), else through derivedTenant's
@@ -106,21 +141,25 @@ std::string childRowsWithoutTenant(const PlanContext& ctx, const PlannedTable& p
 // statement runs is re-checked by PostgreSQL on its new version: with the join, a row whose
 // parent key changed no longer joins and stays NULL for the sweep; with the lookup, the new
 // parent's tenant is taken. Either way each row gets exactly what derivedTenant describes.
-std::string batchSql(const PlanContext& ctx, const PlannedTable& pt, bool withCursor) {
+// `touched`: BackfillTask::touchedColumns, or none.
+std::string batchSql(const PlanContext& ctx, const PlannedTable& pt, bool withCursor,
+                     const std::vector<std::string>& touched) {
   const std::string range = keyRange(*pt.table, "t", withCursor, 2);
   std::string update = "UPDATE " + ctx.qualifiedName(pt.name()) + " t SET " + ctx.column() + " = ";
   if (parentGuaranteed(pt)) {
     const ParentJoin join =
         parentJoinOf(ctx, pt, "t", "$1", childRowsWithoutTenant(ctx, pt, withCursor));
-    update += join.tenant + " FROM " + join.from + range + " AND " + join.condition;
+    update +=
+        join.tenant + touches(touched) + " FROM " + join.from + range + " AND " + join.condition;
   } else {
-    update += derivedTenant(ctx, pt, "t", "$1") + range;
+    update += derivedTenant(ctx, pt, "t", "$1") + touches(touched) + range;
   }
   return "WITH updated AS (" + update + " AND t." + ctx.column() +
          " IS NULL RETURNING 1) SELECT count(*)::bigint AS updated FROM updated";
 }
 
-std::string sweepSql(const PlanContext& ctx, const PlannedTable& pt) {
+std::string sweepSql(const PlanContext& ctx, const PlannedTable& pt,
+                     const std::vector<std::string>& touched) {
   const std::string qtable = ctx.qualifiedName(pt.name());
   const std::string nullRows =
       " FROM " + qtable + " s WHERE s." + ctx.column() + " IS NULL LIMIT $1::bigint";
@@ -130,8 +169,8 @@ std::string sweepSql(const PlanContext& ctx, const PlannedTable& pt) {
       pt.table->partitioned ? "(t.tableoid, t.ctid) IN (SELECT s.tableoid, s.ctid" + nullRows + ")"
                             : "t.ctid = ANY (ARRAY(SELECT s.ctid" + nullRows + "))";
   return "WITH updated AS (UPDATE " + qtable + " t SET " + ctx.column() + " = " +
-         derivedTenant(ctx, pt, "t", "$2") + " WHERE " + match + " AND t." + ctx.column() +
-         " IS NULL RETURNING 1) SELECT count(*)::bigint AS updated FROM updated";
+         derivedTenant(ctx, pt, "t", "$2") + touches(touched) + " WHERE " + match + " AND t." +
+         ctx.column() + " IS NULL RETURNING 1) SELECT count(*)::bigint AS updated FROM updated";
 }
 
 Step backfillStep(const PlanContext& ctx, const PlannedTable& pt) {
@@ -152,10 +191,20 @@ Step backfillStep(const PlanContext& ctx, const PlannedTable& pt) {
                          " LIMIT 1";
     task.firstBatchEndSql = batchEndSql(ctx, pt, false);
     task.nextBatchEndSql = batchEndSql(ctx, pt, true);
-    task.firstBatchSql = batchSql(ctx, pt, false);
-    task.nextBatchSql = batchSql(ctx, pt, true);
   }
-  task.sweepSql = sweepSql(ctx, pt);
+  task.touchedColumns = touchableSourceColumns(ctx, pt);
+  if (!task.keyColumns.empty()) {
+    task.firstBatchSql = batchSql(ctx, pt, false, task.touchedColumns);
+    task.nextBatchSql = batchSql(ctx, pt, true, task.touchedColumns);
+  }
+  task.sweepSql = sweepSql(ctx, pt, task.touchedColumns);
+  if (!task.touchedColumns.empty()) {
+    if (!task.keyColumns.empty()) {
+      task.firstBatchSqlUntouched = batchSql(ctx, pt, false, {});
+      task.nextBatchSqlUntouched = batchSql(ctx, pt, true, {});
+    }
+    task.sweepSqlUntouched = sweepSql(ctx, pt, {});
+  }
   if (pt.kind == Kind::Parent) {
     task.parentMoveLock = tenantMoveLockKey(ctx, pt.parent);
   }

@@ -149,6 +149,12 @@ std::string Step::checksum() const {
     hash.add(backfill->sweepSql);
     hash.add(backfill->firstBatchEndSql);
     hash.add(backfill->nextBatchEndSql);
+    for (const auto& column : backfill->touchedColumns) {
+      hash.add("touched " + column);
+    }
+    hash.add(backfill->firstBatchSqlUntouched);
+    hash.add(backfill->nextBatchSqlUntouched);
+    hash.add(backfill->sweepSqlUntouched);
     if (backfill->parentMoveLock) {
       hash.add("parent-move-lock " + std::to_string(*backfill->parentMoveLock));
     }

@@ -89,6 +89,20 @@ struct BackfillTask {
   std::string firstBatchSql;
   std::string nextBatchSql;
   std::string sweepSql;
+  // The tenant source's columns of the table (the parent's foreign key, or the column the tenant
+  // comes from) that the three statements above also set to themselves (`"user_id" =
+  // t."user_id"`). PostgreSQL then does not pass its indexes the "unchanged key" hint, whose
+  // bottom-up deletion otherwise runs on nearly every insert into an index in random order (a
+  // foreign key's) once earlier batches' old row versions are dead: 2 to 3 times the cost of a
+  // row (measured, BENCHMARKS.md). Empty when no column qualifies (generated, identity and
+  // partition-key columns never do).
+  std::vector<std::string> touchedColumns;
+  // The three statements without that, for a table where a trigger that fires for the backfill's
+  // updates is declared UPDATE OF one of touchedColumns: setting them would fire it. The runner
+  // checks before the step. Empty when touchedColumns is.
+  std::string firstBatchSqlUntouched;
+  std::string nextBatchSqlUntouched;
+  std::string sweepSqlUntouched;
   std::int64_t estimatedRows = 0;
   // For a table whose tenant comes from its parent: the second half of the advisory lock key
   // (with kTenantMoveLockClass) every batch and sweep takes exclusively before its statement, so

@@ -114,5 +114,59 @@ TEST(BackfillTriggers, WithoutThePrivilegeTheyFireAsBeforeAndTheRunnerWarnsOnce)
   }));
 }
 
+// pets take their owner's tenant; their batches set owner_id to itself (BackfillTask::
+// touchedColumns), which would fire a trigger declared UPDATE OF owner_id. The ENABLE ALWAYS
+// one fires as replica too: the runner sees it and leaves owner_id out of the SET list.
+constexpr const char* kOwnerSchema = R"sql(
+CREATE TABLE owners (id bigint PRIMARY KEY, name text NOT NULL);
+CREATE TABLE pets (id bigint PRIMARY KEY, owner_id bigint NOT NULL REFERENCES owners,
+                   name text NOT NULL);
+CREATE INDEX pets_owner_id_idx ON pets (owner_id);
+CREATE TABLE owner_changes (pet_id bigint NOT NULL, old_owner bigint, new_owner bigint);
+CREATE FUNCTION owner_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN INSERT INTO owner_changes VALUES (NEW.id, OLD.owner_id, NEW.owner_id); RETURN NULL; END $$;
+CREATE TRIGGER pets_owner_changed AFTER UPDATE OF owner_id ON pets FOR EACH ROW
+  EXECUTE FUNCTION owner_changed();
+ALTER TABLE pets ENABLE ALWAYS TRIGGER pets_owner_changed;
+INSERT INTO owners SELECT g, 'owner ' || g FROM generate_series(1, 20) g;
+INSERT INTO pets SELECT g, 1 + g % 20, 'pet ' || g FROM generate_series(1, 300) g;
+GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO APP_ROLE;
+)sql";
+
+constexpr const char* kOwnerSpec = R"(  tables:
+    - name: owners
+    - name: pets
+      from: {parent: owners, via: owner_id}
+  exclude: [owner_changes]
+  backfill: {batchSize: 64, throttle: {enabled: false}}
+)";
+
+TEST(BackfillTriggers, ATriggerOnTheParentKeyDoesNotFireForTheBackfillsUpdates) {
+  testing::ConvertedDatabase database("trig_owner", kOwnerSchema, kOwnerSpec);
+  ASSERT_EQ(database.step("backfill/pets").backfill->touchedColumns,
+            std::vector<std::string>{"owner_id"});
+  auto sink = std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(1000);
+  auto previous = spdlog::default_logger();
+  spdlog::set_default_logger(std::make_shared<spdlog::logger>("test", sink));
+  SilentObserver silent;
+  Engine engine(database.url, database.migration, silent);
+  RunOptions options;
+  options.until = plan::Phase::Backfill;
+  engine.run(options);
+  spdlog::set_default_logger(previous);
+
+  EXPECT_EQ(database.scalar("SELECT count(*) FROM pets WHERE tenant_id IS NULL"), "0");
+  EXPECT_EQ(database.scalar("SELECT count(*) FROM owner_changes"), "0")
+      << "the backfill fired the application's UPDATE OF owner_id trigger";
+  const auto logged = sink->last_formatted();
+  EXPECT_TRUE(std::any_of(logged.begin(), logged.end(), [](const std::string& line) {
+    return line.find("table=pets triggers=pets_owner_changed are declared UPDATE OF owner_id") !=
+           std::string::npos;
+  }));
+  // The application's own change of an owner still fires it.
+  database.exec("UPDATE pets SET owner_id = 2 WHERE id = 1");
+  EXPECT_EQ(database.scalar("SELECT count(*) FROM owner_changes"), "1");
+}
+
 }  // namespace
 }  // namespace tenantshift::engine

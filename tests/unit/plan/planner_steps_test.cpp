@@ -286,7 +286,8 @@ TEST(PlannerSteps, BackfillJoinsTheParentOnlyWhenEveryRowHasOne) {
   // The join reads only the batch's parents, in a subquery kept apart (hashed, not looked up
   // per row).
   EXPECT_TRUE(contains(joined,
-                       "SET \"tenant_id\" = COALESCE(p.\"tenant_id\", $1::uuid) FROM (SELECT "
+                       "SET \"tenant_id\" = COALESCE(p.\"tenant_id\", $1::uuid), \"user_id\" = "
+                       "t.\"user_id\" FROM (SELECT "
                        "p.\"id\", p.\"tenant_id\" FROM \"public\".\"users\" p WHERE (p.\"id\") IN "
                        "(SELECT s.\"user_id\" FROM \"public\".\"orders\" s WHERE"))
       << joined;
@@ -315,6 +316,57 @@ TEST(PlannerSteps, BackfillJoinsTheParentOnlyWhenEveryRowHasOne) {
                          "COALESCE((SELECT p.\"tenant_id\" FROM \"public\".\"users\" p "
                          "WHERE p.\"id\" = t.\"user_id\"), $1::uuid)"))
         << (nullable ? "nullable: " : "not validated: ") << looked;
+  }
+}
+
+// A batch sets the tenant source's columns to themselves, so that PostgreSQL does not run
+// bottom-up index deletion on their indexes (BackfillTask::touchedColumns); the runner keeps a
+// form without that for tables where a trigger watches those columns.
+TEST(PlannerSteps, BatchesSetTheTenantSourceToItselfAndKeepAFormWithout) {
+  const Plan plan = buildPlan(specFor(), shopCatalog());
+  const BackfillTask& orders = *plan.findStep("backfill/orders")->backfill;
+  EXPECT_EQ(orders.touchedColumns, std::vector<std::string>{"user_id"});
+  const std::string touch = ", \"user_id\" = t.\"user_id\"";
+  auto withoutTouch = [&](std::string sql) {
+    const auto at = sql.find(touch);
+    EXPECT_NE(at, std::string::npos) << sql;
+    if (at != std::string::npos) {
+      sql.erase(at, touch.size());
+    }
+    return sql;
+  };
+  EXPECT_TRUE(contains(orders.sweepSql, "$2::uuid)" + touch + " WHERE")) << orders.sweepSql;
+  // The forms without: the same statements, less the assignments.
+  EXPECT_EQ(withoutTouch(orders.firstBatchSql), orders.firstBatchSqlUntouched);
+  EXPECT_EQ(withoutTouch(orders.nextBatchSql), orders.nextBatchSqlUntouched);
+  EXPECT_EQ(withoutTouch(orders.sweepSql), orders.sweepSqlUntouched);
+
+  // A table that takes the default tenant has no source column, and no second form.
+  const BackfillTask& users = *plan.findStep("backfill/users")->backfill;
+  EXPECT_TRUE(users.touchedColumns.empty());
+  EXPECT_TRUE(users.nextBatchSqlUntouched.empty());
+  EXPECT_TRUE(users.sweepSqlUntouched.empty());
+
+  // Columns that cannot, or should not, be set to themselves are not touched.
+  for (const std::string kind : {"identity", "generated", "partition key"}) {
+    Catalog catalog = shopCatalog();
+    for (auto& table : catalog.tables) {
+      if (table.name != "orders") {
+        continue;
+      }
+      if (kind == "identity") {
+        table.columns[1].identity = true;  // user_id
+      } else if (kind == "generated") {
+        table.columns[1].generated = true;
+      } else {
+        table.partitionKey = {"user_id"};
+      }
+    }
+    const Plan other = buildPlan(specFor(), catalog);
+    const BackfillTask& task = *other.findStep("backfill/orders")->backfill;
+    EXPECT_TRUE(task.touchedColumns.empty()) << kind;
+    EXPECT_FALSE(contains(task.nextBatchSql, touch)) << kind << ": " << task.nextBatchSql;
+    EXPECT_FALSE(contains(task.sweepSql, touch)) << kind << ": " << task.sweepSql;
   }
 }
 

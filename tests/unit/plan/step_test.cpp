@@ -71,8 +71,9 @@ TEST(StepChecksum, CoversTheBackfillQueries) {
   Step a;
   a.id = "backfill/t";
   a.execution = Execution::Backfill;
-  a.backfill =
-      BackfillTask{"t", {"id"}, "bound", "first end", "next end", "first", "next", "sweep", 0, 7};
+  a.backfill = BackfillTask{
+      "t",     {"id"},      "bound",       "first end",  "next end",    "first", "next",
+      "sweep", {"user_id"}, "first plain", "next plain", "sweep plain", 0,       7};
   Step b = a;
   b.backfill->nextBatchSql = "next2";
   EXPECT_NE(a.checksum(), b.checksum());
@@ -86,6 +87,13 @@ TEST(StepChecksum, CoversTheBackfillQueries) {
   Step e = a;
   e.backfill->parentMoveLock.reset();
   EXPECT_NE(a.checksum(), e.checksum());
+  // The columns a batch sets to themselves, and the statements without them, are the step too.
+  Step f = a;
+  f.backfill->touchedColumns.clear();
+  EXPECT_NE(a.checksum(), f.checksum());
+  Step g = a;
+  g.backfill->sweepSqlUntouched = "sweep plain 2";
+  EXPECT_NE(a.checksum(), g.checksum());
 }
 
 TEST(Plan, FindsStepsByPhaseAndId) {
