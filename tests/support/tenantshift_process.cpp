@@ -119,6 +119,12 @@ void TenantshiftProcess::freeze() {
   }
 }
 
+void TenantshiftProcess::thaw() {
+  if (!status_) {
+    ::kill(pid_, SIGCONT);
+  }
+}
+
 int TenantshiftProcess::kill() {
   if (!status_) {
     ::kill(pid_, SIGKILL);

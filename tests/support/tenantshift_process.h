@@ -25,6 +25,8 @@ class TenantshiftProcess {
   int wait();
   // SIGSTOP: frozen, the child cannot react to anything until it is killed.
   void freeze();
+  // SIGCONT: a frozen child goes on.
+  void thaw();
   // SIGKILL, then reap; returns the status.
   int kill();
   std::string standardOutput() const;

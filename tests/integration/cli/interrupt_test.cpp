@@ -14,19 +14,54 @@ namespace {
 
 using tenantshift::testing::PostgresServer;
 
-// The ledger's backfill progress (0 while the ledger does not exist yet), and whether a
-// backfill step is still to do.
-std::int64_t backfilledRows(const std::string& url, bool* unfinished) {
-  *unfinished = false;
+// Whether the committed ledger shows the backfill midway: a table finished, and the step of
+// another one running with part of its rows done. One statement, so one snapshot.
+bool backfillMidway(const std::string& url) {
   if (queryInt(url,
                "SELECT count(*) FROM pg_class WHERE oid = "
                "to_regclass('tenantshift.backfill_cursor')") == 0) {
-    return 0;
+    return false;
   }
-  *unfinished = queryInt(url,
-                         "SELECT count(*) FROM tenantshift.step WHERE phase = 'backfill' "
-                         "AND state <> 'done'") > 0;
-  return queryInt(url, "SELECT coalesce(sum(rows_done), 0) FROM tenantshift.backfill_cursor");
+  return queryInt(url,
+                  "SELECT ((SELECT count(*) FROM tenantshift.step WHERE phase = 'backfill' "
+                  "AND state = 'running') = 1 "
+                  "AND EXISTS (SELECT FROM tenantshift.backfill_cursor WHERE finished) "
+                  "AND EXISTS (SELECT FROM tenantshift.backfill_cursor "
+                  "WHERE NOT finished AND rows_done > 0))::int") == 1;
+}
+
+// Once a frozen runner's last statement has ended, what is committed stays as it is until the
+// kill; a statement still running could yet commit.
+bool runnerStatementsEnded(const std::string& url) {
+  return waitUntil(
+      [&] {
+        return queryInt(url,
+                        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                        "AND application_name = 'tenantshift' AND state = 'active'") == 0;
+      },
+      std::chrono::seconds(30));
+}
+
+// Freezes `run` at a moment when the backfill is midway (see backfillMidway). Between two steps,
+// or between the check and the freeze, the ledger can move on: then the runner goes on and the
+// next moment is tried.
+void freezeMidBackfill(const std::string& url, TenantshiftProcess& run) {
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    const bool midway = waitUntil([&] { return backfillMidway(url) || run.poll().has_value(); },
+                                  std::chrono::seconds(180));
+    ASSERT_TRUE(midway) << "the backfill was never seen midway:\n" << run.output();
+    ASSERT_FALSE(run.poll().has_value())
+        << "the run ended before it could be killed in the backfill (make the data larger):\n"
+        << run.output();
+    run.freeze();
+    ASSERT_TRUE(runnerStatementsEnded(url)) << "a statement of the frozen runner is still active:\n"
+                                            << tenantshiftActivity(url);
+    if (backfillMidway(url)) {
+      return;
+    }
+    run.thaw();
+  }
+  FAIL() << "the backfill moved on between every check and the freeze:\n" << run.output();
 }
 
 void expectSameEndStateAsCleanRun(const std::string& url,
@@ -56,22 +91,10 @@ TEST(CliInterrupt, SigkillDuringBackfillThenRunAgain) {
   std::vector<std::string> finishedBeforeKill;  // "table=rows" of tables backfilled already
   {
     TenantshiftProcess run(url, {"run", "-f", manifest});
-    std::int64_t done = 0;
-    bool unfinished = false;
-    const bool midway = waitUntil(
-        [&] {
-          done = backfilledRows(url, &unfinished);
-          return (done >= 20000 && unfinished) || run.poll().has_value();
-        },
-        std::chrono::seconds(180));
-    ASSERT_TRUE(midway) << "backfill did not reach 20000 rows in time:\n" << run.output();
-    ASSERT_FALSE(run.poll().has_value())
-        << "the run ended before it could be killed in the backfill (make the data larger):\n"
-        << run.output();
-    run.freeze();
-    bool stillUnfinished = false;
-    const std::int64_t atKill = backfilledRows(url, &stillUnfinished);
-    EXPECT_TRUE(stillUnfinished) << "backfill finished before the kill; rows done " << atKill;
+    freezeMidBackfill(url, run);
+    if (::testing::Test::HasFatalFailure()) {
+      return;
+    }
     finishedBeforeKill =
         queryColumn(url,
                     "SELECT table_name || '=' || rows_done FROM tenantshift.backfill_cursor "
