@@ -18,6 +18,10 @@ constexpr int kQuietDecisionsToGrow = 5;
 // window); the application suffering from the backfill is over the limit window after window.
 constexpr int kWindowsOverToSlowDown = 2;
 constexpr int kMaxStepsUp = 3;
+// Windows within in a row before the level goes back down to the harmful one: at first, and at
+// most (doubling each time it had to be left again).
+constexpr int kFirstRetryWindows = 4;
+constexpr int kMaxRetryWindows = 64;
 constexpr double kStuckFactor = 10;
 constexpr double kStuckMinimumMillis = 100;
 
@@ -69,9 +73,20 @@ std::optional<ThrottleState> throttleStateFromString(std::string_view text) {
 
 ThrottleController::ThrottleController(const ThrottleSettings& settings,
                                        std::optional<Baseline> baseline, TimePoint start)
-    : settings_(settings), baseline_(baseline), lastChange_(start), judgedAfter_(start) {
+    : settings_(settings),
+      baseline_(baseline),
+      lastChange_(start),
+      judgedAfter_(start),
+      retryWindows_(kFirstRetryWindows) {
   settings_.maxLevel = std::max(1, settings_.maxLevel);
   settings_.windowSamples = std::max<std::size_t>(1, settings_.windowSamples);
+  if (baseline_) {
+    level_ = std::clamp(settings_.startLevel, 0, settings_.maxLevel);
+  }
+  if (level_ > 0) {
+    latencyReason_ = "slow start: one level faster per window of " +
+                     std::to_string(settings_.windowSamples) + " probe samples within the limit";
+  }
 }
 
 void ThrottleController::changeLevel(int level, TimePoint now) {
@@ -84,6 +99,20 @@ void ThrottleController::judgeFrom(TimePoint after, bool settle) {
   judgedAfter_ = after;
   settle_ = settle;
   windowsOver_ = 0;
+  windowsWithin_ = 0;
+}
+
+void ThrottleController::raise(int steps, TimePoint now) {
+  if (harmfulLevel_ && level_ <= *harmfulLevel_) {
+    // Back at (or below) the level that hurt before, and it hurts again: wait longer next time.
+    retryWindows_ = std::min(kMaxRetryWindows, retryWindows_ * 2);
+  }
+  harmfulLevel_ = level_;
+  changeLevel(std::min(settings_.maxLevel, level_ + steps), now);
+}
+
+int ThrottleController::windowsWithinToSpeedUp() const {
+  return harmfulLevel_ && level_ - 1 <= *harmfulLevel_ ? retryWindows_ : 1;
 }
 
 void ThrottleController::judgeLatency(const ThrottleInputs& inputs) {
@@ -117,7 +146,7 @@ void ThrottleController::judgeLatency(const ThrottleInputs& inputs) {
     const double running = millisBetween(*inputs.probeRunningSince, inputs.now);
     if (running > std::max(kStuckFactor * allowed, kStuckMinimumMillis) &&
         level_ < settings_.maxLevel) {
-      changeLevel(level_ + 1, inputs.now);
+      raise(1, inputs.now);
       latencyReason_ = "the latency probe has not answered for " + millisText(running) + " (" +
                        millisText(allowed) + " allowed)";
       return;
@@ -126,36 +155,62 @@ void ThrottleController::judgeLatency(const ThrottleInputs& inputs) {
   switch (judgement.verdict) {
     case Verdict::Insufficient:
       return;
-    case Verdict::Exceeded: {
+    case Verdict::Exceeded:
       latencyReason_ = "probe " + judgement.describe(*baseline_, settings_.latencyLimit);
-      if (++windowsOver_ < kWindowsOverToSlowDown) {
-        // Judged again on the next window of samples, none of them in this one.
-        judgedAfter_ = inputs.now;
-        settle_ = false;
-        latencyReason_ += " (" + std::to_string(windowsOver_) + " window in a row; slows down at " +
-                          std::to_string(kWindowsOverToSlowDown) + ")";
-        return;
-      }
-      int steps = 1;
-      if (std::isfinite(judgement.p99) && judgement.allowed > 0) {
-        steps += static_cast<int>(std::floor(std::log2(judgement.p99 / judgement.allowed)));
-      }
-      steps = std::clamp(steps, 1, kMaxStepsUp);
-      if (level_ < settings_.maxLevel) {
-        changeLevel(std::min(settings_.maxLevel, level_ + steps), inputs.now);
-      } else {
-        judgeFrom(inputs.now, false);
-      }
+      onExceeded(inputs, judgement.p99, judgement.allowed);
       return;
-    }
     case Verdict::Within:
       latencyReason_ = "probe " + judgement.describe(*baseline_, settings_.latencyLimit);
-      windowsOver_ = 0;
-      if (level_ > 0) {
-        changeLevel(level_ - 1, inputs.now);
-      }
+      onWithin(inputs);
       return;
   }
+}
+
+void ThrottleController::onExceeded(const ThrottleInputs& inputs, double p99, double allowed) {
+  windowsWithin_ = 0;
+  // At the level that hurt before, one window over is enough: it is known to hurt.
+  const bool knownHarmful = harmfulLevel_ && level_ <= *harmfulLevel_;
+  const int needed = knownHarmful ? 1 : kWindowsOverToSlowDown;
+  if (++windowsOver_ < needed) {
+    // Judged again on the next window of samples, none of them in this one.
+    judgedAfter_ = inputs.now;
+    settle_ = false;
+    latencyReason_ += " (" + std::to_string(windowsOver_) + " window in a row; slows down at " +
+                      std::to_string(needed) + ")";
+    return;
+  }
+  int steps = 1;
+  if (std::isfinite(p99) && allowed > 0) {
+    steps += static_cast<int>(std::floor(std::log2(p99 / allowed)));
+  }
+  steps = std::clamp(steps, 1, kMaxStepsUp);
+  if (level_ < settings_.maxLevel) {
+    raise(steps, inputs.now);
+  } else {
+    judgeFrom(inputs.now, false);
+  }
+}
+
+void ThrottleController::onWithin(const ThrottleInputs& inputs) {
+  windowsOver_ = 0;
+  if (harmfulLevel_ && level_ <= *harmfulLevel_) {
+    // A try at the harmful level held for a whole window: the application copes again.
+    harmfulLevel_.reset();
+    retryWindows_ = std::max(kFirstRetryWindows, retryWindows_ / 2);
+  }
+  if (level_ == 0) {
+    return;
+  }
+  const int needed = windowsWithinToSpeedUp();
+  if (++windowsWithin_ < needed) {
+    judgedAfter_ = inputs.now;
+    settle_ = false;
+    latencyReason_ += " (" + std::to_string(windowsWithin_) + " of " + std::to_string(needed) +
+                      " windows within before level " + std::to_string(level_ - 1) +
+                      ", which was over the limit, is tried again)";
+    return;
+  }
+  changeLevel(level_ - 1, inputs.now);
 }
 
 void ThrottleController::judgeLocks(const ThrottleInputs& inputs) {

@@ -37,6 +37,10 @@ struct ThrottleSettings {
   std::chrono::milliseconds lagRecheck{1000};  // pause between replication lag readings
   int minBatch = 100;
   int maxLevel = 8;
+  // The level before the first judgement. The backfill runner starts at maxLevel (slow start):
+  // until the probe has shown that the application stays within its limit, the backfill runs as
+  // slowly as it can, instead of at full speed for the windows a first slow-down takes.
+  int startLevel = 0;
 };
 
 // What the controller sees after a batch.
@@ -70,14 +74,21 @@ struct ThrottleDecision {
 //
 // Latency works on a level: 0 is full speed; level k >= 1 pauses 2^(k-2) times the last batch's
 // duration after each batch (0.5x, 1x, 2x, ... so the backfill's share of the time is 67%, 50%,
-// 33%, ...) and divides the batch size by 2^(k/2) (shorter row-lock holds). A p99 above the
-// allowed one in two windows in a row (the second of samples taken after the first was judged:
-// two outliers in one window of 100 are noise, a backfill that hurts the application hurts it
-// window after window) raises the level (by up to 3 when it is far above); a p99 within lowers it
-// by one: multiplicative decrease, gradual recovery. Either move needs `windowSamples` samples
-// taken after the previous move, not counting the first fifth of a window after it (the
-// application has not felt the move yet). A probe stuck for ten times the allowed p99 raises the
-// level at once.
+// 33%, ...) and divides the batch size by 2^(k/2) (shorter row-lock holds). It starts at
+// settings.startLevel. A p99 above the allowed one in two windows in a row (the second of samples
+// taken after the first was judged: two outliers in one window of 100 are noise, a backfill that
+// hurts the application hurts it window after window) raises the level (by up to 3 when it is
+// far above); a p99 within lowers it by one: multiplicative decrease, gradual recovery. Either
+// move needs `windowSamples` samples taken after the previous move, not counting the first fifth
+// of a window after it (the application has not felt the move yet). A probe stuck for ten times
+// the allowed p99 raises the level at once.
+// The controller remembers the level it last had to leave because the latency was over its
+// limit (the harmful level). Going back down to it takes several windows within in a row (4 at
+// first), and once there one window over is enough to leave it again. Each time it has to leave
+// it again, the windows it waits before the next try double (up to 64); each try that holds
+// halves them and forgets the harmful level. So a backfill that hurts the application one level
+// down spends a shrinking share of its time there, instead of the two thirds that moving down
+// after every good window would.
 // Lock waits at or above maxLockWait halve the batch size (no smaller than minBatch); five
 // decisions without them double it again. Replication lag above maxReplicationLag pauses the
 // backfill until the lag is below half of it.
@@ -92,8 +103,14 @@ class ThrottleController {
 
  private:
   void judgeLatency(const ThrottleInputs& inputs);
+  void onExceeded(const ThrottleInputs& inputs, double p99, double allowed);
+  void onWithin(const ThrottleInputs& inputs);
+  // Raises the level by `steps` (up to maxLevel): the level left is the harmful one.
+  void raise(int steps, TimePoint now);
   // Moves to `level` at `now`: later judgements use samples taken after it (settling first).
   void changeLevel(int level, TimePoint now);
+  // Within windows in a row needed at the current level before it moves one level down.
+  int windowsWithinToSpeedUp() const;
   // Later judgements use samples finished after `after` (skipping a settling fifth of a window
   // first when `settle`), and count windows over the limit from 0.
   void judgeFrom(TimePoint after, bool settle);
@@ -106,7 +123,10 @@ class ThrottleController {
   TimePoint judgedAfter_;  // latency judgements use samples finished after this
   bool settle_ = false;    // skip the first fifth of a window after judgedAfter_
   int windowsOver_ = 0;    // windows in a row over the limit
+  int windowsWithin_ = 0;  // windows in a row within it
   int level_ = 0;
+  std::optional<int> harmfulLevel_;  // the level last left because the latency was over
+  int retryWindows_;                 // windows within before going back down to harmfulLevel_
   bool pausedForLag_ = false;
   std::optional<int> lockCap_;
   int quietDecisions_ = 0;

@@ -94,6 +94,9 @@ BackfillSettings backfillSettingsFor(const api::MigrationSpec& spec,
     config.controller.maxPause = std::max(spec_.maxPause, backfill.pause);
     config.controller.lagRecheck = std::min(milliseconds(1000), config.controller.maxPause);
     config.controller.minBatch = backfill.minBatchSize;
+    // Slow start: full speed only once the probe has shown, window by window, that the
+    // application stays within its limit.
+    config.controller.startLevel = config.controller.maxLevel;
     config.probeSql = spec_.probe.sql;
     config.probeInterval = spec_.probe.interval;
     config.probeTimeout = spec_.probe.timeout;

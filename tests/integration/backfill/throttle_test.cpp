@@ -1,6 +1,7 @@
-// The closed loop on a real database: the latency probe is made slow, the backfill slows down
-// (pauses, batches no larger), the probe is made fast again, the backfill resumes at full speed,
-// and every row is filled. Slow twice over: its query (pg_sleep in the function it calls), and
+// The closed loop on a real database: the backfill starts slow and speeds up to full speed
+// while the probe is fast, the latency probe is made slow, the backfill slows down (pauses,
+// batches no larger), the probe is made fast again, the backfill resumes at full speed, and
+// every row is filled. Slow twice over: its query (pg_sleep in the function it calls), and
 // its commit (the row its durable write updates is locked, as a WAL flush stalls the
 // application's commits). Nothing here measures time: the test waits for the probe's samples,
 // and asserts on the direction of the throttle's decisions, not on its levels.
@@ -66,8 +67,9 @@ constexpr const char* kSpec = R"yaml(  tables:
       maxLockWait: 0ms
 )yaml";
 
-// Runs the backfill of items; after its third batch, `slow()` makes the probe slow until the
-// backfill has slowed down, then `fast()` makes it fast again; checks both turns and the end.
+// Runs the backfill of items; once it has sped up from its slow start to full speed, after its
+// third batch at full speed, `slow()` makes the probe slow until the backfill has slowed down,
+// then `fast()` makes it fast again; checks the three turns and the end.
 void expectSlowsDownAndRecovers(testing::ConvertedDatabase& database,
                                 const std::function<void()>& slow,
                                 const std::function<void()>& fast) {
@@ -89,8 +91,9 @@ void expectSlowsDownAndRecovers(testing::ConvertedDatabase& database,
   settings.sleep = [&](std::chrono::milliseconds pause) { pauses.push_back(pause); };
   settings.random = [] { return 0.5; };
 
-  enum class Phase { Fast, Slow, Recovering, Recovered };
-  Phase phase = Phase::Fast;
+  enum class Phase { Starting, Fast, Slow, Recovering, Recovered };
+  Phase phase = Phase::Starting;
+  std::size_t fastFrom = 0;       // first report at full speed after the slow start
   std::size_t slowedFrom = 0;     // first report while the probe was slow and the backfill slowed
   std::size_t recoveredFrom = 0;  // first report at full speed again
   std::size_t pausesBeforeSlow = 0;
@@ -99,6 +102,15 @@ void expectSlowsDownAndRecovers(testing::ConvertedDatabase& database,
   progressLog.onBatch = [&](const BackfillProgress& progress) {
     ++batches;
     switch (phase) {
+      case Phase::Starting:
+        if (progress.state == ThrottleState::Running) {
+          fastFrom = progressLog.reports.size() - 1;
+          batches = 1;
+          phase = Phase::Fast;
+        } else {
+          awaitSamples(12);  // one level faster per window of fast samples
+        }
+        break;
       case Phase::Fast:
         if (batches == 3) {
           slow();
@@ -137,12 +149,20 @@ void expectSlowsDownAndRecovers(testing::ConvertedDatabase& database,
   EXPECT_EQ(runner.run(database.step("backfill/items")), 3000);
 
   ASSERT_EQ(phase, Phase::Recovered) << "the backfill did not slow down and recover in time";
+  ASSERT_GT(slowedFrom, fastFrom);
   ASSERT_GT(recoveredFrom, slowedFrom);
   // It took a baseline first.
   EXPECT_EQ(progressLog.reports.front().state, ThrottleState::Measuring);
-  // Before the probe was slow: full speed, batches of 30.
-  EXPECT_EQ(progressLog.reports[1].state, ThrottleState::Running);
-  EXPECT_EQ(progressLog.reports[1].batchSize, 30);
+  // Then it started slow: the slowest level, batches of 30 / 16 (no fewer than minBatchSize).
+  const BackfillProgress& start = progressLog.reports[1];
+  EXPECT_EQ(start.state, ThrottleState::Slowed);
+  EXPECT_EQ(start.batchSize, 5);
+  EXPECT_NE(start.reason.find("slow start"), std::string::npos) << start.reason;
+  EXPECT_NE(start.reason.find("level 8 of 8"), std::string::npos) << start.reason;
+  // Sped up while the probe was fast, then ran at full speed, batches of 30.
+  ASSERT_GT(fastFrom, 1u) << "never reached full speed after the slow start";
+  EXPECT_EQ(progressLog.reports[fastFrom].batchSize, 30);
+  EXPECT_EQ(progressLog.reports[fastFrom].pause, 0ms);
   // Slowed: batches no larger and a pause after every batch, for a reason that names the probe.
   const BackfillProgress& slowed = progressLog.reports[slowedFrom];
   EXPECT_LE(slowed.batchSize, 30);

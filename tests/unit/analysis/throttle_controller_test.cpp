@@ -116,16 +116,132 @@ TEST(ThrottleController, SlowsDownWhenTheLatencyRisesAndRecoversWhenItFalls) {
   EXPECT_EQ(levels, (std::vector<int>{1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2}));
   EXPECT_EQ(slowed.pause, 200ms);
   EXPECT_EQ(slowed.batchSize, 10000);
-  // It recovers: one level down per window of good samples, back to full speed.
+  // It recovers, one level down at a time. Level 1 is the one it last had to leave (it hurt), so
+  // it goes back there only after 4 windows within in a row (the first with its settling fifth:
+  // 6 + 5 + 5 + 5 batches). The try holds for a window (6 batches): level 1 is forgotten as
+  // harmful, and the next window within would be full speed; this one already is.
   levels.clear();
-  for (int i = 0; i < 12; ++i) {
-    levels.push_back(run.batch(2.0).level);
+  ThrottleDecision waiting;
+  for (int i = 0; i < 27; ++i) {
+    const ThrottleDecision decision = run.batch(2.0);
+    levels.push_back(decision.level);
+    if (i == 5) {
+      waiting = decision;
+    }
   }
-  EXPECT_EQ(levels, (std::vector<int>{2, 2, 2, 2, 2, 1, 1, 1, 1, 1, 1, 0}));
+  std::vector<int> expected(20, 2);
+  expected.insert(expected.end(), 6, 1);
+  expected.push_back(0);
+  EXPECT_EQ(levels, expected);
+  EXPECT_NE(waiting.reason.find("(1 of 4 windows within before level 1, which was over the limit, "
+                                "is tried again)"),
+            std::string::npos)
+      << waiting.reason;
   const ThrottleDecision recovered = run.batch(2.0);
   EXPECT_EQ(recovered.state, ThrottleState::Running);
   EXPECT_EQ(recovered.pause, 0ms);
   EXPECT_EQ(recovered.batchSize, 20000);
+}
+
+TEST(ThrottleController, StartsSlowAndSpeedsUpOneLevelPerWindowWithin) {
+  ThrottleSettings s = settings();
+  s.startLevel = 8;
+  Recording run(s);
+  // Before any sample: the slowest level.
+  const ThrottleDecision first = run.decide();
+  EXPECT_EQ(first.state, ThrottleState::Slowed);
+  EXPECT_EQ(first.level, 8);
+  EXPECT_EQ(first.batchSize, 1250);  // 20000 / 16
+  EXPECT_EQ(first.reason,
+            "slow start: one level faster per window of 50 probe samples within the limit; level "
+            "8 of 8: pauses 64x the batch time, batches 1/16 size");
+  // Healthy samples: one level faster per window (5 batches; 6 with the settling fifth after
+  // each change, the baseline's samples are the start's).
+  std::vector<int> levels;
+  for (int i = 0; i < 47; ++i) {
+    levels.push_back(run.batch(2.0).level);
+  }
+  std::vector<int> expected(4, 8);
+  for (int level = 7; level > 0; --level) {
+    expected.insert(expected.end(), 6, level);
+  }
+  expected.push_back(0);
+  EXPECT_EQ(levels, expected);
+  EXPECT_EQ(run.batch(2.0).state, ThrottleState::Running);
+}
+
+TEST(ThrottleController, WithoutABaselineThereIsNoSlowStart) {
+  ThrottleSettings s = settings();
+  s.startLevel = 8;
+  Recording run(s, std::nullopt);
+  const ThrottleDecision decision = run.decide();
+  EXPECT_EQ(decision.state, ThrottleState::Running);
+  EXPECT_EQ(decision.level, 0);
+}
+
+// An application that the backfill hurts at level 1 and below (its probe at 3 ms against 2.2 ms
+// allowed) and not at level 2 and above: the controller settles at level 2 and goes back to
+// level 1 less and less often.
+TEST(ThrottleController, TriesALevelThatHurtAgainLessAndLessOften) {
+  Recording run(settings());
+  int level = 0;
+  // Full speed hurts: two windows over at level 0, then two at level 1, and level 2 is reached.
+  int batch = 0;
+  for (; level < 2; ++batch) {
+    ASSERT_LT(batch, 30) << "level 2 not reached";
+    level = run.batch(3.0).level;
+  }
+  std::vector<int> batchesBetweenTries;  // batches at level 2 before each try of level 1
+  int atTwo = 0;
+  int atOneOrBelow = 0;
+  for (int i = 0; i < 1200; ++i) {
+    const int previous = level;
+    level = run.batch(level <= 1 ? 3.0 : 2.0).level;
+    ASSERT_LE(level, 2) << "batch " << i;
+    ASSERT_GE(level, 1) << "batch " << i;
+    // Batches run at the level of the decision before them.
+    if (previous <= 1) {
+      ++atOneOrBelow;
+    } else {
+      ++atTwo;
+    }
+    if (previous == 2 && level == 1) {
+      batchesBetweenTries.push_back(atTwo);
+      atTwo = 0;
+    }
+  }
+  // Windows of 50 samples within before each try: 4, 8, 16, 32, then 64 at most. A window is 5
+  // batches, and the settling fifth after the change one more.
+  ASSERT_GE(batchesBetweenTries.size(), 5u);
+  EXPECT_EQ(batchesBetweenTries[0], 1 + 5 * 4);
+  EXPECT_EQ(batchesBetweenTries[1], 1 + 5 * 8);
+  EXPECT_EQ(batchesBetweenTries[2], 1 + 5 * 16);
+  EXPECT_EQ(batchesBetweenTries[3], 1 + 5 * 32);
+  for (std::size_t i = 4; i < batchesBetweenTries.size(); ++i) {
+    EXPECT_EQ(batchesBetweenTries[i], 1 + 5 * 64) << "try " << i;
+  }
+  // Each try lasts one window, with its settling fifth (the level is known to hurt: one window
+  // over is enough): 6 batches a try, against 2 windows over and 1 within per cycle before.
+  EXPECT_EQ(atOneOrBelow, 6 * static_cast<int>(batchesBetweenTries.size()));
+  EXPECT_LT(atOneOrBelow * 20, 1200) << atOneOrBelow << " batches at level 1";
+}
+
+// When the application copes again, the try holds and the controller goes back to full speed.
+TEST(ThrottleController, ATryThatHoldsForgetsTheLevelThatHurt) {
+  Recording run(settings());
+  ThrottleDecision decision;
+  for (int i = 0; i < 10; ++i) {
+    decision = run.batch(3.0);  // over the limit: 0 -> 1 after two windows
+  }
+  ASSERT_EQ(decision.level, 1);
+  std::vector<int> levels;
+  for (int i = 0; i < 40; ++i) {
+    levels.push_back(run.batch(2.0).level);
+  }
+  // Level 0 hurt: 4 windows within at level 1 before trying it (21 batches), then full speed.
+  EXPECT_EQ(levels[19], 1);
+  EXPECT_EQ(levels[20], 0);
+  EXPECT_EQ(levels.back(), 0);
 }
 
 TEST(ThrottleController, TwoOutliersInAWindowOfAHundredAreNotASlowDown) {
