@@ -68,6 +68,13 @@ FailureKind classifyFailure(const std::exception& error) {
   if (state == "55P03" || state == "40P01" || state == "40001") {
     return FailureKind::Contention;
   }
+  // 08P01 (protocol violation) on a connection that is still open: the server refused a message
+  // tenantshift sent (a statement bound with the wrong number of parameters). Sending it again
+  // gets the same answer; it is a bug to report, not a connection to reopen. (A server that
+  // closes the connection reports it as lost: pqxx::broken_connection, above.)
+  if (state == "08P01") {
+    return FailureKind::Fatal;
+  }
   // Class 08: connection exceptions reported by the server; 57P01: admin shutdown.
   if (state.rfind("08", 0) == 0 || state == "57P01") {
     return FailureKind::ConnectionLost;

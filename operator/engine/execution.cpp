@@ -93,6 +93,14 @@ void runWithRetries(const plan::Step& step, Session& session, const ExecutionSet
       return;
     } catch (const pqxx::failure& error) {
       const FailureKind kind = classifyFailure(error);
+      if (kind == FailureKind::ConnectionLost && session.isOpen() &&
+          dynamic_cast<const pqxx::broken_connection*>(&error) != nullptr) {
+        // libpqxx 6 reports every SQLSTATE of class 08 as broken_connection, without the code.
+        // On a connection that is still open, that is the server refusing a message tenantshift
+        // sent (08P01, a statement bound with the wrong number of parameters): sending it again
+        // gets the same answer.
+        throw pqxx::sql_error(error.what(), "", "08P01");
+      }
       if (kind == FailureKind::ConnectionLost || kind == FailureKind::InDoubt) {
         session.reset();
       }

@@ -60,6 +60,8 @@ class Session {
   explicit Session(ConnectionFactory factory) : factory_(std::move(factory)) {}
   pqxx::connection& connection();
   void reset() { connection_.reset(); }
+  // Whether the session holds a connection that is still open.
+  bool isOpen() const { return connection_ && connection_->is_open(); }
   // Opens another connection to the same database (for a watcher on the side).
   const ConnectionFactory& factory() const { return factory_; }
 

@@ -30,7 +30,13 @@ TEST(ClassifyFailure, RetriesContentionAndConnectionLossOnly) {
             FailureKind::Contention);
   EXPECT_EQ(classifyFailure(pqxx::sql_error("gone", "SELECT", "57P01")),
             FailureKind::ConnectionLost);
+  EXPECT_EQ(classifyFailure(pqxx::sql_error("terminated", "SELECT", "08006")),
+            FailureKind::ConnectionLost);
   EXPECT_EQ(classifyFailure(pqxx::broken_connection("closed")), FailureKind::ConnectionLost);
+  // A protocol violation is the server refusing what tenantshift sent: not retried.
+  EXPECT_EQ(
+      classifyFailure(pqxx::sql_error("bind message supplies 2 parameters", "SELECT", "08P01")),
+      FailureKind::Fatal);
   EXPECT_EQ(classifyFailure(pqxx::in_doubt_error("commit?")), FailureKind::InDoubt);
   EXPECT_EQ(classifyFailure(pqxx::sql_error("no table", "ALTER", "42P01")), FailureKind::Fatal);
   EXPECT_EQ(classifyFailure(std::runtime_error("other")), FailureKind::Fatal);
