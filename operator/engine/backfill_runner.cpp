@@ -544,9 +544,8 @@ bool BackfillRunner::batch(const plan::Step& step, const std::vector<std::string
       std::vector<std::string> updateParams = {backfill_.defaultTenantId};
       append(updateParams, cursor.lastKey);
       append(updateParams, lastKey);
-      const std::string& sql =
-          touchSourceColumns_ ? (first ? task.firstBatchSql : task.nextBatchSql)
-                              : (first ? task.firstBatchSqlUntouched : task.nextBatchSqlUntouched);
+      const std::string& sql = first ? inMode(task.firstBatchSql, task.firstBatchSqlUntouched)
+                                     : inMode(task.nextBatchSql, task.nextBatchSqlUntouched);
       const pqxx::result updated =
           tx.exec_params(sql, pqxx::prepare::make_dynamic_params(updateParams));
       cursor.rowsDone += updated.empty() ? 0 : updated[0][0].as<std::int64_t>();
@@ -575,7 +574,7 @@ std::int64_t BackfillRunner::sweep(const plan::Step& step, int size) {
     takeParentMoveLock(tx, task);
     BackfillCursor cursor = ledger_.cursor(tx, task.table).value_or(BackfillCursor{});
     const pqxx::result result =
-        tx.exec_params(touchSourceColumns_ ? task.sweepSql : task.sweepSqlUntouched,
+        tx.exec_params(inMode(task.sweepSql, task.sweepSqlUntouched),
                        std::to_string(std::max(1, size)), backfill_.defaultTenantId);
     updated = result.empty() || result[0][0].is_null() ? 0 : result[0][0].as<std::int64_t>();
     cursor.rowsDone += updated;

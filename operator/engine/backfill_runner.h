@@ -100,6 +100,11 @@ class BackfillRunner {
   bool batch(const plan::Step& step, const std::vector<std::string>& bound, int size);
   // One sweep statement of at most `size` rows; returns the rows it updated.
   std::int64_t sweep(const plan::Step& step, int size);
+  // Of a statement's two forms in the plan, the one this table's batches run: `touching` sets
+  // the tenant source's columns to themselves, `untouched` does not (touchSourceColumns_).
+  const std::string& inMode(const std::string& touching, const std::string& untouched) const {
+    return touchSourceColumns_ ? touching : untouched;
+  }
   // The statement that gives a batch's transaction its settings, and running it.
   std::string batchSettingsSql() const;
   // The parent's tenant-move lock, for a table whose tenant comes from its parent.
