@@ -30,10 +30,12 @@ const std::string* templateFor(const PlanContext& ctx, const std::string& column
   return nullptr;
 }
 
-// The id spelled in letters: digits as a-j, a uuid's hex letters a-f as k-p, dashes dropped. One
-// letter per character, so distinct ids stay distinct.
+// The id spelled in letters: digits as a-j, a uuid's hex letters a-f as k-p, a uuid's dashes
+// dropped (they are at the same places in every uuid), a negative bigint's minus sign as q. One
+// letter per character otherwise, so distinct ids stay distinct (-42 is qec, 42 is ec).
 std::string idLetters(const std::string& idText) {
-  return "pg_catalog.translate(" + idText + ", '0123456789abcdef-', 'abcdefghijklmnop')";
+  return "pg_catalog.translate(pg_catalog.regexp_replace(" + idText +
+         ", '^-', 'q'), '0123456789abcdef-', 'abcdefghijklmnop')";
 }
 
 // A value template as a text expression: its literal parts quoted, {id} and {id:letters} the id.

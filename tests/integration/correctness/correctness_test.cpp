@@ -415,6 +415,9 @@ TEST_F(Correctness, ATenantsCheckIsRefusedBeforeAnyChangeAndNewTenantRowSatisfie
   EXPECT_EQ(asApp("INSERT INTO stores VALUES (10, 42)"), "");
   EXPECT_EQ(scalar("SELECT slug || '|' || name || '|' || plan FROM orgs WHERE id = 42"),
             "orgec|Org 42|gold");
+  // A negative id keeps its sign in letters: its slug is not 42's.
+  EXPECT_EQ(asApp("INSERT INTO stores VALUES (11, -42)"), "");
+  EXPECT_EQ(scalar("SELECT slug || '|' || name FROM orgs WHERE id = -42"), "orgqec|Org -42");
   run(filled);
   EXPECT_EQ(scalar("SELECT org_id FROM stores WHERE id = 10"), "42");
 }
