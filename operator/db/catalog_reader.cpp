@@ -408,19 +408,28 @@ class Reader {
 
   void readTriggers() {
     // The application's own row triggers; tenantshift's triggers are not the application's.
+    // Their functions, named with their schema (this session's search_path is pg_catalog's).
     auto rows = tx_.exec_params(std::string(kSchemaTables) + R"sql(
-      SELECT t.tgrelid::bigint, t.tgname, t.tgenabled::text
+      SELECT t.tgrelid::bigint, t.tgname, t.tgenabled::text, (t.tgtype & 4) <> 0,
+             t.tgfoid::pg_catalog.regprocedure::text, pg_catalog.pg_get_userbyid(p.proowner),
+             EXISTS (SELECT FROM pg_catalog.pg_roles r WHERE r.rolname = $3
+                        AND pg_catalog.pg_has_role(r.oid, p.proowner, 'MEMBER'))
         FROM schema_tables s
         JOIN pg_catalog.pg_trigger t ON t.tgrelid = s.oid
+        JOIN pg_catalog.pg_proc p ON p.oid = t.tgfoid
        WHERE NOT t.tgisinternal AND t.tgname <> ALL ($2::name[]) AND t.tgparentid = 0
        ORDER BY t.tgrelid, t.tgname
     )sql",
-                                schema_, plan::ownTriggerNamesArray());
+                                schema_, plan::ownTriggerNamesArray(), appRole_);
     for (const auto& row : rows) {
       plan::Trigger trigger;
       trigger.name = row[1].as<std::string>();
       const std::string enabled = row[2].as<std::string>();
       trigger.enabled = enabled.empty() ? 'O' : enabled.front();
+      trigger.onInsert = row[3].as<bool>();
+      trigger.function = row[4].as<std::string>();
+      trigger.functionOwner = row[5].as<std::string>();
+      trigger.appCanReplaceFunction = row[6].as<bool>();
       table(row[0].as<Oid>()).triggers.push_back(std::move(trigger));
     }
   }

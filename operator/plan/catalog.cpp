@@ -20,7 +20,8 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Index, name, columns, unique, va
                                                 primary, constraint, method, keyDefinitions,
                                                 includeColumns, predicate, nullsNotDistinct,
                                                 partitionOf)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Trigger, name, enabled, internal)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Trigger, name, enabled, internal, onInsert,
+                                                function, functionOwner, appCanReplaceFunction)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(AppPrivileges, effective, direct, viaPublic)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Table, name, owner, partitioned, partitionOf,
                                                 columns, primaryKey, foreignKeys, uniqueKeys,

@@ -87,6 +87,11 @@ struct Trigger {
   std::string name;
   char enabled = 'O';  // pg_trigger.tgenabled: O origin, D disabled, R replica, A always
   bool internal = false;
+  bool onInsert = false;  // fires for INSERT
+  std::string function;   // its function, as regprocedure: "public.touch()"
+  std::string functionOwner;
+  // The application role is a member of the function's owner: it may replace the function.
+  bool appCanReplaceFunction = false;
 };
 
 // What the application role may do with a relation: has_table_privilege() for each privilege

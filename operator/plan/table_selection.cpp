@@ -53,6 +53,30 @@ void checkAppRole(const PlanContext& ctx) {
   }
 }
 
+// tenantshift inserts rows into the tenants table as its own role: the default tenant's (schema
+// phase), the backfill's, and those its SECURITY DEFINER trigger creates for a new value of a
+// tenant column while the application writes. An INSERT trigger of that table whose function the
+// application role may replace would run the application's code with tenantshift's privileges,
+// whenever the application writes a new value.
+void refuseReplaceableInsertTriggers(const PlanContext& ctx, const Table& table) {
+  for (const Trigger& trigger : table.triggers) {
+    if (trigger.enabled == 'D' || !trigger.onInsert || !trigger.appCanReplaceFunction) {
+      continue;
+    }
+    throw api::SpecError(
+        "spec.tenant.table",
+        "existing table '" + table.name + "' has the INSERT trigger '" + trigger.name +
+            "', whose function " + trigger.function + " is owned by " + trigger.functionOwner +
+            ", a role " + ctx.spec.database.appRole +
+            " is a member of: the application could replace that function, and tenantshift "
+            "inserts tenants rows with its own privileges (the default tenant, the backfill, and "
+            "a new tenant value the application writes), so the application's code would run "
+            "with them; give the function an owner the application is not a member of "
+            "(ALTER FUNCTION " +
+            trigger.function + " OWNER TO ...) or drop the trigger, then run again");
+  }
+}
+
 TenantsTable describeTenantsTable(const PlanContext& ctx) {
   const std::string field = "spec.tenant.table";
   TenantsTable tenants;
@@ -82,6 +106,7 @@ TenantsTable describeTenantsTable(const PlanContext& ctx) {
                                     (id ? id->type : std::string("unknown")) +
                                     ", which does not match spec.tenant.idType " + ctx.idType);
   }
+  refuseReplaceableInsertTriggers(ctx, *table);
   tenants.table = table;
   tenants.hasSlug = table->findColumn("slug") != nullptr;
   tenants.hasName = table->findColumn("name") != nullptr;

@@ -112,6 +112,16 @@ class Correctness : public ::testing::Test {
 
   void sql(const std::string& text) { PostgresServer::shared().psql(url_, text); }
 
+  // After a refused run: no tenant column anywhere, no ledger.
+  void expectNothingChanged() {
+    EXPECT_EQ(scalar("SELECT count(*) FROM pg_attribute WHERE attname = 'org_id' AND attnum > 0 "
+                     "AND NOT attisdropped"),
+              "0")
+        << "the refused run changed the schema";
+    EXPECT_EQ(scalar("SELECT count(*) FROM pg_namespace WHERE nspname = 'tenantshift'"), "0")
+        << "the refused run created the ledger";
+  }
+
   std::string scalar(const std::string& query) {
     pqxx::connection connection(url_);
     pqxx::nontransaction tx(connection);
@@ -396,12 +406,7 @@ TEST_F(Correctness, ATenantsCheckIsRefusedBeforeAnyChangeAndNewTenantRowSatisfie
               std::string::npos)
         << error.what();
   }
-  EXPECT_EQ(scalar("SELECT count(*) FROM pg_attribute WHERE attname = 'org_id' AND attnum > 0 "
-                   "AND NOT attisdropped"),
-            "0")
-      << "the refused run changed the schema";
-  EXPECT_EQ(scalar("SELECT count(*) FROM pg_namespace WHERE nspname = 'tenantshift'"), "0")
-      << "the refused run created the ledger";
+  expectNothingChanged();
   // A template that gives every tenant the same slug is refused by name.
   try {
     run(migration("", "", ", newTenantRow: {slug: org}"), plan::Phase::Schema);
@@ -420,6 +425,43 @@ TEST_F(Correctness, ATenantsCheckIsRefusedBeforeAnyChangeAndNewTenantRowSatisfie
   EXPECT_EQ(scalar("SELECT slug || '|' || name FROM orgs WHERE id = -42"), "orgqec|Org -42");
   run(filled);
   EXPECT_EQ(scalar("SELECT org_id FROM stores WHERE id = 10"), "42");
+}
+
+// An INSERT trigger on the existing tenants table whose function the application role owns: the
+// application could replace the function, and tenantshift's own inserts into orgs (the default
+// tenant, the backfill, its trigger for a new org_no the application writes) would run it with
+// tenantshift's privileges. Refused by name before any change; once the function belongs to a
+// role the application is not a member of, the run goes ahead and the application cannot
+// replace it.
+TEST_F(Correctness, AnInsertTriggerOnTheTenantsTableTheApplicationCouldReplaceIsRefused) {
+  grantApp();
+  const std::string app = plan::quoteIdent(role_);
+  sql("CREATE FUNCTION orgs_touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; "
+      "END $$; CREATE TRIGGER orgs_touch BEFORE INSERT ON orgs FOR EACH ROW EXECUTE FUNCTION "
+      "orgs_touch(); ALTER FUNCTION orgs_touch() OWNER TO " +
+      app);
+  try {
+    run(migration(), plan::Phase::Schema);
+    FAIL() << "a trigger function the application owns on the tenants table was accepted";
+  } catch (const api::SpecError& error) {
+    EXPECT_EQ(error.field(), "spec.tenant.table") << error.what();
+    const std::string message = error.what();
+    EXPECT_NE(message.find("'orgs_touch', whose function public.orgs_touch() is owned by " + role_),
+              std::string::npos)
+        << message;
+  }
+  expectNothingChanged();
+  // A disabled trigger never runs: no reason to refuse.
+  sql("ALTER TABLE orgs DISABLE TRIGGER orgs_touch");
+  run(migration(), plan::Phase::Schema);
+  sql("ALTER TABLE orgs ENABLE TRIGGER orgs_touch; ALTER FUNCTION orgs_touch() OWNER TO "
+      "CURRENT_USER");
+  run(migration(), plan::Phase::Schema);
+  EXPECT_NE(asApp("CREATE OR REPLACE FUNCTION orgs_touch() RETURNS trigger LANGUAGE plpgsql AS "
+                  "$$ BEGIN RETURN NEW; END $$"),
+            "");
+  EXPECT_EQ(asApp("INSERT INTO stores VALUES (12, 77)"), "");
+  EXPECT_EQ(scalar("SELECT count(*) FROM orgs WHERE id = 77"), "1");
 }
 
 // Issue 6.8: a new tenant whose generated slug another tenant already holds still gets its row

@@ -694,6 +694,11 @@ TEST(CatalogReader, ReadsWhatRebuildingKeysAndFittingRowsNeeds) {
   EXPECT_EQ(lines.triggers[0].enabled, 'A');
   EXPECT_EQ(lines.triggers[1].name, "lines_touch");
   EXPECT_EQ(lines.triggers[1].enabled, 'O');
+  // Which fire for INSERT, and their function, named with its schema, and its owner.
+  EXPECT_TRUE(lines.triggers[0].onInsert);
+  EXPECT_FALSE(lines.triggers[1].onInsert);
+  EXPECT_EQ(lines.triggers[1].function, "public.touch()");
+  EXPECT_FALSE(lines.triggers[1].functionOwner.empty());
 
   EXPECT_EQ(tableOf(catalog, "pay").partitionKey, Strings{"at"});
   EXPECT_EQ(tableOf(catalog, "pay_new").partitionKey, Strings{"id"});
