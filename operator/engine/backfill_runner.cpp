@@ -52,6 +52,9 @@ void append(std::vector<std::string>& to, const std::vector<std::string>& values
 struct UpdateTrigger {
   bool row = false;
   std::vector<std::string> columns;
+  std::string function;  // regprocedure, with its schema
+  std::string functionOwner;
+  bool appCanReplaceFunction = false;  // the application role is a member of its owner
 };
 
 bool watchesAnyOf(const UpdateTrigger& trigger, const std::vector<std::string>& columns) {
@@ -59,6 +62,21 @@ bool watchesAnyOf(const UpdateTrigger& trigger, const std::vector<std::string>& 
     return std::find(trigger.columns.begin(), trigger.columns.end(), column) !=
            trigger.columns.end();
   });
+}
+
+// A trigger that fires for the backfill's updates runs its function with the runner's
+// privileges: when the application role may replace that function, the application's code would.
+[[noreturn]] void refuseReplaceableTrigger(const plan::Step& step, const std::string& name,
+                                           const UpdateTrigger& trigger,
+                                           const std::string& appRole) {
+  throw EngineError(
+      "step " + step.id + " failed: trigger " + name + " of " + step.backfill->table +
+      " fires for the backfill's updates and runs " + trigger.function +
+      " with the runner's privileges, and " + appRole + " is a member of that function's owner " +
+      trigger.functionOwner +
+      ": the application could replace the function and have its code run with them; give the "
+      "function an owner the application is not a member of (ALTER FUNCTION " +
+      trigger.function + " OWNER TO ...), then run again (nothing was backfilled)");
 }
 
 // Whether the trigger fires for the backfill's updates whatever else they set: it watches any
@@ -157,14 +175,15 @@ std::int64_t BackfillRunner::run(const plan::Step& step) {
     progress_.rowsScanned = cursor.rowsScanned;
     try {
       prepare(step);
+      inspectTriggers(step);
     } catch (const EngineError& error) {
-      // The throttle could not start: `status` shows why, not a step left running.
+      // The throttle could not start, or a trigger is refused: `status` shows why, not a step
+      // left running.
       StepExecutor(session_, ledger_, settings_, observer_)
           .recordFailure(step, error.what(), millisSince(start));
       throw;
     }
     progress_.baseline = baseline_;
-    inspectTriggers(step);
     analyzeTenantColumn(step);
     sizer_.emplace(backfill_.sizing);
     rate_.emplace(kRateWindow);
@@ -365,15 +384,20 @@ void BackfillRunner::inspectTriggers(const plan::Step& step) {
     // UPDATE triggers (row or statement) of the table or of its partitions that fire in this
     // session's mode: origin fires O and A, replica fires R and A. One row per column of an
     // UPDATE OF list (NULL: any update). Not tenantshift's own.
+    // With the trigger's function, its owner, and whether the application role is a member of
+    // that owner (it may replace the function).
     const pqxx::result rows = tx.exec_params(
-        "SELECT t.tgname, (t.tgtype & 1) <> 0, a.attname FROM pg_trigger t "
+        "SELECT t.tgname, (t.tgtype & 1) <> 0, a.attname, t.tgfoid::regprocedure::text, "
+        "pg_get_userbyid(p.proowner), EXISTS (SELECT FROM pg_roles r WHERE r.rolname = $4 AND "
+        "pg_has_role(r.oid, p.proowner, 'MEMBER')) FROM pg_trigger t "
+        "JOIN pg_proc p ON p.oid = t.tgfoid "
         "LEFT JOIN LATERAL unnest(t.tgattr::int2[]) AS k(attnum) ON true "
         "LEFT JOIN pg_attribute a ON a.attrelid = t.tgrelid AND a.attnum = k.attnum "
         "WHERE (t.tgrelid = to_regclass($1) OR "
         "t.tgrelid IN (SELECT relid FROM pg_partition_tree(to_regclass($1)))) AND NOT "
         "t.tgisinternal AND (t.tgtype & 16) <> 0 "
         "AND t.tgname <> ALL ($3::name[]) AND t.tgenabled = ANY ($2::\"char\"[]) ORDER BY 1",
-        table, replica_ ? "{R,A}" : "{O,A}", plan::ownTriggerNamesArray());
+        table, replica_ ? "{R,A}" : "{O,A}", plan::ownTriggerNamesArray(), backfill_.appRole);
     triggers.clear();
     for (const auto& row : rows) {
       UpdateTrigger& trigger = triggers[row[0].as<std::string>()];
@@ -381,11 +405,17 @@ void BackfillRunner::inspectTriggers(const plan::Step& step) {
       if (!row[2].is_null()) {
         trigger.columns.push_back(row[2].as<std::string>());
       }
+      trigger.function = row[3].as<std::string>();
+      trigger.functionOwner = row[4].as<std::string>();
+      trigger.appCanReplaceFunction = row[5].as<bool>();
     }
   });
   std::vector<std::string> firing;
   std::vector<std::string> watchingTouched;
   for (const auto& [name, trigger] : triggers) {
+    if (firesForEveryUpdate(trigger, backfill_.tenantColumn) && trigger.appCanReplaceFunction) {
+      refuseReplaceableTrigger(step, name, trigger, backfill_.appRole);
+    }
     if (firesForEveryUpdate(trigger, backfill_.tenantColumn)) {
       if (trigger.row) {
         firing.push_back(name);

@@ -86,7 +86,9 @@ class BackfillRunner {
   // Logs the application's row triggers that the table's batches fire; when there are any, the
   // batches run with the application's search_path (db::applicationSearchPath), so that they find
   // what they name. Decides touchSourceColumns_: not when a trigger that fires in this session's
-  // mode is declared UPDATE OF one of the task's touchedColumns.
+  // mode is declared UPDATE OF one of the task's touchedColumns. Throws EngineError when one
+  // that fires runs a function the application role may replace (it would run with the runner's
+  // privileges).
   void inspectTriggers(const plan::Step& step);
   // Statistics of the tenant column, which the schema phase added after the table's last
   // ANALYZE: without them the planner takes `tenant_id IS NULL` for a handful of rows and joins a

@@ -69,6 +69,40 @@ TEST(BackfillTriggers, AsReplicaTheApplicationsTriggersDoNotFireAndItsDataStaysT
   EXPECT_EQ(database.scalar("SELECT count(DISTINCT account_id) FROM always_log"), "500");
 }
 
+// The ENABLE ALWAYS trigger fires for the backfill's updates and runs its function with the
+// runner's privileges: when the application role owns that function, it could replace it with its
+// own code. The backfill refuses before its first batch, naming the trigger, the function and its
+// owner; once another role owns the function, it goes ahead.
+TEST(BackfillTriggers, ATriggerFunctionTheApplicationCouldReplaceIsRefusedBeforeAnyBatch) {
+  testing::ConvertedDatabase database("trig_owned", kSchema, kSpec);
+  database.exec("ALTER FUNCTION log_always() OWNER TO " + database.appRole);
+  SilentObserver silent;
+  RunOptions options;
+  options.until = plan::Phase::Backfill;
+  try {
+    Engine(database.url, database.migration, silent).run(options);
+    FAIL() << "the backfill ran a trigger function the application could replace";
+  } catch (const EngineError& error) {
+    const std::string message = error.what();
+    EXPECT_NE(message.find("trigger accounts_always of accounts fires for the backfill's updates "
+                           "and runs public.log_always() with the runner's privileges, and " +
+                           database.appRole + " is a member of that function's owner " +
+                           database.appRole),
+              std::string::npos)
+        << message;
+  }
+  EXPECT_EQ(database.scalar("SELECT count(*) FROM accounts WHERE tenant_id IS NOT NULL"), "0");
+  EXPECT_EQ(database.scalar("SELECT count(*) FROM always_log"), "0");
+  EXPECT_EQ(
+      database.scalar("SELECT state FROM tenantshift.step WHERE step_id = 'backfill/accounts'"),
+      "failed");
+
+  database.exec("ALTER FUNCTION log_always() OWNER TO CURRENT_USER");
+  Engine(database.url, database.migration, silent).run(options);
+  EXPECT_EQ(database.scalar("SELECT count(*) FROM accounts WHERE tenant_id IS NULL"), "0");
+  EXPECT_EQ(database.scalar("SELECT count(*) FROM always_log"), "500");
+}
+
 TEST(BackfillTriggers, WithoutThePrivilegeTheyFireAsBeforeAndTheRunnerWarnsOnce) {
   testing::ConvertedDatabase database("trig_plain", kSchema, kSpec);
   // A runner that is not a superuser: it may update accounts and write the ledger, no more.

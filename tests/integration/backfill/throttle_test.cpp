@@ -153,12 +153,17 @@ void expectSlowsDownAndRecovers(testing::ConvertedDatabase& database,
   ASSERT_GT(recoveredFrom, slowedFrom);
   // It took a baseline first.
   EXPECT_EQ(progressLog.reports.front().state, ThrottleState::Measuring);
-  // Then it started slow: the slowest level, batches of 30 / 16 (no fewer than minBatchSize).
+  // Then it started slow: at the slowest level, batches of 30 / 16, no fewer than minBatchSize
+  // (5). The probe takes a sample every millisecond, so the two decisions before this first
+  // report (before and after the first batch) may each have taken it a level faster on a window
+  // within the limit: level 6 or 7, batches of 30 / 8, still 5.
   const BackfillProgress& start = progressLog.reports[1];
   EXPECT_EQ(start.state, ThrottleState::Slowed);
   EXPECT_EQ(start.batchSize, 5);
-  EXPECT_NE(start.reason.find("slow start"), std::string::npos) << start.reason;
-  EXPECT_NE(start.reason.find("level 8 of 8"), std::string::npos) << start.reason;
+  EXPECT_TRUE(start.reason.find("slow start") != std::string::npos ||
+              start.reason.find("level 7 of 8") != std::string::npos ||
+              start.reason.find("level 6 of 8") != std::string::npos)
+      << start.reason;
   // Sped up while the probe was fast, then ran at full speed, batches of 30.
   ASSERT_GT(fastFrom, 1u) << "never reached full speed after the slow start";
   EXPECT_EQ(progressLog.reports[fastFrom].batchSize, 30);
