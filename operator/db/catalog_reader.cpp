@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "db/role_membership_sql.h"
 #include "plan/tenant_objects.h"
 
 namespace tenantshift::db {
@@ -412,8 +413,8 @@ class Reader {
     auto rows = tx_.exec_params(std::string(kSchemaTables) + R"sql(
       SELECT t.tgrelid::bigint, t.tgname, t.tgenabled::text, (t.tgtype & 4) <> 0,
              t.tgfoid::pg_catalog.regprocedure::text, pg_catalog.pg_get_userbyid(p.proowner),
-             EXISTS (SELECT FROM pg_catalog.pg_roles r WHERE r.rolname = $3
-                        AND pg_catalog.pg_has_role(r.oid, p.proowner, 'MEMBER'))
+             )sql" + roleIsMemberOfSql("$3", "p.proowner") +
+                                    R"sql(
         FROM schema_tables s
         JOIN pg_catalog.pg_trigger t ON t.tgrelid = s.oid
         JOIN pg_catalog.pg_proc p ON p.oid = t.tgfoid

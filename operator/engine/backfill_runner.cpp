@@ -13,6 +13,7 @@
 #include "analysis/replication_lag.h"
 #include "api/joined.h"
 #include "db/application_search_path.h"
+#include "db/role_membership_sql.h"
 #include "engine/engine.h"
 #include "engine/step_executor.h"
 #include "plan/sql_identifier.h"
@@ -388,15 +389,16 @@ void BackfillRunner::inspectTriggers(const plan::Step& step) {
     // that owner (it may replace the function).
     const pqxx::result rows = tx.exec_params(
         "SELECT t.tgname, (t.tgtype & 1) <> 0, a.attname, t.tgfoid::regprocedure::text, "
-        "pg_get_userbyid(p.proowner), EXISTS (SELECT FROM pg_roles r WHERE r.rolname = $4 AND "
-        "pg_has_role(r.oid, p.proowner, 'MEMBER')) FROM pg_trigger t "
-        "JOIN pg_proc p ON p.oid = t.tgfoid "
-        "LEFT JOIN LATERAL unnest(t.tgattr::int2[]) AS k(attnum) ON true "
-        "LEFT JOIN pg_attribute a ON a.attrelid = t.tgrelid AND a.attnum = k.attnum "
-        "WHERE (t.tgrelid = to_regclass($1) OR "
-        "t.tgrelid IN (SELECT relid FROM pg_partition_tree(to_regclass($1)))) AND NOT "
-        "t.tgisinternal AND (t.tgtype & 16) <> 0 "
-        "AND t.tgname <> ALL ($3::name[]) AND t.tgenabled = ANY ($2::\"char\"[]) ORDER BY 1",
+        "pg_get_userbyid(p.proowner), " +
+            db::roleIsMemberOfSql("$4", "p.proowner") +
+            " FROM pg_trigger t "
+            "JOIN pg_proc p ON p.oid = t.tgfoid "
+            "LEFT JOIN LATERAL unnest(t.tgattr::int2[]) AS k(attnum) ON true "
+            "LEFT JOIN pg_attribute a ON a.attrelid = t.tgrelid AND a.attnum = k.attnum "
+            "WHERE (t.tgrelid = to_regclass($1) OR "
+            "t.tgrelid IN (SELECT relid FROM pg_partition_tree(to_regclass($1)))) AND NOT "
+            "t.tgisinternal AND (t.tgtype & 16) <> 0 "
+            "AND t.tgname <> ALL ($3::name[]) AND t.tgenabled = ANY ($2::\"char\"[]) ORDER BY 1",
         table, replica_ ? "{R,A}" : "{O,A}", plan::ownTriggerNamesArray(), backfill_.appRole);
     triggers.clear();
     for (const auto& row : rows) {
@@ -413,10 +415,10 @@ void BackfillRunner::inspectTriggers(const plan::Step& step) {
   std::vector<std::string> firing;
   std::vector<std::string> watchingTouched;
   for (const auto& [name, trigger] : triggers) {
-    if (firesForEveryUpdate(trigger, backfill_.tenantColumn) && trigger.appCanReplaceFunction) {
-      refuseReplaceableTrigger(step, name, trigger, backfill_.appRole);
-    }
     if (firesForEveryUpdate(trigger, backfill_.tenantColumn)) {
+      if (trigger.appCanReplaceFunction) {
+        refuseReplaceableTrigger(step, name, trigger, backfill_.appRole);
+      }
       if (trigger.row) {
         firing.push_back(name);
       }
