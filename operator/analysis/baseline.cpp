@@ -1,5 +1,6 @@
 #include "analysis/baseline.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "analysis/millis_text.h"
@@ -11,6 +12,14 @@ std::string Baseline::describe() const {
   return "p50 " + millisText(p50) + ", p99 " + millisText(p99) + " over " +
          std::to_string(samples) + " samples" +
          (failed > 0 ? " (" + std::to_string(failed) + " failed)" : "");
+}
+
+Baseline baselineFigures(std::size_t samples, double p50, double p99) {
+  Baseline out;
+  out.samples = samples;
+  out.p50 = p50;
+  out.p99 = p99;
+  return out;
 }
 
 Baseline makeBaseline(const std::vector<LatencySample>& samples) {
@@ -26,8 +35,10 @@ Baseline makeBaseline(const std::vector<LatencySample>& samples) {
   if (ok.empty()) {
     throw std::invalid_argument("no successful sample to take a baseline from");
   }
-  const Percentiles percentiles = summarize(std::move(ok));
-  return Baseline{percentiles.count, failed, percentiles.p50, percentiles.p99};
+  std::sort(ok.begin(), ok.end());
+  const Percentiles percentiles = summarize(ok);
+  return Baseline{percentiles.count, failed,          percentiles.p50,
+                  percentiles.p99,   percentiles.p90, std::move(ok)};
 }
 
 }  // namespace tenantshift::analysis

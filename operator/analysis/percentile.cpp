@@ -36,7 +36,8 @@ Percentiles summarize(std::vector<double> values) {
     throw std::invalid_argument("summarize: no values");
   }
   std::sort(values.begin(), values.end());
-  return Percentiles{values.size(), rankOf(values, 50), rankOf(values, 99), values.back()};
+  return Percentiles{values.size(), rankOf(values, 50), rankOf(values, 90), rankOf(values, 99),
+                     values.back()};
 }
 
 }  // namespace tenantshift::analysis

@@ -12,10 +12,11 @@ namespace tenantshift::analysis {
 // is not in (0, 100].
 double nearestRank(std::vector<double> values, double percent);
 
-// p50, p99 and max of a set of values (nearest rank), with their count.
+// p50, p90, p99 and max of a set of values (nearest rank), with their count.
 struct Percentiles {
   std::size_t count = 0;
   double p50 = 0;
+  double p90 = 0;
   double p99 = 0;
   double max = 0;
 };

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <utility>
 
 #include "analysis/millis_text.h"
 
@@ -22,6 +23,13 @@ constexpr int kMaxStepsUp = 3;
 // most (doubling each time it had to be left again).
 constexpr int kFirstRetryWindows = 4;
 constexpr int kMaxRetryWindows = 64;
+// The tail-share test counts at most this many windows of samples at one level: older counts
+// are halved, so that a level held for long still notices a change in the application.
+constexpr std::size_t kTailWindows = 10;
+// A tail share above the reference but not beyond chance keeps the level while it rests on fewer
+// than this many windows of samples; past that, a share chance still explains is no reason to
+// stay slow.
+constexpr std::size_t kTailHoldWindows = 5;
 constexpr double kStuckFactor = 10;
 constexpr double kStuckMinimumMillis = 100;
 
@@ -74,14 +82,18 @@ std::optional<ThrottleState> throttleStateFromString(std::string_view text) {
 ThrottleController::ThrottleController(const ThrottleSettings& settings,
                                        std::optional<Baseline> baseline, TimePoint start)
     : settings_(settings),
-      baseline_(baseline),
+      baseline_(std::move(baseline)),
       lastChange_(start),
       judgedAfter_(start),
+      tailCountedUntil_(start),
       retryWindows_(kFirstRetryWindows) {
   settings_.maxLevel = std::max(1, settings_.maxLevel);
   settings_.windowSamples = std::max<std::size_t>(1, settings_.windowSamples);
   if (baseline_) {
     level_ = std::clamp(settings_.startLevel, 0, settings_.maxLevel);
+    if (!baseline_->millis.empty()) {
+      tail_ = tailShareReference(*baseline_, settings_.latencyLimit);
+    }
   }
   if (level_ > 0) {
     latencyReason_ = "slow start: one level faster per window of " +
@@ -93,6 +105,50 @@ void ThrottleController::changeLevel(int level, TimePoint now) {
   level_ = level;
   lastChange_ = now;
   judgeFrom(now, true);
+  countTailFrom(now, true);
+}
+
+void ThrottleController::countTailFrom(TimePoint after, bool settle) {
+  tailCountedUntil_ = after;
+  tailSettling_ = settle ? settings_.windowSamples / 5 : 0;
+  tailSamples_ = 0;
+  tailAbove_ = 0;
+}
+
+void ThrottleController::countTail(const ThrottleInputs& inputs) {
+  if (!tail_) {
+    return;
+  }
+  for (const auto& sample : inputs.samples) {
+    if (sample.finishedAt <= tailCountedUntil_) {
+      continue;
+    }
+    tailCountedUntil_ = sample.finishedAt;
+    if (tailSettling_ > 0) {
+      --tailSettling_;
+      continue;
+    }
+    ++tailSamples_;
+    tailAbove_ += aboveThreshold(*tail_, sample) ? 1 : 0;
+  }
+  if (tailSamples_ > kTailWindows * settings_.windowSamples) {
+    tailSamples_ /= 2;
+    tailAbove_ /= 2;
+  }
+}
+
+bool ThrottleController::newestWindowElevated(const std::vector<LatencySample>& window) const {
+  const auto above = std::count_if(window.begin(), window.end(), [&](const LatencySample& sample) {
+    return aboveThreshold(*tail_, sample);
+  });
+  return static_cast<double>(above) > static_cast<double>(window.size()) * tail_->share;
+}
+
+TailShareJudgement ThrottleController::judgeTail() const {
+  if (!tail_) {
+    return {};
+  }
+  return judgeTailShare(*tail_, tailSamples_, tailAbove_, settings_.windowSamples);
 }
 
 void ThrottleController::judgeFrom(TimePoint after, bool settle) {
@@ -119,6 +175,7 @@ void ThrottleController::judgeLatency(const ThrottleInputs& inputs) {
   if (!baseline_) {
     return;
   }
+  countTail(inputs);
   // The samples taken after judgedAfter_, but for the first fifth of a window after a change:
   // those still show the previous level's effect (the application has not caught up yet).
   std::vector<LatencySample> fresh;
@@ -152,25 +209,41 @@ void ThrottleController::judgeLatency(const ThrottleInputs& inputs) {
       return;
     }
   }
-  switch (judgement.verdict) {
-    case Verdict::Insufficient:
-      return;
-    case Verdict::Exceeded:
-      latencyReason_ = "probe " + judgement.describe(*baseline_, settings_.latencyLimit);
-      onExceeded(inputs, judgement.p99, judgement.allowed);
-      return;
-    case Verdict::Within:
-      latencyReason_ = "probe " + judgement.describe(*baseline_, settings_.latencyLimit);
-      onWithin(inputs);
-      return;
+  if (judgement.verdict == Verdict::Insufficient) {
+    return;
   }
+  const LatencyLimit& limit = settings_.latencyLimit;
+  latencyReason_ = "probe " + judgement.describe(*baseline_, limit);
+  const TailShareJudgement tail = judgeTail();
+  const bool tailOver = tail.verdict == TailVerdict::Over;
+  if (tailOver || tail.verdict == TailVerdict::Elevated) {
+    latencyReason_ += "; " + tail.describe(*tail_, limit);
+  }
+  if (judgement.verdict == Verdict::Exceeded || tailOver) {
+    onExceeded(inputs, judgement.p99, judgement.allowed, tailOver);
+    return;
+  }
+  if (tail.verdict == TailVerdict::Elevated && newestWindowElevated(fresh) &&
+      tail.samples < kTailHoldWindows * settings_.windowSamples) {
+    // More slow samples than the baseline had, not yet beyond chance: no speed-up on this
+    // evidence; the next windows add to it.
+    windowsOver_ = 0;
+    judgedAfter_ = inputs.now;
+    settle_ = false;
+    latencyReason_ += " (more than the baseline's, not yet beyond chance: level kept until " +
+                      std::to_string(kTailHoldWindows * settings_.windowSamples) + " samples)";
+    return;
+  }
+  onWithin(inputs);
 }
 
-void ThrottleController::onExceeded(const ThrottleInputs& inputs, double p99, double allowed) {
+void ThrottleController::onExceeded(const ThrottleInputs& inputs, double p99, double allowed,
+                                    bool conclusive) {
   windowsWithin_ = 0;
-  // At the level that hurt before, one window over is enough: it is known to hurt.
+  // At the level that hurt before, one window over is enough: it is known to hurt. So is a tail
+  // share beyond chance: it already rests on every sample taken at this level.
   const bool knownHarmful = harmfulLevel_ && level_ <= *harmfulLevel_;
-  const int needed = knownHarmful ? 1 : kWindowsOverToSlowDown;
+  const int needed = knownHarmful || conclusive ? 1 : kWindowsOverToSlowDown;
   if (++windowsOver_ < needed) {
     // Judged again on the next window of samples, none of them in this one.
     judgedAfter_ = inputs.now;
@@ -180,14 +253,16 @@ void ThrottleController::onExceeded(const ThrottleInputs& inputs, double p99, do
     return;
   }
   int steps = 1;
-  if (std::isfinite(p99) && allowed > 0) {
+  if (std::isfinite(p99) && allowed > 0 && p99 > allowed) {
     steps += static_cast<int>(std::floor(std::log2(p99 / allowed)));
   }
   steps = std::clamp(steps, 1, kMaxStepsUp);
   if (level_ < settings_.maxLevel) {
     raise(steps, inputs.now);
   } else {
+    // As slow as it goes: judge what comes next afresh.
     judgeFrom(inputs.now, false);
+    countTailFrom(inputs.now, false);
   }
 }
 

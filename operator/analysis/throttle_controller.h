@@ -12,6 +12,7 @@
 #include "analysis/latency_verdict.h"
 #include "analysis/lock_wait_stats.h"
 #include "analysis/sample_window.h"
+#include "analysis/tail_share.h"
 
 namespace tenantshift::analysis {
 
@@ -82,6 +83,13 @@ struct ThrottleDecision {
 // move needs `windowSamples` samples taken after the previous move, not counting the first fifth
 // of a window after it (the application has not felt the move yet). A probe stuck for ten times
 // the allowed p99 raises the level at once.
+// Besides the p99, the controller counts the samples taken at the current level that are slower
+// than the baseline's p90 plus the allowed increase (the tail-share test, analysis/tail_share.h;
+// the newest 10 windows' worth, older counts halved). A share larger than the baseline's beyond
+// chance raises the level on its own, whatever the p99 says; a larger share that could still be
+// chance holds the level (no speed-up) while the newest window shows it too and the evidence
+// rests on fewer than 5 windows. The test needs the baseline's samples (Baseline::millis);
+// without them only the p99 is judged.
 // The controller remembers the level it last had to leave because the latency was over its
 // limit (the harmful level). Going back down to it takes several windows within in a row (4 at
 // first), and once there one window over is enough to leave it again. Each time it has to leave
@@ -103,7 +111,16 @@ class ThrottleController {
 
  private:
   void judgeLatency(const ThrottleInputs& inputs);
-  void onExceeded(const ThrottleInputs& inputs, double p99, double allowed);
+  // `conclusive`: the tail-share test is over (one window is enough).
+  void onExceeded(const ThrottleInputs& inputs, double p99, double allowed, bool conclusive);
+  // Counts the samples finished since the last count toward the current level's tail share.
+  void countTail(const ThrottleInputs& inputs);
+  // Tail shares count the samples finished after `after` (skipping a settling fifth of a window
+  // first when `settle`), from 0.
+  void countTailFrom(TimePoint after, bool settle);
+  TailShareJudgement judgeTail() const;
+  // Whether `window` alone has a larger share of slow samples than the reference.
+  bool newestWindowElevated(const std::vector<LatencySample>& window) const;
   void onWithin(const ThrottleInputs& inputs);
   // Raises the level by `steps` (up to maxLevel): the level left is the harmful one.
   void raise(int steps, TimePoint now);
@@ -119,11 +136,16 @@ class ThrottleController {
 
   ThrottleSettings settings_;
   std::optional<Baseline> baseline_;
-  TimePoint lastChange_;   // of the level (or the end of a pause for lag)
-  TimePoint judgedAfter_;  // latency judgements use samples finished after this
-  bool settle_ = false;    // skip the first fifth of a window after judgedAfter_
-  int windowsOver_ = 0;    // windows in a row over the limit
-  int windowsWithin_ = 0;  // windows in a row within it
+  std::optional<TailShareReference> tail_;  // absent: no tail-share test
+  TimePoint lastChange_;                    // of the level (or the end of a pause for lag)
+  TimePoint judgedAfter_;                   // latency judgements use samples finished after this
+  bool settle_ = false;                     // skip the first fifth of a window after judgedAfter_
+  int windowsOver_ = 0;                     // windows in a row over the limit
+  int windowsWithin_ = 0;                   // windows in a row within it
+  TimePoint tailCountedUntil_;              // samples finished after this are not counted yet
+  std::size_t tailSettling_ = 0;            // samples still to skip after the last level change
+  std::size_t tailSamples_ = 0;             // counted at the current level
+  std::size_t tailAbove_ = 0;               // of those, above the tail-share threshold
   int level_ = 0;
   std::optional<int> harmfulLevel_;  // the level last left because the latency was over
   int retryWindows_;                 // windows within before going back down to harmfulLevel_

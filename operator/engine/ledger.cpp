@@ -489,8 +489,8 @@ MigrationStatus Ledger::status(pqxx::transaction_base& tx) const {
       progress.reason = text(row[12]);
       progress.sweeping = row[13].as<bool>();
       if (!row[14].is_null() && !row[15].is_null() && !row[16].is_null()) {
-        progress.baseline = analysis::Baseline{row[16].as<std::size_t>(), 0, row[14].as<double>(),
-                                               row[15].as<double>()};
+        progress.baseline = analysis::baselineFigures(row[16].as<std::size_t>(),
+                                                      row[14].as<double>(), row[15].as<double>());
       }
       progress.updatedAt = text(row[17]);
       cursor.progress = std::move(progress);

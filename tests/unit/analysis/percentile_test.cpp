@@ -88,7 +88,7 @@ TEST(Baseline, IsTakenOverTheSuccessfulSamples) {
 }
 
 TEST(LatencyVerdict, ComparesP99WithTheAllowedIncrease) {
-  const Baseline baseline{100, 0, 5, 10};
+  const Baseline baseline = baselineFigures(100, 5, 10);
   const LatencyLimit limit{10, 0};
   EXPECT_DOUBLE_EQ(allowedP99(baseline, limit), 11);
   // 100 samples of 10.5 ms: within +10%.
@@ -111,7 +111,7 @@ TEST(LatencyVerdict, ComparesP99WithTheAllowedIncrease) {
 }
 
 TEST(LatencyVerdict, CountsFailedSamplesAsSlowAndHonoursTheMinimumIncrease) {
-  const Baseline baseline{100, 0, 0.2, 0.3};
+  const Baseline baseline = baselineFigures(100, 0.2, 0.3);
   // +25% of 0.3 ms is 0.075 ms, scheduler noise: at least 1 ms more is allowed.
   const LatencyLimit limit{25, 1};
   EXPECT_DOUBLE_EQ(allowedP99(baseline, limit), 1.3);

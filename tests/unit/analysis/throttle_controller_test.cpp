@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <vector>
 
 namespace tenantshift::analysis {
@@ -13,8 +14,10 @@ using namespace std::chrono_literals;
 // samples every 20 ms while batches of 200 ms run; after each batch the controller decides.
 class Recording {
  public:
+  // The default baseline is figures only (p50 1 ms, p99 2 ms, no samples): the p99 rule alone.
+  // The tail-share tests pass one taken from samples.
   explicit Recording(ThrottleSettings settings,
-                     std::optional<Baseline> baseline = Baseline{200, 0, 1.0, 2.0})
+                     std::optional<Baseline> baseline = baselineFigures(200, 1.0, 2.0))
       : controller_(settings, baseline, now_), settings_(settings) {}
 
   // One batch during which the probe answered in `millis` (10 samples), then the decision.
@@ -242,6 +245,76 @@ TEST(ThrottleController, ATryThatHoldsForgetsTheLevelThatHurt) {
   EXPECT_EQ(levels[19], 1);
   EXPECT_EQ(levels[20], 0);
   EXPECT_EQ(levels.back(), 0);
+}
+
+// A baseline taken from samples, so that the tail-share test runs: 180 of 1 ms and 20 of
+// 1.5 ms (p90 1 ms, p99 1.5 ms; 10% of the samples above 1.1 ms, the p90 +10%).
+Baseline tenPercentSlow() {
+  std::vector<LatencySample> samples(180, LatencySample{TimePoint{}, 1.0, false});
+  samples.insert(samples.end(), 20, LatencySample{TimePoint{}, 1.5, false});
+  return makeBaseline(samples);
+}
+
+// One batch whose 10 probe samples are 1.5 ms for the first `slow`, 1 ms for the others.
+ThrottleDecision batchWithSlow(Recording& run, int slow) {
+  std::vector<double> millis(10, 1.0);
+  std::fill_n(millis.begin(), slow, 1.5);
+  return run.batchWith(millis);
+}
+
+TEST(ThrottleController, SlowsDownWhenMoreSamplesAreSlowThoughTheP99StaysWithin) {
+  // Three samples in ten at 1.5 ms: the p99 (1.5 ms) stays within the allowed 1.65 ms, but 30%
+  // of the samples are above 1.1 ms where the baseline had 10%. One window (50 samples) is
+  // conclusive: level 1 after five batches.
+  Recording run(settings(), tenPercentSlow());
+  std::vector<int> levels;
+  ThrottleDecision decision;
+  for (int i = 0; i < 5; ++i) {
+    decision = batchWithSlow(run, 3);
+    levels.push_back(decision.level);
+  }
+  EXPECT_EQ(levels, (std::vector<int>{0, 0, 0, 0, 1}));
+  EXPECT_EQ(decision.reason,
+            "probe p99 1.50 ms <= 1.65 ms allowed (baseline p99 1.50 ms +10%) over 50 samples; 15 "
+            "of 50 samples above 1.10 ms (baseline p90 1.00 ms +10%): 30.0%, the baseline's 10.0%; "
+            "level 1 of 8: pauses 0.5x the batch time, batches 1/1 size");
+  // The p99 alone (a baseline of figures only) sees nothing.
+  Recording p99Only(settings(), baselineFigures(200, 1.0, 1.5));
+  for (int i = 0; i < 30; ++i) {
+    ASSERT_EQ(batchWithSlow(p99Only, 3).level, 0) << "batch " << i;
+  }
+  // Back at the baseline's share, it recovers.
+  for (int i = 0; i < 30 && decision.level > 0; ++i) {
+    decision = batchWithSlow(run, 1);
+  }
+  EXPECT_EQ(decision.level, 0) << decision.reason;
+}
+
+TEST(ThrottleController, KeepsItsLevelWhileMoreSamplesAreSlowButChanceCouldExplainIt) {
+  // 7 slow samples in every 50 (14%) against a reference share of 12.3% (the baseline's 10% and
+  // its uncertainty): not beyond chance, even over 250 samples. The level is kept for five
+  // windows while the evidence grows, then the p99 being within decides: one level faster.
+  ThrottleSettings s = settings();
+  s.startLevel = 2;
+  Recording run(s, tenPercentSlow());
+  const std::vector<int> slowPerBatch{2, 1, 1, 2, 1};
+  std::vector<int> levels;
+  ThrottleDecision kept;
+  for (int i = 0; i < 25; ++i) {
+    const ThrottleDecision decision = batchWithSlow(run, slowPerBatch[i % 5]);
+    levels.push_back(decision.level);
+    if (i == 4) {
+      kept = decision;
+    }
+  }
+  std::vector<int> expected(24, 2);
+  expected.push_back(1);
+  EXPECT_EQ(levels, expected);
+  EXPECT_NE(kept.reason.find("7 of 50 samples above 1.10 ms (baseline p90 1.00 ms +10%): 14.0%, "
+                             "the baseline's 10.0% (more than the baseline's, not yet beyond "
+                             "chance: level kept until 250 samples)"),
+            std::string::npos)
+      << kept.reason;
 }
 
 TEST(ThrottleController, TwoOutliersInAWindowOfAHundredAreNotASlowDown) {
