@@ -190,6 +190,9 @@ void ThrottleController::judgeLatency(const ThrottleInputs& inputs) {
     }
     fresh.push_back(sample);
   }
+  // Whole windows of samples since the last judgement: a decision after a long pause (at the
+  // slowest levels, maxPause) may look at more than one.
+  const int windows = std::max<int>(1, static_cast<int>(fresh.size() / settings_.windowSamples));
   if (fresh.size() > settings_.windowSamples) {
     fresh.erase(fresh.begin(), fresh.end() - static_cast<std::ptrdiff_t>(settings_.windowSamples));
   }
@@ -234,7 +237,7 @@ void ThrottleController::judgeLatency(const ThrottleInputs& inputs) {
                       std::to_string(kTailHoldWindows * settings_.windowSamples) + " samples)";
     return;
   }
-  onWithin(inputs);
+  onWithin(inputs, windows);
 }
 
 void ThrottleController::onExceeded(const ThrottleInputs& inputs, double p99, double allowed,
@@ -266,7 +269,7 @@ void ThrottleController::onExceeded(const ThrottleInputs& inputs, double p99, do
   }
 }
 
-void ThrottleController::onWithin(const ThrottleInputs& inputs) {
+void ThrottleController::onWithin(const ThrottleInputs& inputs, int windows) {
   windowsOver_ = 0;
   if (harmfulLevel_ && level_ <= *harmfulLevel_) {
     // A try at the harmful level held for a whole window: the application copes again.
@@ -277,7 +280,8 @@ void ThrottleController::onWithin(const ThrottleInputs& inputs) {
     return;
   }
   const int needed = windowsWithinToSpeedUp();
-  if (++windowsWithin_ < needed) {
+  windowsWithin_ += windows;
+  if (windowsWithin_ < needed) {
     judgedAfter_ = inputs.now;
     settle_ = false;
     latencyReason_ += " (" + std::to_string(windowsWithin_) + " of " + std::to_string(needed) +

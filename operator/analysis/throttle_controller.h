@@ -92,7 +92,8 @@ struct ThrottleDecision {
 // without them only the p99 is judged.
 // The controller remembers the level it last had to leave because the latency was over its
 // limit (the harmful level). Going back down to it takes several windows within in a row (4 at
-// first), and once there one window over is enough to leave it again. Each time it has to leave
+// first; windows of samples, so that a decision after a long pause counts the windows it saw),
+// and once there one window over is enough to leave it again. Each time it has to leave
 // it again, the windows it waits before the next try double (up to 64); each try that holds
 // halves them and forgets the harmful level. So a backfill that hurts the application one level
 // down spends a shrinking share of its time there, instead of the two thirds that moving down
@@ -121,7 +122,8 @@ class ThrottleController {
   TailShareJudgement judgeTail() const;
   // Whether `window` alone has a larger share of slow samples than the reference.
   bool newestWindowElevated(const std::vector<LatencySample>& window) const;
-  void onWithin(const ThrottleInputs& inputs);
+  // `windows`: whole windows of samples taken since the last judgement, all within.
+  void onWithin(const ThrottleInputs& inputs, int windows);
   // Raises the level by `steps` (up to maxLevel): the level left is the harmful one.
   void raise(int steps, TimePoint now);
   // Moves to `level` at `now`: later judgements use samples taken after it (settling first).

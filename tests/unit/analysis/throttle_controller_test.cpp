@@ -317,6 +317,25 @@ TEST(ThrottleController, KeepsItsLevelWhileMoreSamplesAreSlowButChanceCouldExpla
       << kept.reason;
 }
 
+// At the slow levels a pause can outlast a window of samples: the wait before a level that hurt
+// is counted in windows of samples, not in decisions.
+TEST(ThrottleController, ADecisionAfterALongPauseCountsEveryWindowItSaw) {
+  Recording run(settings());
+  ThrottleDecision decision;
+  for (int i = 0; i < 10; ++i) {
+    decision = run.batch(3.0);  // over the limit: 0 -> 1 after two windows; 0 hurt
+  }
+  ASSERT_EQ(decision.level, 1);
+  // Decisions 100 samples (two windows) apart, all within: the first has its settling fifth (one
+  // window), the second makes 3 of the 4 windows, the third 5: level 0 is tried again.
+  std::vector<int> levels;
+  for (int i = 0; i < 3; ++i) {
+    decision = run.batchWith(std::vector<double>(100, 2.0));
+    levels.push_back(decision.level);
+  }
+  EXPECT_EQ(levels, (std::vector<int>{1, 1, 0}));
+}
+
 TEST(ThrottleController, TwoOutliersInAWindowOfAHundredAreNotASlowDown) {
   ThrottleSettings s = settings();
   s.windowSamples = 100;
