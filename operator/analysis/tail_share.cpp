@@ -45,6 +45,13 @@ bool aboveThreshold(const TailShareReference& reference, const LatencySample& sa
   return sample.failed || sample.millis > reference.threshold;
 }
 
+std::size_t countAbove(const TailShareReference& reference,
+                       const std::vector<LatencySample>& samples) {
+  return static_cast<std::size_t>(std::count_if(
+      samples.begin(), samples.end(),
+      [&](const LatencySample& sample) { return aboveThreshold(reference, sample); }));
+}
+
 TailShareJudgement judgeTailShare(const TailShareReference& reference, std::size_t samples,
                                   std::size_t above, std::size_t minSamples) {
   TailShareJudgement out;

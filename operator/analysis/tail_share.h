@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <string>
+#include <vector>
 
 #include "analysis/baseline.h"
 #include "analysis/latency_verdict.h"
@@ -54,5 +55,9 @@ TailShareJudgement judgeTailShare(const TailShareReference& reference, std::size
 
 // Whether `sample` counts as slow for `reference`: above its threshold, or failed.
 bool aboveThreshold(const TailShareReference& reference, const LatencySample& sample);
+
+// How many of `samples` count as slow for `reference`.
+std::size_t countAbove(const TailShareReference& reference,
+                       const std::vector<LatencySample>& samples);
 
 }  // namespace tenantshift::analysis

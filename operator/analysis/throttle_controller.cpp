@@ -138,10 +138,8 @@ void ThrottleController::countTail(const ThrottleInputs& inputs) {
 }
 
 bool ThrottleController::newestWindowElevated(const std::vector<LatencySample>& window) const {
-  const auto above = std::count_if(window.begin(), window.end(), [&](const LatencySample& sample) {
-    return aboveThreshold(*tail_, sample);
-  });
-  return static_cast<double>(above) > static_cast<double>(window.size()) * tail_->share;
+  return judgeTailShare(*tail_, window.size(), countAbove(*tail_, window), 0).verdict !=
+         TailVerdict::Within;
 }
 
 TailShareJudgement ThrottleController::judgeTail() const {

@@ -184,7 +184,12 @@ std::int64_t BackfillRunner::run(const plan::Step& step) {
           .recordFailure(step, error.what(), millisSince(start));
       throw;
     }
-    progress_.baseline = baseline_;
+    // The figures only: progress is copied with every batch, and its readers (the ledger,
+    // `status`) show p50, p99 and the sample count.
+    if (baseline_) {
+      progress_.baseline =
+          analysis::baselineFigures(baseline_->samples, baseline_->p50, baseline_->p99);
+    }
     analyzeTenantColumn(step);
     sizer_.emplace(backfill_.sizing);
     rate_.emplace(kRateWindow);
