@@ -45,6 +45,8 @@ void ProbeSampler::loop() {
       spdlog::warn("latency probe failed probe=\"{}\" failures={} error=\"{}\"", probe_->describe(),
                    failures, result.error);
     }
+    spdlog::trace("latency probe sample millis={:.3f} failed={}", result.sample.millis,
+                  result.sample.failed);
     std::unique_lock<std::mutex> lock(mutex_);
     running_.reset();
     window_.add(result.sample);

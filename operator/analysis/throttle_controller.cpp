@@ -88,6 +88,7 @@ ThrottleController::ThrottleController(const ThrottleSettings& settings,
       tailCountedUntil_(start),
       retryWindows_(kFirstRetryWindows) {
   settings_.maxLevel = std::max(1, settings_.maxLevel);
+  settings_.recheck = std::max(std::chrono::milliseconds(1), settings_.recheck);
   settings_.windowSamples = std::max<std::size_t>(1, settings_.windowSamples);
   if (baseline_) {
     level_ = std::clamp(settings_.startLevel, 0, settings_.maxLevel);
@@ -317,6 +318,10 @@ void ThrottleController::judgeLocks(const ThrottleInputs& inputs) {
 }
 
 ThrottleDecision ThrottleController::decide(const ThrottleInputs& inputs) {
+  if (inputs.lastBatchDuration) {
+    lastBatch_ = *inputs.lastBatchDuration;
+    lastBatchEnd_ = inputs.now;
+  }
   if (settings_.maxReplicationLag) {
     const auto limit = *settings_.maxReplicationLag;
     if (inputs.replicationLag && *inputs.replicationLag > limit) {
@@ -344,6 +349,17 @@ ThrottleDecision ThrottleController::decide(const ThrottleInputs& inputs) {
   return shape(inputs);
 }
 
+std::chrono::milliseconds ThrottleController::pauseLeft(TimePoint now) const {
+  // Rounded up: a slowed backfill of very short batches still pauses.
+  const auto scaled = std::chrono::milliseconds(static_cast<std::int64_t>(
+      std::ceil(pauseRatio(level_) * static_cast<double>(lastBatch_.count()) / 1000.0)));
+  const auto pause = std::max(settings_.minPause, std::min(settings_.maxPause, scaled));
+  const auto over =
+      lastBatchEnd_ ? std::chrono::duration_cast<std::chrono::milliseconds>(now - *lastBatchEnd_)
+                    : std::chrono::milliseconds(0);
+  return std::max(std::chrono::milliseconds(0), pause - over);
+}
+
 ThrottleDecision ThrottleController::shape(const ThrottleInputs& inputs) const {
   ThrottleDecision out;
   out.level = level_;
@@ -353,10 +369,8 @@ ThrottleDecision ThrottleController::shape(const ThrottleInputs& inputs) const {
     size = std::min(size, *lockCap_);
   }
   out.batchSize = std::max(size, std::min(settings_.minBatch, proposed));
-  // Rounded up: a slowed backfill of very short batches still pauses.
-  const auto scaled = std::chrono::milliseconds(static_cast<std::int64_t>(std::ceil(
-      pauseRatio(level_) * static_cast<double>(inputs.lastBatchDuration.count()) / 1000.0)));
-  out.pause = std::max(settings_.minPause, std::min(settings_.maxPause, scaled));
+  out.pause = pauseLeft(inputs.now);
+  out.askAgainAfter = settings_.recheck;
   const bool slowed = level_ > 0 || lockCap_.has_value();
   out.state = slowed ? ThrottleState::Slowed : ThrottleState::Running;
   std::string reason;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <optional>
@@ -36,6 +37,10 @@ struct ThrottleSettings {
   std::chrono::milliseconds minPause{0};
   std::chrono::milliseconds maxPause{5000};
   std::chrono::milliseconds lagRecheck{1000};  // pause between replication lag readings
+  // A pause longer than this is cut into pieces this long, and the controller decides again after
+  // each (ThrottleDecision::wait): the probe's samples are judged as they come, at any level. The
+  // backfill runner sets it to the time a fifth of a window of samples takes.
+  std::chrono::milliseconds recheck{400};
   int minBatch = 100;
   int maxLevel = 8;
   // The level before the first judgement. The backfill runner starts at maxLevel (slow start):
@@ -58,20 +63,32 @@ struct ThrottleInputs {
   std::optional<std::chrono::milliseconds> replicationLag;  // the worst standby; absent: none
   LockWaits lockWaits;                                      // caused by the last batch
   int proposedBatch = 1;                                    // the batch size controller's size
-  std::chrono::microseconds lastBatchDuration{0};
+  // The batch that ended just now. Absent: no batch ran since the last decision (the controller
+  // is asked again during a pause).
+  std::optional<std::chrono::microseconds> lastBatchDuration;
 };
 
 struct ThrottleDecision {
   ThrottleState state = ThrottleState::Running;
   int batchSize = 0;  // 0 when paused: run no batch, wait `pause`, decide again
+  // The rest of the pause before the next batch (the pause starts when the last batch ends).
   std::chrono::milliseconds pause{0};
+  // A pause longer than this is waited in pieces, with a decision after each.
+  std::chrono::milliseconds askAgainAfter = std::chrono::milliseconds::max();
   int level = 0;       // 0 = full speed .. maxLevel
   std::string reason;  // for people: why this state
+
+  // How long to wait now: the pause, or its next piece.
+  std::chrono::milliseconds wait() const { return std::min(pause, askAgainAfter); }
+  // Whether the batch runs once wait() is over; if not, the controller decides again then.
+  bool batchAfterWait() const { return batchSize > 0 && pause <= askAgainAfter; }
 };
 
 // The closed loop: after every batch it compares the application's latency (a probe, against
 // its baseline), the standbys' replication lag and the lock waits the batch caused with their
-// limits, and answers with the next batch's size and the pause before it.
+// limits, and answers with the next batch's size and the pause before it. During a pause longer
+// than settings.recheck it is asked again after every piece of it (ThrottleDecision::wait), so
+// that a slow level's long pauses do not slow its judgements down.
 //
 // Latency works on a level: 0 is full speed; level k >= 1 pauses 2^(k-2) times the last batch's
 // duration after each batch (0.5x, 1x, 2x, ... so the backfill's share of the time is 67%, 50%,
@@ -135,6 +152,8 @@ class ThrottleController {
   void judgeFrom(TimePoint after, bool settle);
   void judgeLocks(const ThrottleInputs& inputs);
   ThrottleDecision shape(const ThrottleInputs& inputs) const;
+  // The pause at the current level after the last batch, less the part of it already over.
+  std::chrono::milliseconds pauseLeft(TimePoint now) const;
 
   ThrottleSettings settings_;
   std::optional<Baseline> baseline_;
@@ -151,6 +170,8 @@ class ThrottleController {
   int level_ = 0;
   std::optional<int> harmfulLevel_;  // the level last left because the latency was over
   int retryWindows_;                 // windows within before going back down to harmfulLevel_
+  std::chrono::microseconds lastBatch_{0};  // how long the last batch took
+  std::optional<TimePoint> lastBatchEnd_;   // absent: no batch yet
   bool pausedForLag_ = false;
   std::optional<int> lockCap_;
   int quietDecisions_ = 0;

@@ -118,6 +118,9 @@ BackfillSettings backfillSettingsFor(const api::MigrationSpec& spec,
     config.controller.startLevel = config.controller.maxLevel;
     config.probeSql = spec_.probe.sql;
     config.probeInterval = spec_.probe.interval;
+    // Judged as often as a fifth of a window of samples comes in, however long the pauses get:
+    // a level's window is judged soon after it is complete.
+    config.controller.recheck = spec_.probe.interval * spec_.windowSamples / 5;
     config.probeTimeout = spec_.probe.timeout;
     config.probeCommit = spec_.probe.commit;
     config.baselineSamples = static_cast<std::size_t>(spec_.baselineSamples);
@@ -194,14 +197,13 @@ std::int64_t BackfillRunner::run(const plan::Step& step) {
     sizer_.emplace(backfill_.sizing);
     rate_.emplace(kRateWindow);
     rate_->observe(clock_.now(), progress_.rowsScanned);
-    decide(step, 0, 0, std::chrono::microseconds(0));
+    decide(step, 0, 0, std::nullopt);
 
     // The keyset pass ends at the last row that exists when it starts: the application's
     // inserts after that already get a tenant (and the sweep catches any that did not).
     const auto bound = task.keyColumns.empty() ? std::nullopt : upperBound(step);
     if (bound) {
       for (;;) {
-        stopIfRequested(step);
         pace(step);
         const int size = decision_.batchSize;
         const std::int64_t scannedBefore = progress_.rowsScanned;
@@ -213,12 +215,10 @@ std::int64_t BackfillRunner::run(const plan::Step& step) {
         decide(step, size, progress_.rowsScanned - scannedBefore,
                std::chrono::duration_cast<std::chrono::microseconds>(clock_.now() - batchStart));
         report(step);
-        settings_.sleepFor(decision_.pause);
       }
     }
     progress_.sweeping = true;
     for (;;) {
-      stopIfRequested(step);
       pace(step);
       const auto sweepStart = clock_.now();
       const std::int64_t updated = sweep(step, decision_.batchSize);
@@ -228,7 +228,6 @@ std::int64_t BackfillRunner::run(const plan::Step& step) {
       if (updated == 0) {
         break;
       }
-      settings_.sleepFor(decision_.pause);
     }
     runWithRetries(step, session_, settings_, observer_, [&](pqxx::connection& connection, int) {
       pqxx::work tx(connection);
@@ -630,9 +629,13 @@ std::int64_t BackfillRunner::sweep(const plan::Step& step, int size) {
 }
 
 void BackfillRunner::decide(const plan::Step& step, int requested, std::int64_t scanned,
-                            std::chrono::microseconds took) {
-  if (requested > 0) {
-    sizer_->observe(requested, scanned, took);
+                            std::optional<std::chrono::microseconds> took) {
+  if (requested > 0 && took) {
+    sizer_->observe(requested, scanned, *took);
+  }
+  if (took) {
+    spdlog::trace("backfill batch table={} requested={} scanned={} ms={:.1f}", step.backfill->table,
+                  requested, scanned, static_cast<double>(took->count()) / 1000.0);
   }
   analysis::ThrottleInputs inputs;
   inputs.now = clock_.now();
@@ -690,10 +693,17 @@ void BackfillRunner::stopIfRequested(const plan::Step& step) const {
 }
 
 void BackfillRunner::pace(const plan::Step& step) {
-  while (decision_.batchSize == 0) {
+  for (;;) {
     stopIfRequested(step);
-    settings_.sleepFor(decision_.pause);
-    decide(step, 0, 0, std::chrono::microseconds(0));
+    settings_.sleepFor(decision_.wait());
+    if (decision_.batchAfterWait()) {
+      // Served: pacing again before the next decision (the keyset pass ended, the sweep starts)
+      // does not wait a second time.
+      decision_.pause = std::chrono::milliseconds(0);
+      stopIfRequested(step);
+      return;
+    }
+    decide(step, 0, 0, std::nullopt);
     report(step);
   }
 }

@@ -115,12 +115,15 @@ class BackfillRunner {
   // The watcher of the lock waits our batches cause; null when that throttle is off.
   analysis::LockWaitWatcher* lockWatcher() const;
   void saveProgress(pqxx::transaction_base& tx) const;
-  // After a batch that covered `scanned` keys in `took`: the next batch's size and pause.
+  // After a batch that covered `scanned` keys in `took` (absent: no batch since the last
+  // decision): the next batch's size and pause.
   void decide(const plan::Step& step, int requested, std::int64_t scanned,
-              std::chrono::microseconds took);
+              std::optional<std::chrono::microseconds> took);
   // Throws EngineError (Outcome::Paused) when a stop was requested: between batches only.
   void stopIfRequested(const plan::Step& step) const;
-  // Applies the last decision's pause (or, while paused, waits and decides again).
+  // Waits the last decision's pause before the next batch: in pieces, deciding again after each
+  // (a judgement during the pause may change the level, and with it the pause), and while paused
+  // for lag, until a decision lets a batch run. Stops here when a stop was requested.
   void pace(const plan::Step& step);
   void report(const plan::Step& step);
 

@@ -103,9 +103,12 @@ std::vector<Decision> replay(const Recording& recording, const engine::ThrottleC
   ThrottleController controller(config.controller, baseline, now);
   std::vector<Decision> out;
   std::size_t finished = baselineCount;  // samples finished by `now`
-  std::chrono::milliseconds pause{0};
+  // As the runner paces: wait what the decision says, then run a batch or decide again.
+  ThrottleDecision last;
+  last.batchSize = 1;
   for (;;) {
-    now += pause + batch;
+    const bool batchRuns = last.batchAfterWait();
+    now += last.wait() + (batchRuns ? batch : std::chrono::milliseconds(0));
     while (finished < samples.size() && samples[finished].finishedAt <= now) {
       ++finished;
     }
@@ -126,10 +129,11 @@ std::vector<Decision> replay(const Recording& recording, const engine::ThrottleC
       inputs.probeRunningSince = nextStart;
     }
     inputs.proposedBatch = 10000;
-    inputs.lastBatchDuration = batch;
-    const ThrottleDecision decision = controller.decide(inputs);
-    out.push_back({now, decision});
-    pause = decision.pause;
+    if (batchRuns) {
+      inputs.lastBatchDuration = batch;
+    }
+    last = controller.decide(inputs);
+    out.push_back({now, last});
   }
 }
 

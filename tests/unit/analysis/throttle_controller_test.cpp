@@ -41,9 +41,26 @@ class Recording {
     if (inputs.proposedBatch <= 1) {
       inputs.proposedBatch = 20000;
     }
-    if (inputs.lastBatchDuration == 0ms) {
+    if (!inputs.lastBatchDuration) {
       inputs.lastBatchDuration = 200ms;
     }
+    return controller_.decide(inputs);
+  }
+
+  // `waited` into the pause after a batch, during which the probe answered in `millis` (one
+  // sample every 20 ms, the last one now): the controller is asked again, no batch having run.
+  ThrottleDecision askDuringPause(std::chrono::milliseconds waited, double millis) {
+    const TimePoint until = now_ + waited;
+    while (now_ + 20ms <= until) {
+      now_ += 20ms;
+      samples_.push_back(LatencySample{now_, millis, false});
+    }
+    now_ = until;
+    ThrottleInputs inputs;
+    inputs.now = now_;
+    const std::size_t keep = std::min(samples_.size(), 2 * settings_.windowSamples);
+    inputs.samples.assign(samples_.end() - static_cast<std::ptrdiff_t>(keep), samples_.end());
+    inputs.proposedBatch = 20000;
     return controller_.decide(inputs);
   }
 
@@ -377,6 +394,48 @@ TEST(ThrottleController, StepsUpFasterTheFurtherTheLatencyIsAboveItsLimit) {
   EXPECT_EQ(decision.level, 8);    // the slowest it goes
   EXPECT_EQ(decision.pause, 10s);  // 64 x 200 ms, capped at maxPause
   EXPECT_EQ(decision.batchSize, 1250);
+}
+
+// At the slow levels a pause lasts longer than a window of samples. The controller is asked again
+// during it, after every piece of settings.recheck: a level falls as soon as its window is within,
+// and the pause left is the new level's.
+TEST(ThrottleController, DecidesAgainDuringALongPauseAndShortensItWhenTheLevelFalls) {
+  ThrottleSettings s = settings();
+  s.startLevel = 8;
+  Recording run(s);
+  ThrottleDecision decision = run.decide();  // after a batch of 200 ms
+  EXPECT_EQ(decision.level, 8);
+  EXPECT_EQ(decision.pause, 10s);  // 64 x 200 ms, capped at maxPause
+  EXPECT_EQ(decision.wait(), 400ms);
+  EXPECT_FALSE(decision.batchAfterWait());
+  // Healthy samples during the pause, 20 per piece: the first window is complete 1.2 s in.
+  // Level 7 pauses 6.4 s after the batch, 1.2 s of which are over.
+  std::vector<int> levels;
+  for (int i = 0; i < 3; ++i) {
+    decision = run.askDuringPause(400ms, 2.0);
+    levels.push_back(decision.level);
+  }
+  EXPECT_EQ(levels, (std::vector<int>{8, 8, 7}));
+  EXPECT_EQ(decision.pause, 5200ms);
+  EXPECT_FALSE(decision.batchAfterWait());
+  // The next window (after its settling fifth) at 2.4 s: level 6 pauses 3.2 s, 0.8 s are left.
+  for (int i = 0; i < 3; ++i) {
+    decision = run.askDuringPause(400ms, 2.0);
+  }
+  EXPECT_EQ(decision.level, 6);
+  EXPECT_EQ(decision.pause, 800ms);
+  EXPECT_EQ(decision.wait(), 400ms);
+  EXPECT_FALSE(decision.batchAfterWait());
+  // The last piece, then the batch: level 6's size.
+  decision = run.askDuringPause(400ms, 2.0);
+  EXPECT_EQ(decision.level, 6);
+  EXPECT_EQ(decision.pause, 400ms);
+  EXPECT_EQ(decision.wait(), 400ms);
+  EXPECT_TRUE(decision.batchAfterWait());
+  EXPECT_EQ(decision.batchSize, 2500);  // 20000 / 8
+  // The batch ran: the next pause starts after it.
+  decision = run.batch(2.0);
+  EXPECT_EQ(decision.pause, 3200ms);
 }
 
 TEST(ThrottleController, TakesAStuckProbeForSlowWithoutWaitingForItsAnswer) {
