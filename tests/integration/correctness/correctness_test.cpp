@@ -477,6 +477,44 @@ TEST_F(Correctness, ANewTenantWhoseSlugIsTakenStillGetsItsRow) {
   EXPECT_EQ(scalar("SELECT slug FROM orgs WHERE id = 5"), "42");
 }
 
+// Two sessions of the application insert rows with the same new tenant value at once: the
+// second waits for the first's tenants row instead of failing on it, and takes it when the first
+// commits; when the first rolls back, the second creates the row itself. Either way both inserts
+// succeed and the value has exactly one tenants row.
+TEST_F(Correctness, TwoSessionsCreatingTheSameNewTenantRowAtOnceBothSucceed) {
+  grantApp();
+  run(migration(), plan::Phase::Schema);
+  for (const bool firstCommits : {true, false}) {
+    SCOPED_TRACE(firstCommits ? "the first session commits" : "the first session rolls back");
+    const std::string org = firstCommits ? "77" : "78";
+    const std::string firstStore = firstCommits ? "20" : "30";
+    const std::string secondStore = firstCommits ? "21" : "31";
+    pqxx::connection firstConnection(url_);
+    pqxx::work first(firstConnection);
+    first.exec("SET LOCAL ROLE " + plan::quoteIdent(role_));
+    first.exec("INSERT INTO stores VALUES (" + firstStore + ", " + org + ")");
+    std::string second = "not run";
+    std::thread other(
+        [&] { second = asApp("INSERT INTO stores VALUES (" + secondStore + ", " + org + ")"); });
+    const bool waited = awaitTrue(
+        "SELECT EXISTS (SELECT FROM pg_stat_activity WHERE datname = current_database() AND "
+        "wait_event_type = 'Lock' AND pid <> " +
+        std::to_string(firstConnection.backendpid()) + ")");
+    if (firstCommits) {
+      first.commit();
+    } else {
+      first.abort();
+    }
+    other.join();
+    EXPECT_TRUE(waited) << "the second insert did not wait for the first's tenants row";
+    EXPECT_EQ(second, "") << "the second insert failed";
+    EXPECT_EQ(scalar("SELECT count(*) FROM orgs WHERE id = " + org), "1");
+    EXPECT_EQ(scalar("SELECT org_id FROM stores WHERE id = " + secondStore), org);
+    EXPECT_EQ(scalar("SELECT count(*) FROM stores WHERE id = " + firstStore),
+              firstCommits ? "1" : "0");
+  }
+}
+
 // The backfill runs with session_replication_role = replica (no foreign-key checks): a customer
 // moving to another tenant in a transaction still open while its orders are backfilled must not
 // leave them the customer's old tenant. The batch waits for the move and takes the new tenant.
