@@ -114,6 +114,7 @@ void ThrottleController::countTailFrom(TimePoint after, bool settle) {
   tailSettling_ = settle ? settings_.windowSamples / 5 : 0;
   tailSamples_ = 0;
   tailAbove_ = 0;
+  exposure_ = BatchExposure{};
 }
 
 void ThrottleController::countTail(const ThrottleInputs& inputs) {
@@ -129,12 +130,15 @@ void ThrottleController::countTail(const ThrottleInputs& inputs) {
       --tailSettling_;
       continue;
     }
+    const bool slow = aboveThreshold(*tail_, sample);
     ++tailSamples_;
-    tailAbove_ += aboveThreshold(*tail_, sample) ? 1 : 0;
+    tailAbove_ += slow ? 1 : 0;
+    exposure_.count(batches_.beside(sample), slow);
   }
   if (tailSamples_ > kTailWindows * settings_.windowSamples) {
     tailSamples_ /= 2;
     tailAbove_ /= 2;
+    exposure_.halve();
   }
 }
 
@@ -218,22 +222,28 @@ void ThrottleController::judgeLatency(const ThrottleInputs& inputs) {
   latencyReason_ = "probe " + judgement.describe(*baseline_, limit);
   const TailShareJudgement tail = judgeTail();
   const bool tailOver = tail.verdict == TailVerdict::Over;
+  const bool exceeded = judgement.verdict == Verdict::Exceeded || tailOver;
+  // More slow samples than the baseline had, not yet beyond chance: no speed-up on this
+  // evidence; the next windows add to it.
+  const bool holding = !exceeded && tail.verdict == TailVerdict::Elevated &&
+                       newestWindowElevated(fresh) &&
+                       tail.samples < kTailHoldWindows * settings_.windowSamples;
   if (tailOver || tail.verdict == TailVerdict::Elevated) {
     latencyReason_ += "; " + tail.describe(*tail_, limit);
+    if (holding) {
+      latencyReason_ += " (more than the baseline's, not yet beyond chance: level kept until " +
+                        std::to_string(kTailHoldWindows * settings_.windowSamples) + " samples)";
+    }
+    latencyReason_ += "; " + exposure_.describe();
   }
-  if (judgement.verdict == Verdict::Exceeded || tailOver) {
+  if (exceeded) {
     onExceeded(inputs, judgement.p99, judgement.allowed, tailOver);
     return;
   }
-  if (tail.verdict == TailVerdict::Elevated && newestWindowElevated(fresh) &&
-      tail.samples < kTailHoldWindows * settings_.windowSamples) {
-    // More slow samples than the baseline had, not yet beyond chance: no speed-up on this
-    // evidence; the next windows add to it.
+  if (holding) {
     windowsOver_ = 0;
     judgedAfter_ = inputs.now;
     settle_ = false;
-    latencyReason_ += " (more than the baseline's, not yet beyond chance: level kept until " +
-                      std::to_string(kTailHoldWindows * settings_.windowSamples) + " samples)";
     return;
   }
   onWithin(inputs, windows);
@@ -321,6 +331,8 @@ ThrottleDecision ThrottleController::decide(const ThrottleInputs& inputs) {
   if (inputs.lastBatchDuration) {
     lastBatch_ = *inputs.lastBatchDuration;
     lastBatchEnd_ = inputs.now;
+    batches_.add(inputs.now - std::chrono::duration_cast<TimePoint::duration>(lastBatch_),
+                 inputs.now);
   }
   if (settings_.maxReplicationLag) {
     const auto limit = *settings_.maxReplicationLag;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "analysis/baseline.h"
+#include "analysis/batch_exposure.h"
 #include "analysis/clock.h"
 #include "analysis/latency_verdict.h"
 #include "analysis/lock_wait_stats.h"
@@ -106,7 +107,9 @@ struct ThrottleDecision {
 // chance raises the level on its own, whatever the p99 says; a larger share that could still be
 // chance holds the level (no speed-up) while the newest window shows it too and the evidence
 // rests on fewer than 5 windows. The test needs the baseline's samples (Baseline::millis);
-// without them only the p99 is judged.
+// without them only the p99 is judged. Its reason also says how the slow samples split between
+// those that ran while a batch did and the others (analysis/batch_exposure.h): slow samples away
+// from the batches are the application's own, not the backfill's.
 // The controller remembers the level it last had to leave because the latency was over its
 // limit (the harmful level). Going back down to it takes several windows within in a row (4 at
 // first; windows of samples, so that a decision after a long pause counts the windows it saw),
@@ -167,6 +170,8 @@ class ThrottleController {
   std::size_t tailSettling_ = 0;            // samples still to skip after the last level change
   std::size_t tailSamples_ = 0;             // counted at the current level
   std::size_t tailAbove_ = 0;               // of those, above the tail-share threshold
+  BatchExposure exposure_;                  // the same samples, by whether a batch ran beside them
+  BatchTimeline batches_;
   int level_ = 0;
   std::optional<int> harmfulLevel_;  // the level last left because the latency was over
   int retryWindows_;                 // windows within before going back down to harmfulLevel_

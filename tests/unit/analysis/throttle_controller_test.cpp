@@ -294,7 +294,8 @@ TEST(ThrottleController, SlowsDownWhenMoreSamplesAreSlowThoughTheP99StaysWithin)
   EXPECT_EQ(decision.reason,
             "probe p99 1.50 ms <= 1.65 ms allowed (baseline p99 1.50 ms +10%) over 50 samples; 15 "
             "of 50 samples above 1.10 ms (baseline p90 1.00 ms +10%): 30.0%, the baseline's 10.0%; "
-            "level 1 of 8: pauses 0.5x the batch time, batches 1/1 size");
+            "slow beside a batch: 15 of 50 (30.0%), away from batches: 0 of 0; level 1 of 8: "
+            "pauses 0.5x the batch time, batches 1/1 size");
   // The p99 alone (a baseline of figures only) sees nothing.
   Recording p99Only(settings(), baselineFigures(200, 1.0, 1.5));
   for (int i = 0; i < 30; ++i) {
@@ -332,6 +333,28 @@ TEST(ThrottleController, KeepsItsLevelWhileMoreSamplesAreSlowButChanceCouldExpla
                              "chance: level kept until 250 samples)"),
             std::string::npos)
       << kept.reason;
+}
+
+// The reason tells the slow samples that ran while a batch did from the others: here every slow
+// sample ran beside a batch, and none of those taken during the pauses was slow.
+TEST(ThrottleController, SaysHowManySlowSamplesRanBesideABatch) {
+  ThrottleSettings s = settings();
+  s.startLevel = 4;  // pauses 800 ms after a batch of 200 ms: two pieces of 400 ms
+  Recording run(s, tenPercentSlow());
+  ThrottleDecision decision = batchWithSlow(run, 10);
+  ASSERT_EQ(decision.pause, 800ms);
+  decision = run.askDuringPause(400ms, 1.0);
+  decision = run.askDuringPause(400ms, 1.0);
+  // 10 slow samples of 50 (20% against a reference of 12.3%): more than the baseline's, not
+  // beyond chance. The level is kept.
+  EXPECT_EQ(decision.level, 4);
+  EXPECT_NE(decision.reason.find("10 of 50 samples above 1.10 ms (baseline p90 1.00 ms +10%): "
+                                 "20.0%, the baseline's 10.0% (more than the baseline's, not yet "
+                                 "beyond chance: level kept until 250 samples); slow beside a "
+                                 "batch: 10 of 10 (100.0%), away from batches: 0 of 40 (0.0%); "
+                                 "level 4 of 8"),
+            std::string::npos)
+      << decision.reason;
 }
 
 // At the slow levels a pause can outlast a window of samples: the wait before a level that hurt
