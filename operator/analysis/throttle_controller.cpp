@@ -317,7 +317,8 @@ void ThrottleController::judgeLocks(const ThrottleInputs& inputs) {
                   std::to_string(*lockCap_) + " rows";
     return;
   }
-  if (lockCap_ && ++quietDecisions_ >= kQuietDecisionsToGrow) {
+  // Batches without lock waits: a decision during a pause has no batch to judge.
+  if (lockCap_ && inputs.lastBatchDuration && ++quietDecisions_ >= kQuietDecisionsToGrow) {
     quietDecisions_ = 0;
     lockCap_ = *lockCap_ * 2;
     if (*lockCap_ >= inputs.proposedBatch) {

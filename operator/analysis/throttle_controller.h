@@ -119,7 +119,7 @@ struct ThrottleDecision {
 // down spends a shrinking share of its time there, instead of the two thirds that moving down
 // after every good window would.
 // Lock waits at or above maxLockWait halve the batch size (no smaller than minBatch); five
-// decisions without them double it again. Replication lag above maxReplicationLag pauses the
+// batches without them double it again. Replication lag above maxReplicationLag pauses the
 // backfill until the lag is below half of it.
 class ThrottleController {
  public:

@@ -120,7 +120,9 @@ BackfillSettings backfillSettingsFor(const api::MigrationSpec& spec,
     config.probeInterval = spec_.probe.interval;
     // Judged as often as a fifth of a window of samples comes in, however long the pauses get:
     // a level's window is judged soon after it is complete.
-    config.controller.recheck = spec_.probe.interval * spec_.windowSamples / 5;
+    // Not under 100 ms: each decision may read the standbys' replication lag.
+    config.controller.recheck =
+        std::max(milliseconds(100), spec_.probe.interval * spec_.windowSamples / 5);
     config.probeTimeout = spec_.probe.timeout;
     config.probeCommit = spec_.probe.commit;
     config.baselineSamples = static_cast<std::size_t>(spec_.baselineSamples);

@@ -537,6 +537,11 @@ TEST(ThrottleController, ShrinksBatchesThatMakeTheApplicationWaitForTheirLocks) 
   EXPECT_EQ(sizes,
             (std::vector<int>{5000, 5000, 5000, 5000, 10000, 10000, 10000, 10000, 10000, 20000}));
   EXPECT_EQ(run.batch(2.0).state, ThrottleState::Running);
+  // Decisions during a pause are not batches without waits: they leave the size as it is.
+  run.batch(2.0, waits);
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_EQ(run.askDuringPause(400ms, 2.0).batchSize, 10000) << "decision " << i;
+  }
 }
 
 TEST(ThrottleController, WithoutABaselineOnlyTheMinimumPauseApplies) {
