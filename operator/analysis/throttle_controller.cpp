@@ -363,13 +363,14 @@ ThrottleDecision ThrottleController::decide(const ThrottleInputs& inputs) {
 }
 
 std::chrono::milliseconds ThrottleController::pauseLeft(TimePoint now) const {
+  if (!lastBatchEnd_) {
+    return std::chrono::milliseconds(0);  // a pause follows a batch: none before the first
+  }
   // Rounded up: a slowed backfill of very short batches still pauses.
   const auto scaled = std::chrono::milliseconds(static_cast<std::int64_t>(
       std::ceil(pauseRatio(level_) * static_cast<double>(lastBatch_.count()) / 1000.0)));
   const auto pause = std::max(settings_.minPause, std::min(settings_.maxPause, scaled));
-  const auto over =
-      lastBatchEnd_ ? std::chrono::duration_cast<std::chrono::milliseconds>(now - *lastBatchEnd_)
-                    : std::chrono::milliseconds(0);
+  const auto over = std::chrono::duration_cast<std::chrono::milliseconds>(now - *lastBatchEnd_);
   return std::max(std::chrono::milliseconds(0), pause - over);
 }
 
