@@ -46,6 +46,13 @@ bool BatchTimeline::beside(const LatencySample& sample) const {
   return false;
 }
 
+std::optional<BatchTimeline::Batch> BatchTimeline::newest() const {
+  if (batches_.empty()) {
+    return std::nullopt;
+  }
+  return batches_.back();
+}
+
 void BatchExposure::count(bool ranBeside, bool slow) {
   if (ranBeside) {
     ++beside;

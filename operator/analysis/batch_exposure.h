@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <deque>
+#include <optional>
 #include <string>
 
 #include "analysis/clock.h"
@@ -24,11 +25,14 @@ class BatchTimeline {
   // finishedAt, overlaps a batch kept.
   bool beside(const LatencySample& sample) const;
 
- private:
   struct Batch {
     TimePoint start;
     TimePoint end;
   };
+  // The newest batch; absent before the first.
+  std::optional<Batch> newest() const;
+
+ private:
   std::deque<Batch> batches_;
   std::size_t capacity_;
 };

@@ -330,10 +330,9 @@ void ThrottleController::judgeLocks(const ThrottleInputs& inputs) {
 
 ThrottleDecision ThrottleController::decide(const ThrottleInputs& inputs) {
   if (inputs.lastBatchDuration) {
-    lastBatch_ = *inputs.lastBatchDuration;
-    lastBatchEnd_ = inputs.now;
-    batches_.add(inputs.now - std::chrono::duration_cast<TimePoint::duration>(lastBatch_),
-                 inputs.now);
+    batches_.add(
+        inputs.now - std::chrono::duration_cast<TimePoint::duration>(*inputs.lastBatchDuration),
+        inputs.now);
   }
   if (settings_.maxReplicationLag) {
     const auto limit = *settings_.maxReplicationLag;
@@ -363,14 +362,16 @@ ThrottleDecision ThrottleController::decide(const ThrottleInputs& inputs) {
 }
 
 std::chrono::milliseconds ThrottleController::pauseLeft(TimePoint now) const {
-  if (!lastBatchEnd_) {
+  const auto last = batches_.newest();
+  if (!last) {
     return std::chrono::milliseconds(0);  // a pause follows a batch: none before the first
   }
+  const auto took = std::chrono::duration_cast<std::chrono::microseconds>(last->end - last->start);
   // Rounded up: a slowed backfill of very short batches still pauses.
   const auto scaled = std::chrono::milliseconds(static_cast<std::int64_t>(
-      std::ceil(pauseRatio(level_) * static_cast<double>(lastBatch_.count()) / 1000.0)));
+      std::ceil(pauseRatio(level_) * static_cast<double>(took.count()) / 1000.0)));
   const auto pause = std::max(settings_.minPause, std::min(settings_.maxPause, scaled));
-  const auto over = std::chrono::duration_cast<std::chrono::milliseconds>(now - *lastBatchEnd_);
+  const auto over = std::chrono::duration_cast<std::chrono::milliseconds>(now - last->end);
   return std::max(std::chrono::milliseconds(0), pause - over);
 }
 

@@ -171,12 +171,10 @@ class ThrottleController {
   std::size_t tailSamples_ = 0;             // counted at the current level
   std::size_t tailAbove_ = 0;               // of those, above the tail-share threshold
   BatchExposure exposure_;                  // the same samples, by whether a batch ran beside them
-  BatchTimeline batches_;
+  BatchTimeline batches_;                   // when the batches ran (the newest: the pause's start)
   int level_ = 0;
   std::optional<int> harmfulLevel_;  // the level last left because the latency was over
   int retryWindows_;                 // windows within before going back down to harmfulLevel_
-  std::chrono::microseconds lastBatch_{0};  // how long the last batch took
-  std::optional<TimePoint> lastBatchEnd_;   // absent: no batch yet
   bool pausedForLag_ = false;
   std::optional<int> lockCap_;
   int quietDecisions_ = 0;

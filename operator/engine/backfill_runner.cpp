@@ -632,10 +632,10 @@ std::int64_t BackfillRunner::sweep(const plan::Step& step, int size) {
 
 void BackfillRunner::decide(const plan::Step& step, int requested, std::int64_t scanned,
                             std::optional<std::chrono::microseconds> took) {
-  if (requested > 0 && took) {
-    sizer_->observe(requested, scanned, *took);
-  }
   if (took) {
+    if (requested > 0) {
+      sizer_->observe(requested, scanned, *took);
+    }
     spdlog::trace("backfill batch table={} requested={} scanned={} ms={:.1f}", step.backfill->table,
                   requested, scanned, static_cast<double>(took->count()) / 1000.0);
   }
